@@ -1,0 +1,35 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { BillingModule } from './billing/billing.module';
+import { BuildsModule } from './builds/builds.module';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseConnection } from './database/database-connection';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { HttpModule } from './http/http.module';
+import { PreviewsModule } from './previews/previews.module';
+import { ProjectsModule } from './projects/projects.module';
+import { VersionsModule } from './versions/versions.module';
+import { WorkspaceModule } from './workspace/workspace.module';
+
+@Module({})
+export class AppModule {
+  /** `databaseUrl` is DATABASE_URL or the embedded server's, resolved before the app is built. */
+  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot(new DatabaseConnection(databaseUrl)),
+        HttpModule,
+        HealthModule,
+        ProjectsModule,
+        BuildsModule,
+        VersionsModule,
+        BillingModule,
+        WorkspaceModule,
+        PreviewsModule,
+      ],
+    };
+  }
+}

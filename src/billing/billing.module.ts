@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AiTimeBalance } from './ai-time-balance.entity';
+import { AiTimeBalancesService } from './ai-time-balances.service';
+import { AiTimeLedgerEntry } from './ai-time-ledger-entry.entity';
+import { AiTimeSession } from './ai-time-session.entity';
+import { AiTimeSessionsService } from './ai-time-sessions.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([AiTimeBalance, AiTimeSession, AiTimeLedgerEntry])],
+  providers: [AiTimeBalancesService, AiTimeSessionsService],
+  exports: [AiTimeBalancesService, AiTimeSessionsService],
+})
+export class BillingModule {}

@@ -1,0 +1,38 @@
+import { BillingConfig } from '../billing/billing.config';
+import { BuildQueueConfig } from '../builds/build-queue.config';
+import { DatabaseConfig } from '../database/database.config';
+import { WorkspaceConfig } from '../workspace/workspace.config';
+import { Environment, InvalidConfigError } from './config-from-env';
+import { HttpConfig } from './http.config';
+
+/** Every concern's settings, each validated by the module that uses them. */
+export interface AppConfig {
+  readonly http: HttpConfig;
+  readonly database: DatabaseConfig;
+  readonly workspace: WorkspaceConfig;
+  readonly billing: BillingConfig;
+  readonly buildQueue: BuildQueueConfig;
+}
+
+/** Reads and validates the whole environment, reporting every bad variable at once. */
+export function loadAppConfig(env: Environment): AppConfig {
+  const problems: string[] = [];
+  const read = <T>(load: (env: Environment) => T): T => {
+    try {
+      return load(env);
+    } catch (error) {
+      if (!(error instanceof InvalidConfigError)) throw error;
+      problems.push(...error.problems);
+      return undefined as T;
+    }
+  };
+  const config: AppConfig = {
+    http: read(HttpConfig.fromEnv),
+    database: read(DatabaseConfig.fromEnv),
+    workspace: read(WorkspaceConfig.fromEnv),
+    billing: read(BillingConfig.fromEnv),
+    buildQueue: read(BuildQueueConfig.fromEnv),
+  };
+  if (problems.length > 0) throw new InvalidConfigError(problems);
+  return config;
+}

@@ -1,0 +1,25 @@
+/**
+ * Our advisory locks use the two-key form `pg_advisory_xact_lock(namespace, key)`, with namespaces
+ * of our own, so they never clash with pg-boss's single-key locks or another application's.
+ */
+export interface AdvisoryLock {
+  readonly namespace: number;
+  readonly key: number;
+}
+
+const NAMESPACE = {
+  migrations: 0x5e11_0001,
+  user: 0x5e11_0002,
+} as const;
+
+export const MIGRATIONS_LOCK: AdvisoryLock = { namespace: NAMESPACE.migrations, key: 0 };
+
+/**
+ * Serialises one user's writes. The key is the UUID's first 32 bits: random for v4 ids, and a rare
+ * collision between two users only makes them wait for each other, never share data.
+ */
+export function userLock(userId: string): AdvisoryLock {
+  const prefix = userId.slice(0, 8);
+  if (!/^[0-9a-f]{8}$/i.test(prefix)) throw new TypeError(`not a UUID: ${userId}`);
+  return { namespace: NAMESPACE.user, key: Number.parseInt(prefix, 16) | 0 };
+}

@@ -1,0 +1,23 @@
+import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
+import { InitialSchema1764028800000 } from '../../migrations/1764028800000-InitialSchema';
+
+/** Every migration, in order; listed rather than globbed so source and build load the same set. */
+export const MIGRATIONS = [InitialSchema1764028800000];
+
+/**
+ * The pool holds one connection per in-flight transaction (the create path takes one for its whole
+ * duration), so its size bounds concurrent creates per process; a wait for a connection is bounded.
+ */
+export const POOL = { max: 10, connectionTimeoutMillis: 5000 } as const;
+
+export function postgresOptions(url: string): PostgresDataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    extra: { ...POOL, application_name: 'sheen-worker-service' },
+  };
+}

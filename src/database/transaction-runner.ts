@@ -1,0 +1,69 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { AdvisoryLock } from './advisory-lock';
+
+/** Bounds on every wait inside a transaction, so a contended lock is an answer, never a hang. */
+export const TRANSACTION_LIMITS = {
+  lockTimeoutMs: 3000,
+  statementTimeoutMs: 10_000,
+} as const;
+
+export interface Transaction {
+  /** Pass this as the first argument of every service call that belongs to the transaction. */
+  readonly manager: EntityManager;
+  /** Registers an undo for a side effect outside the database, run when the transaction does not commit. */
+  onRollback(undo: () => Promise<void>): void;
+}
+
+/**
+ * One round trip: integers only are inlined (never caller input), so the simple query protocol may
+ * carry the three statements together. SET LOCAL ends with the transaction.
+ */
+function boundedLockStatement({ namespace, key }: AdvisoryLock): string {
+  if (!Number.isInteger(namespace) || !Number.isInteger(key)) throw new TypeError('lock keys must be integers');
+  return (
+    `SET LOCAL lock_timeout = '${TRANSACTION_LIMITS.lockTimeoutMs}ms'; ` +
+    `SET LOCAL statement_timeout = '${TRANSACTION_LIMITS.statementTimeoutMs}ms'; ` +
+    `SELECT pg_advisory_xact_lock(${namespace}, ${key})`
+  );
+}
+
+/**
+ * The one place that touches QueryRunner: connect, begin, bound the waits, take the advisory lock,
+ * commit or roll back, and always release the connection.
+ */
+@Injectable()
+export class TransactionRunner {
+  private readonly logger = new Logger(TransactionRunner.name);
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async inTransaction<T>(lock: AdvisoryLock, work: (transaction: Transaction) => Promise<T>): Promise<T> {
+    const undos: (() => Promise<void>)[] = [];
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      await runner.query(boundedLockStatement(lock));
+      const result = await work({ manager: runner.manager, onRollback: (undo) => undos.push(undo) });
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      await this.undo(undos);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async undo(undos: (() => Promise<void>)[]): Promise<void> {
+    for (const undo of undos.reverse()) {
+      try {
+        await undo();
+      } catch (error) {
+        this.logger.error(`rollback undo failed: ${(error as Error).message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,36 @@
+/** Every stable, machine-readable error code a caller can receive (CONTRACT.md, "Errors"). */
+export type ErrorCode =
+  | 'validation_failed'
+  | 'unauthorized'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'project_not_found'
+  | 'project_id_conflict'
+  | 'build_in_progress'
+  | 'idempotency_key_reused'
+  | 'insufficient_ai_time'
+  | 'rate_limited'
+  | 'request_in_progress'
+  | 'database_unavailable'
+  | 'service_unavailable'
+  | 'internal_error';
+
+/**
+ * A failure the caller can act on. Services throw these (never Nest's HTTP exceptions), so the same
+ * code serves the HTTP API and the worker; one filter maps `code` to a status and problem+json.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Seconds after which the same request may succeed; sent as `Retry-After`. */
+  readonly retryAfterSeconds?: number;
+
+  constructor(
+    readonly title: string,
+    readonly detail: string,
+  ) {
+    super(detail);
+    this.name = new.target.name;
+  }
+}

@@ -1,0 +1,31 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PROBLEM_STATUS } from './problem-status';
+
+class FieldErrorDto {
+  @ApiProperty({ example: 'prompt' })
+  readonly field: string;
+
+  @ApiProperty({ example: 'prompt must be 1 to 20000 characters long' })
+  readonly message: string;
+}
+
+/** The OpenAPI schema of every error body (RFC 9457 problem details). */
+export class ProblemDetailsDto {
+  @ApiProperty({ example: 'urn:sheen:problem:validation_failed' })
+  readonly type: string;
+
+  @ApiProperty({ example: 'Invalid request' })
+  readonly title: string;
+
+  @ApiProperty({ example: 400 })
+  readonly status: number;
+
+  @ApiProperty({ example: 'prompt: prompt must be 1 to 20000 characters long' })
+  readonly detail: string;
+
+  @ApiProperty({ description: 'Stable, machine-readable error code.', enum: Object.keys(PROBLEM_STATUS), example: 'validation_failed' })
+  readonly code: string;
+
+  @ApiPropertyOptional({ description: 'Field errors, on 400 only.', type: [FieldErrorDto] })
+  readonly errors?: FieldErrorDto[];
+}

@@ -1,0 +1,76 @@
+import { HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { toDatabaseDomainError } from '../database/database-errors';
+import { DomainError, ErrorCode } from '../errors/domain-error';
+import { FieldError, RequestValidationError } from './request-validation.error';
+import { codeForStatus, PROBLEM_STATUS } from './problem-status';
+
+/** An RFC 9457 problem, as every error response carries it. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  errors?: FieldError[];
+}
+
+interface ProblemResponse {
+  problem: Problem;
+  retryAfterSeconds?: number;
+}
+
+const logger = new Logger('Problems');
+
+const TITLES: Partial<Record<ErrorCode, string>> = {
+  not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
+  payload_too_large: 'Payload too large',
+  unsupported_media_type: 'Unsupported media type',
+  validation_failed: 'Invalid request',
+  unauthorized: 'Unauthorized',
+  rate_limited: 'Too many requests',
+  service_unavailable: 'Service unavailable',
+};
+
+function problem(code: ErrorCode, title: string, detail: string, errors?: FieldError[]): Problem {
+  return { type: `urn:sheen:problem:${code}`, title, status: PROBLEM_STATUS[code], detail, code, ...(errors && { errors }) };
+}
+
+/**
+ * Turns anything thrown while serving a request into the problem to answer with. Unknown errors
+ * are logged in full here and answered with a fixed text: no stack, SQL or path leaves the server.
+ */
+export function toProblemResponse(error: unknown): ProblemResponse {
+  const domainError = error instanceof DomainError ? error : toDatabaseDomainError(error);
+  if (domainError) {
+    const errors = domainError instanceof RequestValidationError ? domainError.errors : undefined;
+    return {
+      problem: problem(domainError.code, domainError.title, domainError.detail, errors),
+      retryAfterSeconds: domainError.retryAfterSeconds,
+    };
+  }
+  const status = statusOf(error);
+  if (status !== undefined && status < 500) {
+    const code = codeForStatus(status);
+    const detail = error instanceof Error ? error.message : 'The request was not understood.';
+    return { problem: { ...problem(code, TITLES[code] ?? 'Bad request', detail), status } };
+  }
+  if (status === 503) {
+    return { problem: problem('service_unavailable', TITLES.service_unavailable!, 'Not ready to serve requests.'), retryAfterSeconds: 5 };
+  }
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return { problem: problem('internal_error', 'Internal server error', 'An unexpected error occurred.') };
+}
+
+/** Nest's HttpException and Fastify's own errors (body parsing, limits) both carry a status. */
+function statusOf(error: unknown): number | undefined {
+  if (error instanceof HttpException) return error.getStatus();
+  const statusCode = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 600 ? statusCode : undefined;
+}
+
+export function sendProblem(reply: FastifyReply, { problem, retryAfterSeconds }: ProblemResponse): void {
+  if (retryAfterSeconds !== undefined) void reply.header('Retry-After', String(retryAfterSeconds));
+  void reply.status(problem.status).header('Content-Type', 'application/problem+json').send(problem);
+}

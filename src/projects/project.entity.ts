@@ -1,0 +1,45 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Framework } from './framework';
+
+export type IdSource = 'server' | 'client';
+export type ProjectBuildStatus = 'queued' | 'building' | 'ready' | 'failed';
+
+/** A row of `projects`, owned by the projects module. */
+@Entity({ name: 'projects' })
+export class Project {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column('uuid', { name: 'owner_id' })
+  ownerId: string;
+
+  @Column('text')
+  name: string;
+
+  @Column('text')
+  framework: Framework;
+
+  @Column('text', { name: 'created_by_service', default: 'worker-service' })
+  createdByService: string;
+
+  @Column('text', { name: 'id_source' })
+  idSource: IdSource;
+
+  @Column('text', { name: 'build_status', default: 'queued' })
+  buildStatus: ProjectBuildStatus;
+
+  @Column('text', { name: 'current_build_id', nullable: true })
+  currentBuildId: string | null;
+
+  @Column('text', { name: 'current_version_id', nullable: true })
+  currentVersionId: string | null;
+
+  @Column('timestamptz', { name: 'last_build_started', nullable: true })
+  lastBuildStarted: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { newProjectId } from '../ids/ids';
+import { Framework } from './framework';
+import { IdSource, Project } from './project.entity';
+import { ProjectIdConflictError } from './projects.errors';
+
+export interface NewProject {
+  ownerId: string;
+  name: string;
+  framework: Framework;
+  /** Legacy callers may still choose the id; it is accepted only while unused. */
+  requestedId?: string;
+}
+
+export interface CreatedProject {
+  projectId: string;
+  idSource: IdSource;
+}
+
+/** Owns `projects`: inserts, reads and deletes projects and keeps their build status fields. */
+@Injectable()
+export class ProjectsService {
+  async create(manager: EntityManager, project: NewProject): Promise<CreatedProject> {
+    const idSource: IdSource = project.requestedId === undefined ? 'server' : 'client';
+    const projectId = project.requestedId ?? newProjectId();
+    // ON CONFLICT also covers a concurrent insert of the same legacy id: it waits for that
+    // transaction and reports the conflict once it commits, instead of failing with a 500.
+    const inserted = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Project)
+      .values({ id: projectId, ownerId: project.ownerId, name: project.name, framework: project.framework, idSource })
+      .orIgnore()
+      .updateEntity(false)
+      .returning('id')
+      .execute();
+    if (inserted.raw.length === 0) throw new ProjectIdConflictError(projectId);
+    return { projectId, idSource };
+  }
+
+  /** Points the project at the build that was just queued for it. */
+  async markBuildQueued(manager: EntityManager, projectId: string, buildId: string): Promise<void> {
+    await manager.update(
+      Project,
+      { id: projectId },
+      { currentBuildId: buildId, buildStatus: 'queued', lastBuildStarted: () => 'now()' },
+    );
+  }
+}

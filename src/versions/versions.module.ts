@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ProjectVersion } from './project-version.entity';
+
+/** Owns `project_versions`. Versions are written by the build worker once a build succeeds. */
+@Module({
+  imports: [TypeOrmModule.forFeature([ProjectVersion])],
+})
+export class VersionsModule {}

@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { mkdir, mkdtemp, rename, rm, rmdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { WorkspaceConfig } from './workspace.config';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The folders every project starts with: its sources, and one output folder per build. */
+export const PROJECT_LAYOUT = ['source', 'builds'] as const;
+
+/**
+ * Owns the directories under PROJECTS_ROOT: `<root>/<userId>/<projectId>`. Paths are built only
+ * from lower-case UUIDs and checked to stay under the root, so no caller input can steer them.
+ */
+@Injectable()
+export class WorkspaceService {
+  constructor(private readonly config: WorkspaceConfig) {}
+
+  projectDirectory(userId: string, projectId: string): string {
+    for (const id of [userId, projectId]) {
+      if (!UUID.test(id)) throw new TypeError(`not a lower-case UUID: ${JSON.stringify(id)}`);
+    }
+    return this.underRoot(join(userId, projectId));
+  }
+
+  /**
+   * Creates the project's directory with its layout. It is assembled in a staging folder and renamed
+   * into place, so the directory appears complete or not at all.
+   */
+  async createProjectDirectory(userId: string, projectId: string): Promise<string> {
+    const target = this.projectDirectory(userId, projectId);
+    await mkdir(this.config.projectsRoot, { recursive: true });
+    const staging = await mkdtemp(join(this.config.projectsRoot, '.staging-'));
+    try {
+      await Promise.all(PROJECT_LAYOUT.map((folder) => mkdir(join(staging, folder))));
+      await this.moveIntoPlace(staging, target);
+      return target;
+    } catch (error) {
+      await rm(staging, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Removes the project's directory and, when it was the user's last, the user's folder too. */
+  async removeProjectDirectory(userId: string, projectId: string): Promise<void> {
+    const target = this.projectDirectory(userId, projectId);
+    await rm(target, { recursive: true, force: true });
+    await rmdir(this.underRoot(userId)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'ENOENT') throw error;
+    });
+  }
+
+  /**
+   * A leftover at the target can only be an orphan of a creation that never committed (the
+   * project id was just checked to be unused), so it is replaced. The user's folder may vanish
+   * between mkdir and rename when another request's rollback removes it empty: then try again.
+   */
+  private async moveIntoPlace(staging: string, target: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await mkdir(dirname(target), { recursive: true });
+      try {
+        await rename(staging, target);
+        return;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (attempt === 3) throw error;
+        if (code === 'ENOTEMPTY' || code === 'EEXIST') await rm(target, { recursive: true, force: true });
+        else if (code !== 'ENOENT') throw error;
+      }
+    }
+  }
+
+  private underRoot(path: string): string {
+    const root = this.config.projectsRoot;
+    const absolute = resolve(root, path);
+    const fromRoot = relative(root, absolute);
+    if (fromRoot === '' || fromRoot.startsWith(`..${sep}`) || fromRoot === '..' || isAbsolute(fromRoot)) {
+      throw new Error('path escapes the projects root');
+    }
+    return absolute;
+  }
+}
