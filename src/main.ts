@@ -41,7 +41,9 @@ main().catch((error: unknown) => {
   if (error instanceof InvalidConfigError) {
     process.stderr.write(`${error.message}\n`);
   } else {
-    process.stderr.write(`failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   process.exit(1);
 });

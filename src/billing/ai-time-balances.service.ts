@@ -13,7 +13,7 @@ export class AiTimeBalancesService {
    * the welcome in the ledger), then refuses a new build when nothing is left. One round trip.
    */
   async assertCanStartBuild(manager: EntityManager, userId: string): Promise<void> {
-    const rows = (await manager.query(
+    const rows = await manager.query<{ seconds_remaining: number }[]>(
       `WITH welcomed AS (
          INSERT INTO ai_time_balances (user_id, seconds_remaining) VALUES ($1, $2)
          ON CONFLICT (user_id) DO NOTHING
@@ -26,7 +26,7 @@ export class AiTimeBalancesService {
        UNION ALL
        SELECT seconds_remaining FROM ai_time_balances WHERE user_id = $1`,
       [userId, this.config.welcomeSeconds],
-    )) as { seconds_remaining: number }[];
+    );
     const secondsRemaining = rows[0].seconds_remaining;
     if (secondsRemaining <= 0) throw new InsufficientAiTimeError(secondsRemaining);
   }

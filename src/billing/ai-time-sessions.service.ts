@@ -14,7 +14,13 @@ export interface NewSession {
 export class AiTimeSessionsService {
   async open(manager: EntityManager, session: NewSession): Promise<string> {
     const id = newUlid();
-    await manager.createQueryBuilder().insert().into(AiTimeSession).values({ id, ...session }).updateEntity(false).execute();
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(AiTimeSession)
+      .values({ id, ...session })
+      .updateEntity(false)
+      .execute();
     return id;
   }
 }

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { Framework } from '../projects/framework';
+import type { Framework } from '../projects/framework';
 
 export type BuildStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 

@@ -17,9 +17,9 @@ export interface AppConfig {
 /** Reads and validates the whole environment, reporting every bad variable at once. */
 export function loadAppConfig(env: Environment): AppConfig {
   const problems: string[] = [];
-  const read = <T>(load: (env: Environment) => T): T => {
+  const read = <T>(load: () => T): T => {
     try {
-      return load(env);
+      return load();
     } catch (error) {
       if (!(error instanceof InvalidConfigError)) throw error;
       problems.push(...error.problems);
@@ -27,11 +27,11 @@ export function loadAppConfig(env: Environment): AppConfig {
     }
   };
   const config: AppConfig = {
-    http: read(HttpConfig.fromEnv),
-    database: read(DatabaseConfig.fromEnv),
-    workspace: read(WorkspaceConfig.fromEnv),
-    billing: read(BillingConfig.fromEnv),
-    buildQueue: read(BuildQueueConfig.fromEnv),
+    http: read(() => HttpConfig.fromEnv(env)),
+    database: read(() => DatabaseConfig.fromEnv(env)),
+    workspace: read(() => WorkspaceConfig.fromEnv(env)),
+    billing: read(() => BillingConfig.fromEnv(env)),
+    buildQueue: read(() => BuildQueueConfig.fromEnv(env)),
   };
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return config;

@@ -24,7 +24,7 @@ export function configFromEnv<T extends object>(
   variables: VariableNames<T>,
 ): T {
   const raw: Record<string, string> = {};
-  for (const [property, variable] of Object.entries(variables) as [string, string][]) {
+  for (const [property, variable] of Object.entries<string>(variables)) {
     const value = env[variable];
     if (value !== undefined && value !== '') raw[property] = value;
   }

@@ -12,7 +12,7 @@ export interface Transaction {
   /** Pass this as the first argument of every service call that belongs to the transaction. */
   readonly manager: EntityManager;
   /** Registers an undo for a side effect outside the database, run when the transaction does not commit. */
-  onRollback(undo: () => Promise<void>): void;
+  readonly onRollback: (undo: () => Promise<void>) => void;
 }
 
 /**

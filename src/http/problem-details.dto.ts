@@ -23,7 +23,11 @@ export class ProblemDetailsDto {
   @ApiProperty({ example: 'prompt: prompt must be 1 to 20000 characters long' })
   readonly detail: string;
 
-  @ApiProperty({ description: 'Stable, machine-readable error code.', enum: Object.keys(PROBLEM_STATUS), example: 'validation_failed' })
+  @ApiProperty({
+    description: 'Stable, machine-readable error code.',
+    enum: Object.keys(PROBLEM_STATUS),
+    example: 'validation_failed',
+  })
   readonly code: string;
 
   @ApiPropertyOptional({ description: 'Field errors, on 400 only.', type: [FieldErrorDto] })

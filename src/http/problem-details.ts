@@ -34,7 +34,14 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
 };
 
 function problem(code: ErrorCode, title: string, detail: string, errors?: FieldError[]): Problem {
-  return { type: `urn:sheen:problem:${code}`, title, status: PROBLEM_STATUS[code], detail, code, ...(errors && { errors }) };
+  return {
+    type: `urn:sheen:problem:${code}`,
+    title,
+    status: PROBLEM_STATUS[code],
+    detail,
+    code,
+    ...(errors && { errors }),
+  };
 }
 
 /**
@@ -57,7 +64,10 @@ export function toProblemResponse(error: unknown): ProblemResponse {
     return { problem: { ...problem(code, TITLES[code] ?? 'Bad request', detail), status } };
   }
   if (status === 503) {
-    return { problem: problem('service_unavailable', TITLES.service_unavailable!, 'Not ready to serve requests.'), retryAfterSeconds: 5 };
+    return {
+      problem: problem('service_unavailable', TITLES.service_unavailable!, 'Not ready to serve requests.'),
+      retryAfterSeconds: 5,
+    };
   }
   logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return { problem: problem('internal_error', 'Internal server error', 'An unexpected error occurred.') };

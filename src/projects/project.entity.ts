@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import { Framework } from './framework';
+import type { Framework } from './framework';
 
 export type IdSource = 'server' | 'client';
 export type ProjectBuildStatus = 'queued' | 'building' | 'ready' | 'failed';

@@ -35,7 +35,7 @@ export class ProjectsService {
       .updateEntity(false)
       .returning('id')
       .execute();
-    if (inserted.raw.length === 0) throw new ProjectIdConflictError(projectId);
+    if ((inserted.raw as unknown[]).length === 0) throw new ProjectIdConflictError(projectId);
     return { projectId, idSource };
   }
 

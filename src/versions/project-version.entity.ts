@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { Framework } from '../projects/framework';
+import type { Framework } from '../projects/framework';
 
 /** A row of `project_versions`: exists only for a build that succeeded. Owned by the versions module. */
 @Entity({ name: 'project_versions' })

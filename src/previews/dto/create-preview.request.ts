@@ -3,12 +3,17 @@ import { IsIn } from 'class-validator';
 import { OptionalField } from '../../http/optional-field.decorator';
 import { TextField } from '../../http/text-field.decorator';
 import { UuidField } from '../../http/uuid-field.decorator';
-import { DEFAULT_FRAMEWORK, Framework, FRAMEWORKS } from '../../projects/framework';
+import { DEFAULT_FRAMEWORK, FRAMEWORKS } from '../../projects/framework';
+import type { Framework } from '../../projects/framework';
 
 export const DEFAULT_PROJECT_NAME = 'Untitled Project';
 
 export class CreatePreviewRequest {
-  @ApiProperty({ description: 'The user who owns the new project.', format: 'uuid', example: '7d8f4f0e-2a51-4c8e-9b8e-1f2d3c4b5a69' })
+  @ApiProperty({
+    description: 'The user who owns the new project.',
+    format: 'uuid',
+    example: '7d8f4f0e-2a51-4c8e-9b8e-1f2d3c4b5a69',
+  })
   @UuidField()
   readonly userId: string;
 
@@ -21,12 +26,23 @@ export class CreatePreviewRequest {
   @TextField(1, 20000)
   readonly prompt: string;
 
-  @ApiPropertyOptional({ description: 'The framework to build with.', enum: FRAMEWORKS, default: DEFAULT_FRAMEWORK, example: 'nextjs' })
+  @ApiPropertyOptional({
+    description: 'The framework to build with.',
+    enum: FRAMEWORKS,
+    default: DEFAULT_FRAMEWORK,
+    example: 'nextjs',
+  })
   @OptionalField()
   @IsIn(FRAMEWORKS)
   readonly framework?: Framework;
 
-  @ApiPropertyOptional({ description: 'A display name.', minLength: 1, maxLength: 120, default: DEFAULT_PROJECT_NAME, example: 'Todo app' })
+  @ApiPropertyOptional({
+    description: 'A display name.',
+    minLength: 1,
+    maxLength: 120,
+    default: DEFAULT_PROJECT_NAME,
+    example: 'Todo app',
+  })
   @OptionalField()
   @TextField(1, 120)
   readonly name?: string;

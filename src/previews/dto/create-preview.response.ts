@@ -5,10 +5,17 @@ export class CreatePreviewResponse {
   @ApiProperty({ enum: [true], example: true })
   readonly success: true;
 
-  @ApiProperty({ description: 'The new project (UUID v4, chosen by the server unless a legacy id was accepted).', format: 'uuid', example: '3e5c1a2b-9d8f-4c7e-a6b5-0f1e2d3c4b5a' })
+  @ApiProperty({
+    description: 'The new project (UUID v4, chosen by the server unless a legacy id was accepted).',
+    format: 'uuid',
+    example: '3e5c1a2b-9d8f-4c7e-a6b5-0f1e2d3c4b5a',
+  })
   readonly projectId: string;
 
-  @ApiProperty({ description: 'The version this build creates if, and only if, it succeeds (ULID).', example: '01JDRZ8Q4XK8V1N9E6W3T2Y5B7' })
+  @ApiProperty({
+    description: 'The version this build creates if, and only if, it succeeds (ULID).',
+    example: '01JDRZ8Q4XK8V1N9E6W3T2Y5B7',
+  })
   readonly versionId: string;
 
   @ApiProperty({ description: 'The build that was queued (ULID).', example: '01JDRZ8Q4XK8V1N9E6W3T2Y5B6' })
@@ -17,16 +24,27 @@ export class CreatePreviewResponse {
   @ApiProperty({ description: 'Row id of the build in project_build_metrics.', example: 42 })
   readonly buildMetricsId: number;
 
-  @ApiProperty({ description: 'The queued build job.', format: 'uuid', example: 'c2a7e9f0-1b3d-4e5f-8a9b-0c1d2e3f4a5b' })
+  @ApiProperty({
+    description: 'The queued build job.',
+    format: 'uuid',
+    example: 'c2a7e9f0-1b3d-4e5f-8a9b-0c1d2e3f4a5b',
+  })
   readonly jobId: string;
 
-  @ApiProperty({ description: 'The AI-time session the build is billed to (ULID).', example: '01JDRZ8Q4XK8V1N9E6W3T2Y5B8' })
+  @ApiProperty({
+    description: 'The AI-time session the build is billed to (ULID).',
+    example: '01JDRZ8Q4XK8V1N9E6W3T2Y5B8',
+  })
   readonly aiTimeSessionId: string;
 
   @ApiProperty({ enum: ['queued'], example: 'queued' })
   readonly status: 'queued';
 
-  @ApiProperty({ description: 'Who chose projectId: the server, or a legacy client.', enum: ['server', 'client'], example: 'server' })
+  @ApiProperty({
+    description: 'Who chose projectId: the server, or a legacy client.',
+    enum: ['server', 'client'],
+    example: 'server',
+  })
   readonly idSource: IdSource;
 
   @ApiProperty({ enum: ['worker-service'], example: 'worker-service' })
