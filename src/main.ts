@@ -6,14 +6,16 @@ import { AppModule } from './app.module';
 import { loadAppConfig } from './config/app-config';
 import { InvalidConfigError } from './config/config-from-env';
 import { EmbeddedPostgres, startEmbeddedPostgres } from './database/embedded-postgres';
-import { configureApp, createFastifyAdapter } from './http/configure-app';
+import { APP_OPTIONS, configureApp, createFastifyAdapter } from './http/configure-app';
 
 const EMBEDDED_DATA_DIR = '.data/postgres';
 
+const logger = new Logger('Main');
+/** Started only when DATABASE_URL is unset; stopped on every way out. */
+let embedded: EmbeddedPostgres | undefined;
+
 async function main(): Promise<void> {
-  const logger = new Logger('Main');
   const config = loadAppConfig(process.env);
-  let embedded: EmbeddedPostgres | undefined;
   if (config.database.url === undefined) {
     embedded = await startEmbeddedPostgres(EMBEDDED_DATA_DIR, (line) => logger.log(line));
   }
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, databaseUrl),
     createFastifyAdapter(),
+    APP_OPTIONS,
   );
   configureApp(app);
   await app.listen({ port: config.http.port, host: config.http.host });
@@ -29,21 +32,26 @@ async function main(): Promise<void> {
 
   const shutdown = async (signal: string): Promise<void> => {
     logger.log(`${signal} received, shutting down`);
-    await app.close();
-    await embedded?.stop();
-    process.exit(0);
+    try {
+      await app.close();
+      await embedded?.stop();
+      process.exit(0);
+    } catch (error) {
+      await exitWithError('shutdown failed', error);
+    }
   };
   process.once('SIGTERM', (signal) => void shutdown(signal));
   process.once('SIGINT', (signal) => void shutdown(signal));
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof InvalidConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(
-      `failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-  }
+async function exitWithError(what: string, error: unknown): Promise<never> {
+  const message =
+    error instanceof InvalidConfigError
+      ? error.message
+      : `${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
+  process.stderr.write(`${message}\n`);
+  await embedded?.stop().catch(() => undefined);
   process.exit(1);
-});
+}
+
+main().catch((error: unknown) => exitWithError('failed to start', error));

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { ClassConstructor, plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 
@@ -16,7 +17,8 @@ export class InvalidConfigError extends Error {
 /**
  * Reads one concern's variables into its config class and validates them, so a bad value stops the
  * process at start with the variable's name instead of surfacing later as an odd runtime failure.
- * An empty variable counts as unset, as shells and .env files commonly leave them.
+ * A blank variable counts as unset, as shells and .env files commonly leave them. A number must be
+ * written as a plain decimal integer: `0x10`, `1e3` or `12abc` are refused, not reinterpreted.
  */
 export function configFromEnv<T extends object>(
   target: ClassConstructor<T>,
@@ -24,19 +26,32 @@ export function configFromEnv<T extends object>(
   variables: VariableNames<T>,
 ): T {
   const raw: Record<string, string> = {};
+  const problems: string[] = [];
   for (const [property, variable] of Object.entries<string>(variables)) {
-    const value = env[variable];
-    if (value !== undefined && value !== '') raw[property] = value;
+    const value = env[variable]?.trim();
+    if (value === undefined || value === '') continue;
+    if (isNumberProperty(target, property) && !DECIMAL_INTEGER.test(value)) {
+      problems.push(`${variable}=${JSON.stringify(env[variable])}: must be a decimal integer`);
+    }
+    raw[property] = value;
   }
   const config = plainToInstance(target, raw, {
     enableImplicitConversion: true,
     exposeDefaultValues: true,
   });
-  const errors = validateSync(config, { forbidUnknownValues: true });
-  if (errors.length > 0) {
-    throw new InvalidConfigError(errors.map((error) => describe(error, variables, env)));
+  const errors = validateSync(config, { forbidUnknownValues: true, stopAtFirstError: true });
+  const reported = new Set(problems.map((problem) => problem.split('=')[0]));
+  for (const error of errors) {
+    if (!reported.has(variables[error.property as keyof T])) problems.push(describe(error, variables, env));
   }
+  if (problems.length > 0) throw new InvalidConfigError(problems);
   return config;
+}
+
+const DECIMAL_INTEGER = /^-?\d+$/;
+
+function isNumberProperty(target: ClassConstructor<object>, property: string): boolean {
+  return Reflect.getMetadata('design:type', target.prototype as object, property) === Number;
 }
 
 function describe<T>(error: ValidationError, variables: VariableNames<T>, env: Environment): string {

@@ -45,14 +45,15 @@ const LOCK_TIMEOUT_SQLSTATE = '55P03';
  * failures that are bugs (they become a 500). TypeORM wraps driver errors, so both layers are read.
  */
 export function toDatabaseDomainError(error: unknown): DomainError | undefined {
-  for (const candidate of [error, (error as { driverError?: unknown })?.driverError]) {
-    if (!(candidate instanceof Error)) continue;
-    const code = (candidate as { code?: unknown }).code;
+  for (const candidate of [error, (error as { driverError?: unknown } | null)?.driverError]) {
+    // Duck-typed: errors raised inside node:net may come from another realm than our Error.
+    if (typeof candidate !== 'object' || candidate === null) continue;
+    const { code, message } = candidate as { code?: unknown; message?: unknown };
     if (code === LOCK_TIMEOUT_SQLSTATE) return new RequestInProgressError();
     if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_NODE_CODES.has(code))) {
       return new DatabaseUnavailableError();
     }
-    if (CONNECTION_MESSAGES.some((message) => candidate.message.includes(message))) {
+    if (typeof message === 'string' && CONNECTION_MESSAGES.some((known) => message.includes(known))) {
       return new DatabaseUnavailableError();
     }
   }

@@ -1,8 +1,15 @@
+import { NestApplicationOptions } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
 /** Bodies above this are refused with 413 before they are read further. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Nest's own body parsers are off: they would add a form-urlencoded parser. Fastify's JSON parser
+ * stays, which also refuses `__proto__` and `constructor.prototype` keys.
+ */
+export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
 
 export function createFastifyAdapter(): FastifyAdapter {
   return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });

@@ -61,7 +61,9 @@ export function toProblemResponse(error: unknown): ProblemResponse {
   if (status !== undefined && status < 500) {
     const code = codeForStatus(status);
     const detail = error instanceof Error ? error.message : 'The request was not understood.';
-    return { problem: { ...problem(code, TITLES[code] ?? 'Bad request', detail), status } };
+    // A 400 from the framework (malformed JSON, an empty body) concerns the body as a whole.
+    const errors = status === 400 ? [{ field: '', message: detail }] : undefined;
+    return { problem: { ...problem(code, TITLES[code] ?? 'Bad request', detail, errors), status } };
   }
   if (status === 503) {
     return {

@@ -1,4 +1,5 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { getMetadataStorage } from 'class-validator';
 import { FieldError, RequestValidationError } from './request-validation.error';
 
 /**
@@ -20,10 +21,31 @@ export class RequestValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-      throw new RequestValidationError([{ field: '', message: 'the body must be a JSON object' }]);
+    if (metadata.type === 'body') {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new RequestValidationError([{ field: '', message: 'the body must be a JSON object' }]);
+      }
+      if (metadata.metatype && this.toValidate(metadata)) refuseUndeclaredKeys(value, metadata.metatype);
     }
     return super.transform(value, metadata);
+  }
+}
+
+/**
+ * class-transformer silently skips keys that name a method of Object.prototype (`toString`,
+ * `constructor`, ...), so the whitelist never sees them; they are checked against the DTO here.
+ */
+function refuseUndeclaredKeys(body: object, dto: abstract new (...args: never[]) => unknown): void {
+  const declared = new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(dto, '', true, false)
+      .map((validation) => validation.propertyName),
+  );
+  const undeclared = Object.keys(body).filter((key) => !declared.has(key));
+  if (undeclared.length > 0) {
+    throw new RequestValidationError(
+      undeclared.map((key) => ({ field: key, message: `property ${key} should not exist` })),
+    );
   }
 }
 

@@ -57,8 +57,8 @@ export class WorkspaceService {
    */
   private async moveIntoPlace(staging: string, target: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      await mkdir(dirname(target), { recursive: true });
       try {
+        await mkdir(dirname(target), { recursive: true });
         await rename(staging, target);
         return;
       } catch (error) {

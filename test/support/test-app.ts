@@ -7,7 +7,7 @@ import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { loadAppConfig } from '../../src/config/app-config';
 import { Environment } from '../../src/config/config-from-env';
-import { configureApp, createFastifyAdapter } from '../../src/http/configure-app';
+import { APP_OPTIONS, configureApp, createFastifyAdapter } from '../../src/http/configure-app';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface TestAppOptions {
@@ -35,7 +35,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = loadAppConfig({ PROJECTS_ROOT: projectsRoot, ...options.env });
   const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config, options.databaseUrl ?? db.url)] });
   const moduleRef = await (options.override?.(builder) ?? builder).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), { logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
+    ...APP_OPTIONS,
+    logger: false,
+  });
   configureApp(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

@@ -1,0 +1,196 @@
+// configFromEnv reads design-time types through reflect-metadata, which main.ts loads first.
+import 'reflect-metadata';
+import { isAbsolute, join, resolve } from 'node:path';
+import { AppConfig, loadAppConfig } from './app-config';
+import { Environment, InvalidConfigError } from './config-from-env';
+
+const ALL_VARIABLES = [
+  'PORT',
+  'HOST',
+  'DATABASE_URL',
+  'PROJECTS_ROOT',
+  'AI_TIME_WELCOME_SECONDS',
+  'BUILD_TIMEOUT_MS',
+  'BUILD_MAX_ATTEMPTS',
+  'BUILD_RETRY_DELAY_MS',
+];
+
+/** The plain values of the config, as CONTRACT.md documents them. */
+function values(env: Environment): unknown {
+  const config = loadAppConfig(env);
+  return {
+    http: { ...config.http },
+    database: { ...config.database },
+    workspace: { ...config.workspace },
+    billing: { ...config.billing },
+    buildQueue: { ...config.buildQueue },
+  };
+}
+
+function configError(env: Environment): InvalidConfigError {
+  try {
+    loadAppConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidConfigError);
+    return error as InvalidConfigError;
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be refused`);
+}
+
+/** The variables an InvalidConfigError names, one per problem. */
+const namedVariables = (error: InvalidConfigError): string[] =>
+  error.problems.map((problem) => problem.slice(0, problem.indexOf('='))).sort();
+
+const DEFAULTS = {
+  http: { port: 3000, host: '127.0.0.1' },
+  database: {},
+  workspace: { projectsRoot: resolve('.data/projects') },
+  billing: { welcomeSeconds: 3600 },
+  buildQueue: { timeoutMs: 600_000, maxAttempts: 3, retryDelayMs: 2000 },
+};
+
+describe('loadAppConfig', () => {
+  it('gives the documented defaults when nothing is set', () => {
+    expect(values({})).toEqual(DEFAULTS);
+    expect(loadAppConfig({}).database.url).toBeUndefined();
+  });
+
+  it('gives the documented defaults when every variable is set but empty', () => {
+    expect(values(Object.fromEntries(ALL_VARIABLES.map((name) => [name, ''])))).toEqual(DEFAULTS);
+  });
+
+  it('reads every variable, converting the numbers', () => {
+    const env: Environment = {
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://sheen:secret@db.internal:5432/sheen',
+      PROJECTS_ROOT: '/srv/projects',
+      AI_TIME_WELCOME_SECONDS: '0',
+      BUILD_TIMEOUT_MS: '30000',
+      BUILD_MAX_ATTEMPTS: '5',
+      BUILD_RETRY_DELAY_MS: '0',
+    };
+
+    expect(values(env)).toEqual({
+      http: { port: 8080, host: '0.0.0.0' },
+      database: { url: 'postgres://sheen:secret@db.internal:5432/sheen' },
+      workspace: { projectsRoot: '/srv/projects' },
+      billing: { welcomeSeconds: 0 },
+      buildQueue: { timeoutMs: 30_000, maxAttempts: 5, retryDelayMs: 0 },
+    });
+  });
+
+  it.each(['0', '1', '65535'])('accepts PORT=%s', (port) => {
+    expect(loadAppConfig({ PORT: port }).http.port).toBe(Number(port));
+  });
+
+  it.each(['postgres://localhost/sheen', 'postgresql://u:p@127.0.0.1:5433/db?sslmode=require'])(
+    'accepts DATABASE_URL=%s',
+    (url) => {
+      expect(loadAppConfig({ DATABASE_URL: url }).database.url).toBe(url);
+    },
+  );
+
+  it.each([
+    ['PORT', 'http'],
+    ['PORT', '-1'],
+    ['PORT', '65536'],
+    ['PORT', '80.5'],
+    ['PORT', '3000abc'],
+    ['BUILD_MAX_ATTEMPTS', '0'],
+    ['BUILD_MAX_ATTEMPTS', '21'],
+    ['BUILD_MAX_ATTEMPTS', 'three'],
+    ['BUILD_MAX_ATTEMPTS', '2.5'],
+    ['AI_TIME_WELCOME_SECONDS', '-1'],
+    ['AI_TIME_WELCOME_SECONDS', 'an hour'],
+    ['AI_TIME_WELCOME_SECONDS', '1.5'],
+    ['BUILD_TIMEOUT_MS', '999'],
+    ['BUILD_RETRY_DELAY_MS', '-5'],
+    ['DATABASE_URL', 'mysql://localhost/sheen'],
+    ['DATABASE_URL', 'http://localhost:5432/sheen'],
+    ['DATABASE_URL', 'localhost:5432/sheen'],
+    ['DATABASE_URL', 'postgres://'],
+    ['DATABASE_URL', 'postgres://host with space/db'],
+  ])('refuses %s=%j with an InvalidConfigError that names it', (variable, value) => {
+    const error = configError({ [variable]: value });
+
+    expect(namedVariables(error)).toEqual([variable]);
+    expect(error.message).toContain(`${variable}=${JSON.stringify(value)}`);
+  });
+
+  it('ignores blanks around a value, as .env files and shells leave them', () => {
+    expect(loadAppConfig({ DATABASE_URL: ' postgres://localhost/sheen ', PORT: ' 8080 ' })).toMatchObject({
+      database: { url: 'postgres://localhost/sheen' },
+      http: { port: 8080 },
+    });
+  });
+
+  const NUMBERS: [string, (config: AppConfig) => number][] = [
+    ['PORT', (config) => config.http.port],
+    ['AI_TIME_WELCOME_SECONDS', (config) => config.billing.welcomeSeconds],
+    ['BUILD_RETRY_DELAY_MS', (config) => config.buildQueue.retryDelayMs],
+  ];
+
+  it.each(NUMBERS)('never reads a blank %s (spaces only) as 0', (variable, read) => {
+    // Number(' ') is 0: a stray space must not silently mean "any free port" or "no welcome seconds".
+    let config: AppConfig;
+    try {
+      config = loadAppConfig({ [variable]: '  ' });
+    } catch (error) {
+      expect(namedVariables(error as InvalidConfigError)).toEqual([variable]);
+      return;
+    }
+    expect(read(config)).not.toBe(0);
+  });
+
+  it('reports every bad variable at once, from every concern', () => {
+    const error = configError({
+      PORT: 'http',
+      DATABASE_URL: 'mysql://localhost/sheen',
+      AI_TIME_WELCOME_SECONDS: '-1',
+      BUILD_MAX_ATTEMPTS: '0',
+      BUILD_TIMEOUT_MS: 'forever',
+      HOST: 'localhost',
+    });
+
+    expect(namedVariables(error)).toEqual(
+      ['AI_TIME_WELCOME_SECONDS', 'BUILD_MAX_ATTEMPTS', 'BUILD_TIMEOUT_MS', 'DATABASE_URL', 'PORT'].sort(),
+    );
+    for (const variable of [
+      'PORT',
+      'DATABASE_URL',
+      'AI_TIME_WELCOME_SECONDS',
+      'BUILD_MAX_ATTEMPTS',
+      'BUILD_TIMEOUT_MS',
+    ])
+      expect(error.message).toContain(variable);
+    expect(error.message).not.toContain('HOST');
+  });
+
+  describe('PROJECTS_ROOT', () => {
+    it('resolves a relative path against the working directory', () => {
+      const root = loadAppConfig({ PROJECTS_ROOT: 'data/projects' }).workspace.projectsRoot;
+
+      expect(isAbsolute(root)).toBe(true);
+      expect(root).toBe(join(process.cwd(), 'data/projects'));
+    });
+
+    it('normalises dot segments and trailing slashes', () => {
+      expect(loadAppConfig({ PROJECTS_ROOT: './a/../b/./c/' }).workspace.projectsRoot).toBe(join(process.cwd(), 'b/c'));
+      expect(loadAppConfig({ PROJECTS_ROOT: '/srv//projects/' }).workspace.projectsRoot).toBe('/srv/projects');
+    });
+
+    it('keeps an absolute path', () => {
+      expect(loadAppConfig({ PROJECTS_ROOT: '/var/lib/sheen/projects' }).workspace.projectsRoot).toBe(
+        '/var/lib/sheen/projects',
+      );
+    });
+
+    it('defaults to an absolute .data/projects', () => {
+      const root = loadAppConfig({}).workspace.projectsRoot;
+
+      expect(isAbsolute(root)).toBe(true);
+      expect(root).toBe(join(process.cwd(), '.data', 'projects'));
+    });
+  });
+});

@@ -1,0 +1,293 @@
+import { randomUUID } from 'node:crypto';
+import type { MakeDirectoryOptions, PathLike } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { WorkspaceService } from './workspace.service';
+
+/**
+ * Runs around every mkdir the service makes, so a test can stage a race with another request
+ * deterministically (the real race needs thousands of tries to show). Unset: plain mkdir.
+ */
+let mockAroundMkdir:
+  ((path: string, mkdir: () => Promise<string | undefined>) => Promise<string | undefined>) | undefined;
+
+jest.mock('node:fs/promises', () => {
+  const actual = jest.requireActual<typeof import('node:fs/promises')>('node:fs/promises');
+  const mkdirOnce = (path: PathLike, options?: MakeDirectoryOptions) => actual.mkdir(path, options);
+  return {
+    ...actual,
+    mkdir: (path: PathLike, options?: MakeDirectoryOptions) =>
+      mockAroundMkdir ? mockAroundMkdir(String(path), () => mkdirOnce(path, options)) : mkdirOnce(path, options),
+  };
+});
+
+/** Every path under `dir`, relative to it, sorted; [] when `dir` does not exist. */
+async function tree(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw error;
+  });
+  return entries.map((entry) => relative(dir, join(entry.parentPath, entry.name))).sort();
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path)).isDirectory();
+}
+
+const BAD_IDS = [
+  '../x',
+  '..',
+  '.',
+  '',
+  'a/b',
+  '/etc',
+  '..\\x',
+  randomUUID().toUpperCase(),
+  `${randomUUID()}/..`,
+  `../${randomUUID()}`,
+  `${randomUUID()}\n`,
+  ` ${randomUUID()}`,
+  randomUUID().replace(/-/g, ''),
+];
+
+describe('WorkspaceService', () => {
+  let sandbox: string;
+  let root: string;
+  let workspace: WorkspaceService;
+
+  beforeEach(async () => {
+    sandbox = await mkdtemp(join(tmpdir(), 'sheen-workspace-spec-'));
+    root = join(sandbox, 'projects');
+    workspace = new WorkspaceService({ projectsRoot: root });
+  });
+  afterEach(async () => {
+    mockAroundMkdir = undefined;
+    await rm(sandbox, { recursive: true, force: true });
+  });
+
+  describe('createProjectDirectory', () => {
+    it('makes <root>/<user>/<project> with source and builds, creating the root, and leaves no staging folder', async () => {
+      const [user, project] = [randomUUID(), randomUUID()];
+
+      const directory = await workspace.createProjectDirectory(user, project);
+
+      expect(directory).toBe(join(root, user, project));
+      expect(await isDirectory(join(directory, 'source'))).toBe(true);
+      expect(await isDirectory(join(directory, 'builds'))).toBe(true);
+      expect(await tree(sandbox)).toEqual(
+        [
+          'projects',
+          `projects/${user}`,
+          `projects/${user}/${project}`,
+          `projects/${user}/${project}/builds`,
+          `projects/${user}/${project}/source`,
+        ].sort(),
+      );
+    });
+
+    it('adds a second project next to the first in the same user folder', async () => {
+      const [user, first, second] = [randomUUID(), randomUUID(), randomUUID()];
+
+      await workspace.createProjectDirectory(user, first);
+      await workspace.createProjectDirectory(user, second);
+
+      expect((await readdir(join(root, user))).sort()).toEqual([first, second].sort());
+      expect((await readdir(root)).sort()).toEqual([user]);
+    });
+
+    it.each<[string, (target: string) => Promise<void>]>([
+      ['an empty orphan directory', () => Promise.resolve()],
+      [
+        'an orphan directory with files and folders in it',
+        async (target: string) => {
+          await mkdir(join(target, 'source', 'src'), { recursive: true });
+          await writeFile(join(target, 'source', 'src', 'App.tsx'), 'stale');
+          await writeFile(join(target, 'stale.txt'), 'stale');
+          await mkdir(join(target, 'builds', '01JDRZ8Q4XK8V1N9E6W3T2Y5B6'), { recursive: true });
+        },
+      ],
+    ])('replaces %s left at the target with a fresh layout', async (_what, fill) => {
+      const [user, project] = [randomUUID(), randomUUID()];
+      const target = join(root, user, project);
+      await mkdir(target, { recursive: true });
+      await fill(target);
+
+      await workspace.createProjectDirectory(user, project);
+
+      expect(await tree(root)).toEqual(
+        [user, `${user}/${project}`, `${user}/${project}/builds`, `${user}/${project}/source`].sort(),
+      );
+    });
+
+    it('creates many projects of one user at once, each complete, with no staging folder left', async () => {
+      const user = randomUUID();
+      const projects = Array.from({ length: 20 }, () => randomUUID());
+
+      await Promise.all(projects.map((project) => workspace.createProjectDirectory(user, project)));
+
+      expect(await readdir(root)).toEqual([user]);
+      expect((await readdir(join(root, user))).sort()).toEqual([...projects].sort());
+      for (const project of projects)
+        expect((await readdir(join(root, user, project))).sort()).toEqual(['builds', 'source']);
+    });
+
+    describe("when another request removes the user's folder (its last project rolled back) meanwhile", () => {
+      let user: string;
+      let project: string;
+      let userFolder: string;
+      let vanished: number;
+
+      beforeEach(() => {
+        [user, project] = [randomUUID(), randomUUID()];
+        userFolder = join(root, user);
+        vanished = 0;
+      });
+
+      it('retries when the folder vanishes inside mkdir, which then fails with ENOENT', async () => {
+        // What Node's recursive mkdir does when the folder is removed between its EEXIST and its stat.
+        mockAroundMkdir = async (path, mkdir) => {
+          if (path !== userFolder || vanished > 0) return mkdir();
+          vanished++;
+          await mkdir();
+          await rmdir(path);
+          throw Object.assign(new Error(`ENOENT: no such file or directory, mkdir '${path}'`), {
+            code: 'ENOENT',
+            errno: -2,
+            syscall: 'mkdir',
+            path,
+          });
+        };
+
+        await workspace.createProjectDirectory(user, project);
+
+        expect(vanished).toBe(1);
+        expect(await tree(root)).toEqual([
+          user,
+          `${user}/${project}`,
+          `${user}/${project}/builds`,
+          `${user}/${project}/source`,
+        ]);
+      });
+
+      it('retries when the folder vanishes between mkdir and the rename into place', async () => {
+        mockAroundMkdir = async (path, mkdir) => {
+          const made = await mkdir();
+          if (path === userFolder && vanished++ === 0) await rmdir(path);
+          return made;
+        };
+
+        await workspace.createProjectDirectory(user, project);
+
+        expect(vanished).toBeGreaterThan(1);
+        expect(await tree(root)).toEqual([
+          user,
+          `${user}/${project}`,
+          `${user}/${project}/builds`,
+          `${user}/${project}/source`,
+        ]);
+      });
+
+      it('gives up when the folder keeps vanishing, leaving no staging folder behind', async () => {
+        mockAroundMkdir = async (path, mkdir) => {
+          const made = await mkdir();
+          if (path === userFolder) {
+            vanished++;
+            await rmdir(path);
+          }
+          return made;
+        };
+
+        await expect(workspace.createProjectDirectory(user, project)).rejects.toMatchObject({ code: 'ENOENT' });
+
+        expect(vanished).toBeGreaterThan(1);
+        expect(await tree(root)).toEqual([]);
+      });
+    });
+
+    it.each(BAD_IDS)('refuses the user id %j without touching the filesystem', async (bad) => {
+      await expect(workspace.createProjectDirectory(bad, randomUUID())).rejects.toThrow();
+      expect(await tree(sandbox)).toEqual([]);
+    });
+
+    it.each(BAD_IDS)('refuses the project id %j without touching the filesystem', async (bad) => {
+      await expect(workspace.createProjectDirectory(randomUUID(), bad)).rejects.toThrow();
+      expect(await tree(sandbox)).toEqual([]);
+    });
+
+    it('fails, leaving nothing, when the root is a regular file', async () => {
+      await writeFile(root, 'not a directory');
+
+      await expect(workspace.createProjectDirectory(randomUUID(), randomUUID())).rejects.toThrow();
+
+      expect(await tree(sandbox)).toEqual(['projects']);
+      expect((await stat(root)).isFile()).toBe(true);
+      expect(await readFile(root, 'utf8')).toBe('not a directory');
+    });
+
+    it("fails, leaving no staging folder, when the user's folder is a regular file", async () => {
+      const user = randomUUID();
+      await mkdir(root);
+      await writeFile(join(root, user), 'not a directory');
+
+      await expect(workspace.createProjectDirectory(user, randomUUID())).rejects.toThrow();
+
+      expect(await tree(root)).toEqual([user]);
+      expect(await readFile(join(root, user), 'utf8')).toBe('not a directory');
+    });
+  });
+
+  describe('removeProjectDirectory', () => {
+    it("removes the project and the user's folder it leaves empty", async () => {
+      const [user, project] = [randomUUID(), randomUUID()];
+      await workspace.createProjectDirectory(user, project);
+      await writeFile(join(root, user, project, 'source', 'index.html'), '<h1>hi</h1>');
+
+      await workspace.removeProjectDirectory(user, project);
+
+      expect(await tree(root)).toEqual([]);
+    });
+
+    it("keeps the user's folder and the other project when the user has another", async () => {
+      const [user, removed, kept] = [randomUUID(), randomUUID(), randomUUID()];
+      await workspace.createProjectDirectory(user, removed);
+      await workspace.createProjectDirectory(user, kept);
+
+      await workspace.removeProjectDirectory(user, removed);
+
+      expect(await tree(root)).toEqual([user, `${user}/${kept}`, `${user}/${kept}/builds`, `${user}/${kept}/source`]);
+    });
+
+    it("leaves other users' projects alone", async () => {
+      const [user, other, project, othersProject] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      await workspace.createProjectDirectory(user, project);
+      await workspace.createProjectDirectory(other, othersProject);
+
+      await workspace.removeProjectDirectory(user, project);
+
+      expect(await readdir(root)).toEqual([other]);
+      expect(await readdir(join(root, other))).toEqual([othersProject]);
+    });
+
+    it('succeeds when the project or the user folder is already gone', async () => {
+      const [user, project] = [randomUUID(), randomUUID()];
+
+      await expect(workspace.removeProjectDirectory(user, project)).resolves.toBeUndefined();
+      await mkdir(join(root, user), { recursive: true });
+      await expect(workspace.removeProjectDirectory(user, project)).resolves.toBeUndefined();
+
+      expect(await tree(root)).toEqual([]);
+    });
+
+    it.each(BAD_IDS)('refuses %j as either id and removes nothing', async (bad) => {
+      const [user, project] = [randomUUID(), randomUUID()];
+      await workspace.createProjectDirectory(user, project);
+      const before = await tree(sandbox);
+
+      await expect(workspace.removeProjectDirectory(user, bad)).rejects.toThrow();
+      await expect(workspace.removeProjectDirectory(bad, project)).rejects.toThrow();
+
+      expect(await tree(sandbox)).toEqual(before);
+    });
+  });
+});

@@ -1,0 +1,155 @@
+import { FRAMEWORKS } from '../src/projects/framework';
+import { CREATE_PATH } from './support/requests';
+import { startTestApp, TestApp } from './support/test-app';
+
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The parts of an OpenAPI 3 document these tests read. */
+interface SchemaObject {
+  $ref?: string;
+  type?: string;
+  format?: string;
+  enum?: unknown[];
+  example?: unknown;
+  description?: string;
+  required?: string[];
+  properties?: Record<string, SchemaObject>;
+}
+interface MediaTypes {
+  [mediaType: string]: { schema?: SchemaObject };
+}
+interface Operation {
+  requestBody?: { content?: MediaTypes };
+  responses: Record<string, { description?: string; content?: MediaTypes }>;
+}
+interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, SchemaObject> };
+}
+
+const ref = (schema: string): string => `#/components/schemas/${schema}`;
+
+describe('health and docs', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // With a secret configured, /v1 would need a signature: health and docs still must not.
+    t = await startTestApp({ env: { WORKER_SHARED_SECRET: 'health-and-docs-secret' } });
+  });
+  afterAll(() => t.close());
+
+  describe('health', () => {
+    it('GET /health/live answers 200 without a signature', async () => {
+      const response = await t.http().get('/health/live').expect(200);
+      expect(response.body).toEqual({ status: 'ok' });
+    });
+
+    it('GET /health/ready answers 200 and reports the database up', async () => {
+      const response = await t.http().get('/health/ready').expect(200);
+      expect(response.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+    });
+  });
+
+  describe('docs', () => {
+    let document: OpenApiDocument;
+
+    beforeAll(async () => {
+      const response = await t.http().get('/docs-json').expect(200);
+      expect(response.headers['content-type']).toMatch(/^application\/json/);
+      document = response.body as OpenApiDocument;
+    });
+
+    const schema = (name: string): SchemaObject => {
+      const found = document.components.schemas[name];
+      expect(found).toBeDefined();
+      return found;
+    };
+    const createOperation = (): Operation => {
+      const operation = document.paths[CREATE_PATH]?.post;
+      expect(operation).toBeDefined();
+      return operation;
+    };
+
+    it('GET /docs serves the Swagger UI as HTML without a signature', async () => {
+      const response = await t.http().get('/docs').expect(200);
+      expect(response.headers['content-type']).toMatch(/^text\/html/);
+      expect(response.text).toMatch(/swagger-ui/i);
+    });
+
+    it('GET /docs-json is an OpenAPI 3 document with the create route as a POST', () => {
+      expect(document.openapi).toMatch(/^3\./);
+      expect(Object.keys(document.paths[CREATE_PATH] ?? {})).toContain('post');
+    });
+
+    it('documents the JSON request body and the 201 response by schema', () => {
+      const operation = createOperation();
+      expect(operation.requestBody?.content?.['application/json']?.schema?.$ref).toBe(ref('CreatePreviewRequest'));
+      expect(operation.responses['201']?.content?.['application/json']?.schema?.$ref).toBe(
+        ref('CreatePreviewResponse'),
+      );
+    });
+
+    it.each(['400', '402', '409', '413', '415', '500', '503'])(
+      'documents %s as application/problem+json with the ProblemDetailsDto schema',
+      (status) => {
+        const response = createOperation().responses[status];
+        expect(response).toBeDefined();
+        expect(Object.keys(response.content ?? {})).toEqual(['application/problem+json']);
+        expect(response.content?.['application/problem+json']?.schema?.$ref).toBe(ref('ProblemDetailsDto'));
+        expect(document.components.schemas.ProblemDetailsDto?.properties).toEqual(
+          expect.objectContaining({
+            type: expect.anything(),
+            title: expect.anything(),
+            status: expect.anything(),
+            detail: expect.anything(),
+            code: expect.anything(),
+          }),
+        );
+      },
+    );
+
+    describe.each(['CreatePreviewRequest', 'CreatePreviewResponse'])('the %s schema', (name) => {
+      const properties = (): [string, SchemaObject][] => Object.entries(schema(name).properties ?? {});
+
+      it('gives every property an example', () => {
+        expect(properties().length).toBeGreaterThan(0);
+        const withoutExample = properties()
+          .filter(([, property]) => property.example === undefined)
+          .map(([property]) => property);
+        expect(withoutExample).toEqual([]);
+      });
+
+      it('describes every property, unless an enum already says everything', () => {
+        const unexplained = properties()
+          .filter(([, property]) => !property.description?.trim() && !property.enum?.length)
+          .map(([property]) => property);
+        expect(unexplained).toEqual([]);
+      });
+
+      it('gives examples that are valid values of their property', () => {
+        const invalid = properties()
+          .filter(([, { example, enum: values, format, description }]) => {
+            if (values && !values.includes(example)) return true;
+            if (format === 'uuid' && !(typeof example === 'string' && UUID.test(example))) return true;
+            return /ULID/.test(description ?? '') && !(typeof example === 'string' && ULID.test(example));
+          })
+          .map(([property]) => property);
+        expect(invalid).toEqual([]);
+      });
+    });
+
+    it('lists exactly userId and prompt as required in the request schema', () => {
+      expect([...(schema('CreatePreviewRequest').required ?? [])].sort()).toEqual(['prompt', 'userId']);
+    });
+
+    it('lists the six frameworks as the enum of framework', () => {
+      const framework = schema('CreatePreviewRequest').properties?.framework;
+      expect([...(framework?.enum ?? [])].sort()).toEqual(
+        ['angular', 'astro', 'nextjs', 'react', 'svelte', 'vue'].sort(),
+      );
+      expect([...(framework?.enum ?? [])].sort()).toEqual([...FRAMEWORKS].sort());
+    });
+  });
+});
