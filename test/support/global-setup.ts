@@ -52,9 +52,6 @@ async function migrate(url: string): Promise<void> {
 /** pg-boss installs its schema on first start; doing it once here spares every test file that. */
 async function installQueueSchema(url: string): Promise<void> {
   const boss = new PgBoss({ connectionString: url, supervise: false, schedule: false, max: 1 });
-  boss.on('error', (error) => {
-    throw error;
-  });
   await boss.start();
   await boss.stop({ graceful: false });
 }
