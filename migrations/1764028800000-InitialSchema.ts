@@ -94,6 +94,7 @@ export class InitialSchema1764028800000 implements MigrationInterface {
         CHECK ((status = 'closed') = (closed_at IS NOT NULL))
       );
       CREATE INDEX ai_time_sessions_active_idx ON ai_time_sessions (opened_at) WHERE status = 'active';
+      CREATE INDEX ai_time_sessions_project_idx ON ai_time_sessions (project_id);
 
       -- Every change of a balance, signed. A build is debited at most once (unique build_id).
       CREATE TABLE ai_time_ledger (

@@ -41,7 +41,7 @@ describe('a create that fails at any step inside the transaction leaves nothing 
          BEGIN RAISE EXCEPTION '${INJECTED}'; END $$`,
     );
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const steps: [step: string, table: string, event: 'INSERT' | 'UPDATE'][] = [
     ['the balance row', 'ai_time_balances', 'INSERT'],
@@ -136,7 +136,7 @@ describe('bounded waits', () => {
   beforeAll(async () => {
     t = await startTestApp();
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it("answers 409 request_in_progress with Retry-After when the user's lock stays taken, and writes nothing", async () => {
     const body = createBody();
@@ -195,7 +195,7 @@ describe('concurrency', () => {
   beforeAll(async () => {
     t = await startTestApp();
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('20 concurrent creates for 20 users give 20 complete projects', async () => {
     const bodies = Array.from({ length: 20 }, () => createBody());

@@ -171,7 +171,7 @@ describe('POST /v1/create-preview-for-new-project refuses bad input', () => {
   beforeAll(async () => {
     t = await startTestApp();
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   // A case that wrongly writes must fail alone, not every case after it.
   afterEach(async () => {
@@ -222,7 +222,7 @@ describe('POST /v1/create-preview-for-new-project accepts valid edge cases', () 
   beforeAll(async () => {
     t = await startTestApp();
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   async function storedPrompt(buildId: string): Promise<string> {
     const [row] = await t.db.query<{ prompt: string }>(`SELECT prompt FROM project_build_metrics WHERE build_id = $1`, [

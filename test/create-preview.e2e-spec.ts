@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { persistedState, NOTHING } from './support/persisted-state';
+import { BUILD_QUEUE } from '../src/builds/build-job';
+import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../src/ids/ids';
+import { listTree, persistedState, NOTHING } from './support/persisted-state';
 import { CREATE_PATH, createBody } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
 
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+/** The server chooses project ids as random UUID v4, which LOWER_CASE_UUID_PATTERN alone does not say. */
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('POST /v1/create-preview-for-new-project', () => {
@@ -14,7 +16,7 @@ describe('POST /v1/create-preview-for-new-project', () => {
   beforeAll(async () => {
     t = await startTestApp({ env: { AI_TIME_WELCOME_SECONDS: '120' } });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('creates the project, build, session, job and directory together and answers 201 with exactly the contract fields', async () => {
     const body = createBody({ framework: 'vue', name: 'Todo' });
@@ -42,10 +44,11 @@ describe('POST /v1/create-preview-for-new-project', () => {
       idSource: 'server',
       createdBy: 'worker-service',
     });
+    expect(projectId).toMatch(LOWER_CASE_UUID_PATTERN);
     expect(projectId).toMatch(UUID_V4);
-    expect(buildId).toMatch(ULID);
-    expect(versionId).toMatch(ULID);
-    expect(aiTimeSessionId).toMatch(ULID);
+    expect(buildId).toMatch(ULID_PATTERN);
+    expect(versionId).toMatch(ULID_PATTERN);
+    expect(aiTimeSessionId).toMatch(ULID_PATTERN);
     expect(versionId).not.toBe(buildId);
     expect(typeof buildMetricsId).toBe('number');
 
@@ -133,10 +136,13 @@ describe('POST /v1/create-preview-for-new-project', () => {
     expect((await stat(join(t.projectsRoot, userId, body.projectId))).isDirectory()).toBe(true);
   });
 
-  it('answers 402 insufficient_ai_time when the balance is used up, and writes nothing', async () => {
+  it.each([
+    ['used up', 0],
+    ['negative', -5],
+  ])('answers 402 insufficient_ai_time when the balance is %s (%i s), and writes nothing', async (_what, seconds) => {
     const userId = randomUUID();
     await t.http().post(CREATE_PATH).send(createBody({ userId })).expect(201);
-    await t.db.query(`UPDATE ai_time_balances SET seconds_remaining = 0 WHERE user_id = $1`, [userId]);
+    await t.db.query(`UPDATE ai_time_balances SET seconds_remaining = $2 WHERE user_id = $1`, [userId, seconds]);
     const before = await persistedState(t.db, t.projectsRoot);
 
     const response = await t.http().post(CREATE_PATH).send(createBody({ userId })).expect(402);
@@ -144,6 +150,9 @@ describe('POST /v1/create-preview-for-new-project', () => {
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ status: 402, code: 'insufficient_ai_time' });
     expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
+    expect(
+      await t.db.query(`SELECT seconds_remaining, seconds_used FROM ai_time_balances WHERE user_id = $1`, [userId]),
+    ).toEqual([{ seconds_remaining: seconds, seconds_used: 0 }]);
   });
 
   describe('legacy client project ids', () => {
@@ -181,6 +190,49 @@ describe('POST /v1/create-preview-for-new-project', () => {
       const [project] = await t.db.query(`SELECT owner_id FROM projects WHERE id = $1`, [projectId]);
       expect(project.owner_id).toBe(owner);
     });
+
+    it.each([1, 2, 3, 4, 5])(
+      'gives the id to exactly one of two users racing for it, and leaves nothing of the other (round %i)',
+      async () => {
+        const projectId = randomUUID();
+        const users = [randomUUID(), randomUUID()];
+
+        const responses = await Promise.all(
+          users.map((userId) => t.http().post(CREATE_PATH).send(createBody({ userId, projectId }))),
+        );
+
+        expect(responses.map((response) => response.status).sort()).toEqual([201, 409]);
+        const winner = users[responses.findIndex((response) => response.status === 201)];
+        const loser = users[responses.findIndex((response) => response.status === 409)];
+        expect(responses.find((response) => response.status === 201)?.body).toMatchObject({
+          projectId,
+          idSource: 'client',
+        });
+        expect(responses.find((response) => response.status === 409)?.body).toMatchObject({
+          status: 409,
+          code: 'project_id_conflict',
+        });
+
+        expect(await t.db.query(`SELECT owner_id FROM projects WHERE id = $1`, [projectId])).toEqual([
+          { owner_id: winner },
+        ]);
+        const [rows] = await t.db.query<Record<string, number>>(
+          `SELECT (SELECT count(*)::int FROM project_build_metrics WHERE project_id = $1) AS builds,
+                  (SELECT count(*)::int FROM ai_time_sessions WHERE project_id = $1) AS sessions,
+                  (SELECT count(*)::int FROM pgboss.job WHERE name = $2 AND data->>'projectId' = $1::text) AS jobs,
+                  (SELECT count(*)::int FROM ai_time_balances WHERE user_id = $3) AS loser_balances,
+                  (SELECT count(*)::int FROM ai_time_ledger WHERE user_id = $3) AS loser_ledger`,
+          [projectId, BUILD_QUEUE, loser],
+        );
+        expect(rows).toEqual({ builds: 1, sessions: 1, jobs: 1, loser_balances: 0, loser_ledger: 0 });
+        const paths = await listTree(t.projectsRoot);
+        expect(paths.filter((path) => path.includes(projectId) || path.startsWith(loser))).toEqual([
+          `${winner}/${projectId}`,
+          `${winner}/${projectId}/builds`,
+          `${winner}/${projectId}/source`,
+        ]);
+      },
+    );
   });
 });
 
@@ -190,7 +242,7 @@ describe('POST /v1/create-preview-for-new-project for a user with no AI time', (
   beforeAll(async () => {
     t = await startTestApp({ env: { AI_TIME_WELCOME_SECONDS: '0' } });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('answers 402 to a first-time user when the welcome balance is zero, and writes nothing', async () => {
     const response = await t.http().post(CREATE_PATH).send(createBody()).expect(402);

@@ -1,9 +1,7 @@
+import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../src/ids/ids';
 import { FRAMEWORKS } from '../src/projects/framework';
 import { CREATE_PATH } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
-
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The parts of an OpenAPI 3 document these tests read. */
 interface SchemaObject {
@@ -21,7 +19,14 @@ interface MediaTypes {
 }
 interface Operation {
   requestBody?: { content?: MediaTypes };
-  responses: Record<string, { description?: string; content?: MediaTypes }>;
+  responses: Record<
+    string,
+    {
+      description?: string;
+      content?: MediaTypes;
+      headers?: Record<string, { description?: string; schema?: SchemaObject }>;
+    }
+  >;
 }
 interface OpenApiDocument {
   openapi: string;
@@ -35,20 +40,22 @@ describe('health and docs', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    // With a secret configured, /v1 would need a signature: health and docs still must not.
-    t = await startTestApp({ env: { WORKER_SHARED_SECRET: 'health-and-docs-secret' } });
+    t = await startTestApp();
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   describe('health', () => {
-    it('GET /health/live answers 200 without a signature', async () => {
+    it('GET /health/live answers 200', async () => {
       const response = await t.http().get('/health/live').expect(200);
       expect(response.body).toEqual({ status: 'ok' });
     });
 
-    it('GET /health/ready answers 200 and reports the database up', async () => {
+    it('GET /health/ready answers 200 and reports the database and the build queue up', async () => {
       const response = await t.http().get('/health/ready').expect(200);
-      expect(response.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+      expect(response.body).toMatchObject({
+        status: 'ok',
+        info: { database: { status: 'up' }, queue: { status: 'up' } },
+      });
     });
   });
 
@@ -72,7 +79,7 @@ describe('health and docs', () => {
       return operation;
     };
 
-    it('GET /docs serves the Swagger UI as HTML without a signature', async () => {
+    it('GET /docs serves the Swagger UI as HTML', async () => {
       const response = await t.http().get('/docs').expect(200);
       expect(response.headers['content-type']).toMatch(/^text\/html/);
       expect(response.text).toMatch(/swagger-ui/i);
@@ -110,6 +117,20 @@ describe('health and docs', () => {
       },
     );
 
+    it.each(['409', '503'])('documents an integer Retry-After header on %s', (status) => {
+      const header = createOperation().responses[status]?.headers?.['Retry-After'];
+      expect(header).toBeDefined();
+      expect(header?.schema?.type).toBe('integer');
+      expect(header?.description?.trim()).toBeTruthy();
+    });
+
+    it('documents Retry-After on no other status', () => {
+      const withHeader = Object.entries(createOperation().responses)
+        .filter(([, response]) => response.headers?.['Retry-After'] !== undefined)
+        .map(([status]) => status);
+      expect(withHeader.sort()).toEqual(['409', '503']);
+    });
+
     describe.each(['CreatePreviewRequest', 'CreatePreviewResponse'])('the %s schema', (name) => {
       const properties = (): [string, SchemaObject][] => Object.entries(schema(name).properties ?? {});
 
@@ -121,9 +142,9 @@ describe('health and docs', () => {
         expect(withoutExample).toEqual([]);
       });
 
-      it('describes every property, unless an enum already says everything', () => {
+      it('describes every property, enums included', () => {
         const unexplained = properties()
-          .filter(([, property]) => !property.description?.trim() && !property.enum?.length)
+          .filter(([, property]) => !property.description?.trim())
           .map(([property]) => property);
         expect(unexplained).toEqual([]);
       });
@@ -132,8 +153,9 @@ describe('health and docs', () => {
         const invalid = properties()
           .filter(([, { example, enum: values, format, description }]) => {
             if (values && !values.includes(example)) return true;
-            if (format === 'uuid' && !(typeof example === 'string' && UUID.test(example))) return true;
-            return /ULID/.test(description ?? '') && !(typeof example === 'string' && ULID.test(example));
+            if (format === 'uuid' && !(typeof example === 'string' && LOWER_CASE_UUID_PATTERN.test(example)))
+              return true;
+            return /ULID/.test(description ?? '') && !(typeof example === 'string' && ULID_PATTERN.test(example));
           })
           .map(([property]) => property);
         expect(invalid).toEqual([]);

@@ -27,7 +27,15 @@ export class AiTimeBalancesService {
        SELECT seconds_remaining FROM ai_time_balances WHERE user_id = $1`,
       [userId, this.config.welcomeSeconds],
     );
-    const secondsRemaining = rows[0].seconds_remaining;
+    // Empty only when a writer not holding the user's lock inserted the row after this statement's
+    // snapshot was taken; a new statement sees it.
+    const [{ seconds_remaining: secondsRemaining }] =
+      rows.length > 0
+        ? rows
+        : await manager.query<{ seconds_remaining: number }[]>(
+            'SELECT seconds_remaining FROM ai_time_balances WHERE user_id = $1',
+            [userId],
+          );
     if (secondsRemaining <= 0) throw new InsufficientAiTimeError(secondsRemaining);
   }
 }

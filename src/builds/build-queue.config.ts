@@ -1,10 +1,15 @@
 import { IsInt, Max, Min } from 'class-validator';
 import { configFromEnv, Environment } from '../config/config-from-env';
 
+/** Room above the build timeout before pg-boss takes a job back from a worker that went silent. */
+export const EXPIRY_MARGIN_SECONDS = 30;
+const MAX_TIMEOUT_MS = (24 * 3600 - EXPIRY_MARGIN_SECONDS) * 1000;
+
 export class BuildQueueConfig {
-  /** A build running longer fails with reason `timeout`. */
+  /** A build running longer fails with reason `timeout`. pg-boss caps a job's expiry at 24 h. */
   @IsInt()
   @Min(1000)
+  @Max(MAX_TIMEOUT_MS)
   readonly timeoutMs: number = 600_000;
 
   @IsInt()

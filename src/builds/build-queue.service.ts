@@ -3,12 +3,9 @@ import { PgBoss } from 'pg-boss';
 import type { Db, Queue } from 'pg-boss';
 import { EntityManager } from 'typeorm';
 import { DatabaseConnection } from '../database/database-connection';
-import { BuildQueueConfig } from './build-queue.config';
+import { BuildQueueConfig, EXPIRY_MARGIN_SECONDS } from './build-queue.config';
 import { BUILD_QUEUE, BuildJob } from './build-job';
 import { BuildNotEnqueuedError } from './builds.errors';
-
-/** Room above the build timeout before pg-boss takes a job back from a worker that went silent. */
-const EXPIRY_MARGIN_SECONDS = 30;
 
 /**
  * Owns the pg-boss build queue. Jobs are sent through the caller's transaction, so a job exists
@@ -42,6 +39,11 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     await this.boss.stop({ graceful: false });
+  }
+
+  /** Throws unless the queue's own connection pool reaches the queue (readiness). */
+  async assertReachable(): Promise<void> {
+    if ((await this.boss.getQueue(BUILD_QUEUE)) === null) throw new Error(`queue ${BUILD_QUEUE} is missing`);
   }
 
   /** Enqueues the build inside the caller's transaction and returns the job id. */

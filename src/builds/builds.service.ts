@@ -22,7 +22,8 @@ export interface QueuedBuild {
 /** Owns `project_build_metrics`: one row per build, from queued to its outcome. */
 @Injectable()
 export class BuildsService {
-  async queue(manager: EntityManager, build: NewBuild): Promise<QueuedBuild> {
+  /** Records a build as queued; enqueueing its job is BuildQueueService's part. */
+  async recordQueued(manager: EntityManager, build: NewBuild): Promise<QueuedBuild> {
     const buildId = newUlid();
     const versionId = newUlid();
     const inserted = await manager

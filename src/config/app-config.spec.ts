@@ -1,6 +1,7 @@
 // configFromEnv reads design-time types through reflect-metadata, which main.ts loads first.
 import 'reflect-metadata';
 import { isAbsolute, join, resolve } from 'node:path';
+import { configError } from '../../test/support/config-errors';
 import { AppConfig, loadAppConfig } from './app-config';
 import { Environment, InvalidConfigError } from './config-from-env';
 
@@ -25,16 +26,6 @@ function values(env: Environment): unknown {
     billing: { ...config.billing },
     buildQueue: { ...config.buildQueue },
   };
-}
-
-function configError(env: Environment): InvalidConfigError {
-  try {
-    loadAppConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidConfigError);
-    return error as InvalidConfigError;
-  }
-  throw new Error(`expected ${JSON.stringify(env)} to be refused`);
 }
 
 /** The variables an InvalidConfigError names, one per problem. */
@@ -105,6 +96,9 @@ describe('loadAppConfig', () => {
     ['AI_TIME_WELCOME_SECONDS', 'an hour'],
     ['AI_TIME_WELCOME_SECONDS', '1.5'],
     ['BUILD_TIMEOUT_MS', '999'],
+    ['BUILD_TIMEOUT_MS', '86400000'],
+    ['HOST', 'local host'],
+    ['HOST', '127.0.0.1/8'],
     ['BUILD_RETRY_DELAY_MS', '-5'],
     ['DATABASE_URL', 'mysql://localhost/sheen'],
     ['DATABASE_URL', 'http://localhost:5432/sheen'],
@@ -112,10 +106,21 @@ describe('loadAppConfig', () => {
     ['DATABASE_URL', 'postgres://'],
     ['DATABASE_URL', 'postgres://host with space/db'],
   ])('refuses %s=%j with an InvalidConfigError that names it', (variable, value) => {
-    const error = configError({ [variable]: value });
+    const error = configError(loadAppConfig, { [variable]: value });
 
     expect(namedVariables(error)).toEqual([variable]);
     expect(error.message).toContain(`${variable}=${JSON.stringify(value)}`);
+  });
+
+  it.each(['0.0.0.0', '::1', 'localhost', 'api.internal.example'])('accepts HOST=%s', (host) => {
+    expect(loadAppConfig({ HOST: host }).http.host).toBe(host);
+  });
+
+  it('never shows the password of a bad DATABASE_URL, since the message reaches logs', () => {
+    const error = configError(loadAppConfig, { DATABASE_URL: 'mysql://sheen:hunter2@db.internal/sheen' });
+
+    expect(error.message).not.toContain('hunter2');
+    expect(error.message).toContain('mysql://sheen:***@db.internal/sheen');
   });
 
   it('ignores blanks around a value, as .env files and shells leave them', () => {
@@ -144,7 +149,7 @@ describe('loadAppConfig', () => {
   });
 
   it('reports every bad variable at once, from every concern', () => {
-    const error = configError({
+    const error = configError(loadAppConfig, {
       PORT: 'http',
       DATABASE_URL: 'mysql://localhost/sheen',
       AI_TIME_WELCOME_SECONDS: '-1',

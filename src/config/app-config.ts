@@ -3,7 +3,7 @@ import { BuildQueueConfig } from '../builds/build-queue.config';
 import { DatabaseConfig } from '../database/database.config';
 import { WorkspaceConfig } from '../workspace/workspace.config';
 import { Environment, InvalidConfigError } from './config-from-env';
-import { HttpConfig } from './http.config';
+import { HttpConfig } from '../http/http.config';
 
 /** Every concern's settings, each validated by the module that uses them. */
 export interface AppConfig {

@@ -1,6 +1,7 @@
 // configFromEnv reads design-time types through reflect-metadata, which main.ts loads first.
 import 'reflect-metadata';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { configError } from '../../test/support/config-errors';
 import { configFromEnv, Environment, InvalidConfigError } from './config-from-env';
 
 /** A config class of the shape every concern declares: defaults, numbers, an optional URL. */
@@ -21,16 +22,6 @@ class SampleConfig {
 const VARIABLES = { count: 'SAMPLE_COUNT', label: 'SAMPLE_LABEL', url: 'SAMPLE_URL' } as const;
 
 const load = (env: Environment): SampleConfig => configFromEnv(SampleConfig, env, VARIABLES);
-
-function configError(env: Environment): InvalidConfigError {
-  try {
-    load(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidConfigError);
-    return error as InvalidConfigError;
-  }
-  throw new Error(`expected ${JSON.stringify(env)} to be refused`);
-}
 
 describe('configFromEnv', () => {
   it('gives the class defaults when no variable is set', () => {
@@ -85,7 +76,7 @@ describe('configFromEnv', () => {
   it.each(['abc', '12abc', '1.5', '101', '-3', 'NaN', 'Infinity'])(
     'refuses SAMPLE_COUNT=%j, naming the variable and its value',
     (value) => {
-      const error = configError({ SAMPLE_COUNT: value });
+      const error = configError(load, { SAMPLE_COUNT: value });
 
       expect(error.problems).toHaveLength(1);
       expect(error.problems[0]).toMatch(new RegExp(`^SAMPLE_COUNT=${JSON.stringify(value)}: `));
@@ -95,13 +86,13 @@ describe('configFromEnv', () => {
   );
 
   it('says why a value was refused, in the message of the constraint', () => {
-    expect(configError({ SAMPLE_URL: 'mysql://db' }).problems).toEqual([
+    expect(configError(load, { SAMPLE_URL: 'mysql://db' }).problems).toEqual([
       'SAMPLE_URL="mysql://db": must be a postgres:// URL',
     ]);
   });
 
   it('reports every bad variable at once', () => {
-    const error = configError({ SAMPLE_COUNT: 'many', SAMPLE_URL: 'http://db' });
+    const error = configError(load, { SAMPLE_COUNT: 'many', SAMPLE_URL: 'http://db' });
 
     expect(error.problems).toHaveLength(2);
     expect(error.problems.map((problem) => problem.split('=')[0]).sort()).toEqual(['SAMPLE_COUNT', 'SAMPLE_URL']);
@@ -110,7 +101,7 @@ describe('configFromEnv', () => {
   });
 
   it('does not report the good variables next to the bad ones', () => {
-    const error = configError({ SAMPLE_COUNT: 'many', SAMPLE_LABEL: 'fine', SAMPLE_URL: 'postgres://db/x' });
+    const error = configError(load, { SAMPLE_COUNT: 'many', SAMPLE_LABEL: 'fine', SAMPLE_URL: 'postgres://db/x' });
 
     expect(error.problems).toHaveLength(1);
     expect(error.message).not.toContain('SAMPLE_LABEL');

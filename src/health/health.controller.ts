@@ -1,8 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckResult,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import { BuildQueueService } from '../builds/build-queue.service';
 
-const DATABASE_PING_TIMEOUT_MS = 1500;
+const CHECK_TIMEOUT_MS = 1500;
 
 @ApiTags('health')
 @Controller('health')
@@ -10,6 +17,8 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    private readonly buildQueue: BuildQueueService,
   ) {}
 
   @Get('live')
@@ -20,8 +29,18 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiServiceUnavailableResponse({ description: 'The database cannot be reached.' })
+  @ApiServiceUnavailableResponse({
+    description:
+      'The database or the build queue cannot be reached (application/problem+json, code service_unavailable).',
+  })
   ready(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.database.pingCheck('database', { timeout: DATABASE_PING_TIMEOUT_MS })]);
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
+      () =>
+        this.indicators
+          .check('queue')
+          .attempt(() => this.buildQueue.assertReachable())
+          .withTimeout(CHECK_TIMEOUT_MS),
+    ]);
   }
 }

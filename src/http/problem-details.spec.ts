@@ -1,8 +1,14 @@
-import { BadRequestException, InternalServerErrorException, Logger, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  InternalServerErrorException,
+  Logger,
+  NotFoundException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { InsufficientAiTimeError } from '../billing/billing.errors';
-import { DatabaseUnavailableError, RequestInProgressError } from '../database/database-errors';
+import { DatabaseUnavailableError, RequestInProgressError } from '../database/database.errors';
 import { DomainError } from '../errors/domain-error';
 import { ProjectIdConflictError } from '../projects/projects.errors';
 import { toProblemResponse } from './problem-details';
@@ -221,8 +227,15 @@ describe('toProblemResponse', () => {
       expect(retryAfterSeconds).toBeUndefined();
     });
 
+    it("keeps the message of an error that carries a status but is not Fastify's or Nest's on the server", () => {
+      const { problem } = toProblemResponse(
+        Object.assign(new Error('secret detail /work/main/src/x.ts'), { statusCode: 409 }),
+      );
+
+      expect(problem).toMatchObject({ status: 500, code: 'internal_error', detail: 'An unexpected error occurred.' });
+    });
+
     it.each<[string, unknown]>([
-      ['a plain object', { statusCode: 413 }],
       [
         "Fastify's body-too-large error",
         Object.assign(new Error('Request body is too large'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }),
@@ -246,13 +259,15 @@ describe('toProblemResponse', () => {
       [401, 'unauthorized'],
       [429, 'rate_limited'],
     ])('maps statusCode %i to %s', (status, code) => {
-      const { problem } = toProblemResponse(Object.assign(new Error('refused'), { statusCode: status }));
+      const { problem } = toProblemResponse(
+        Object.assign(new Error('refused'), { statusCode: status, code: 'FST_ERR_TEST' }),
+      );
 
       expect(problem).toMatchObject({ type: `urn:sheen:problem:${code}`, status, code, detail: 'refused' });
     });
 
-    it('maps statusCode 503 to service_unavailable with Retry-After and a fixed text', () => {
-      const response = toProblemResponse(Object.assign(new Error('pool /work/main/x.ts drained'), { statusCode: 503 }));
+    it('maps a ServiceUnavailableException (terminus) to service_unavailable with Retry-After and a fixed text', () => {
+      const response = toProblemResponse(new ServiceUnavailableException('pool /work/main/x.ts drained'));
 
       expect(response.problem).toMatchObject({ status: 503, code: 'service_unavailable' });
       expect(response.problem.detail).not.toContain('/work/main');
@@ -262,7 +277,10 @@ describe('toProblemResponse', () => {
     it.each<[string, unknown]>([
       [
         "Fastify's malformed-JSON error",
-        Object.assign(new SyntaxError('Unexpected end of JSON input'), { statusCode: 400 }),
+        Object.assign(new SyntaxError('Unexpected end of JSON input'), {
+          statusCode: 400,
+          code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+        }),
       ],
       ["Nest's BadRequestException", new BadRequestException('Bad request')],
     ])('maps %s to 400 validation_failed with an errors entry for the body as a whole', (_what, error) => {

@@ -1,6 +1,6 @@
 import { HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { toDatabaseDomainError } from '../database/database-errors';
+import { toDatabaseDomainError } from '../database/database.errors';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { FieldError, RequestValidationError } from './request-validation.error';
 import { codeForStatus, PROBLEM_STATUS } from './problem-status';
@@ -75,11 +75,17 @@ export function toProblemResponse(error: unknown): ProblemResponse {
   return { problem: problem('internal_error', 'Internal server error', 'An unexpected error occurred.') };
 }
 
-/** Nest's HttpException and Fastify's own errors (body parsing, limits) both carry a status. */
+/**
+ * Nest's HttpException and Fastify's own errors (body parsing, limits; codes `FST_*`) carry a status
+ * and a message meant for the caller. Any other error's message stays on the server.
+ */
 function statusOf(error: unknown): number | undefined {
   if (error instanceof HttpException) return error.getStatus();
-  const statusCode = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 600 ? statusCode : undefined;
+  const { statusCode, code } = (error ?? {}) as { statusCode?: unknown; code?: unknown };
+  const fromFastify = typeof code === 'string' && code.startsWith('FST_');
+  return fromFastify && typeof statusCode === 'number' && statusCode >= 400 && statusCode < 600
+    ? statusCode
+    : undefined;
 }
 
 export function sendProblem(reply: FastifyReply, { problem, retryAfterSeconds }: ProblemResponse): void {

@@ -1,5 +1,5 @@
 import { decodeTime } from 'ulid';
-import { newProjectId, newUlid } from './ids';
+import { LOWER_CASE_UUID_PATTERN, newProjectId, newUlid, ULID_PATTERN } from './ids';
 
 describe('ids', () => {
   it('makes ULIDs that sort in creation order even within one millisecond', () => {
@@ -10,12 +10,37 @@ describe('ids', () => {
   });
 
   it('makes ULIDs of Crockford base32, as the ulid domain in the schema requires', () => {
-    expect(newUlid()).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(newUlid()).toMatch(ULID_PATTERN);
+  });
+
+  it('has a ULID pattern that takes 26 Crockford base32 characters and nothing else', () => {
+    expect('01ARZ3NDEKTSV4RRFFQ69G5FAV').toMatch(ULID_PATTERN);
+    for (const bad of [
+      '01ARZ3NDEKTSV4RRFFQ69G5FA',
+      '01ARZ3NDEKTSV4RRFFQ69G5FAVX',
+      '01ARZ3NDEKTSV4RRFFQ69G5FAI',
+      '01arz3ndektsv4rrffq69g5fav',
+    ])
+      expect(bad).not.toMatch(ULID_PATTERN);
+  });
+
+  it('has a UUID pattern that takes lower case only, without braces or blanks', () => {
+    expect('6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b').toMatch(LOWER_CASE_UUID_PATTERN);
+    for (const bad of [
+      '6F1C2A8E-3B4D-4E5F-9A0B-1C2D3E4F5A6B',
+      '{6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b}',
+      '6f1c2a8e3b4d4e5f9a0b1c2d3e4f5a6b',
+      '6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b\n',
+    ])
+      expect(bad).not.toMatch(LOWER_CASE_UUID_PATTERN);
   });
 
   it('makes random version 4 project ids', () => {
     const first = newProjectId();
-    expect(first).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(first).toMatch(LOWER_CASE_UUID_PATTERN);
+    // Version 4 (random), RFC 9562 variant: what LOWER_CASE_UUID_PATTERN leaves open.
+    expect(first.charAt(14)).toBe('4');
+    expect('89ab').toContain(first.charAt(19));
     expect(newProjectId()).not.toBe(first);
   });
 });

@@ -7,6 +7,12 @@ import { monotonicFactory } from 'ulid';
  */
 const monotonicUlid = monotonicFactory();
 
+/** A ULID as the `ulid` domain in the schema accepts it: 26 characters of Crockford base32. */
+export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** A UUID of any version, in the lower case PostgreSQL prints and project directories use. */
+export const LOWER_CASE_UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export function newUlid(): string {
   return monotonicUlid();
 }

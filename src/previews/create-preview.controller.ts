@@ -19,7 +19,7 @@ export class CreatePreviewController {
     description:
       'Creates the project, its build, its AI-time session, the build job and the project directory atomically. Ids are chosen by the server.',
   })
-  @ApiCreatedResponse({ type: CreatePreviewResponse })
+  @ApiCreatedResponse({ description: 'The project exists with its queued build.', type: CreatePreviewResponse })
   @ApiProblems(
     'validation_failed',
     'insufficient_ai_time',

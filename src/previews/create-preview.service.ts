@@ -6,9 +6,10 @@ import { BuildsService } from '../builds/builds.service';
 import { userLock } from '../database/advisory-lock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { DEFAULT_FRAMEWORK } from '../projects/framework';
+import { DEFAULT_PROJECT_NAME } from '../projects/project.entity';
 import { ProjectsService } from '../projects/projects.service';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { CreatePreviewRequest, DEFAULT_PROJECT_NAME } from './dto/create-preview.request';
+import { CreatePreviewRequest } from './dto/create-preview.request';
 import { CreatePreviewResponse } from './dto/create-preview.response';
 
 /**
@@ -38,7 +39,13 @@ export class CreatePreviewService {
         framework,
         requestedId: request.projectId,
       });
-      const build = await this.builds.queue(manager, { projectId, userId, prompt, framework, isInitialBuild: true });
+      const build = await this.builds.recordQueued(manager, {
+        projectId,
+        userId,
+        prompt,
+        framework,
+        isInitialBuild: true,
+      });
       await this.projects.markBuildQueued(manager, projectId, build.buildId);
       const aiTimeSessionId = await this.sessions.open(manager, { userId, projectId, buildId: build.buildId });
       const jobId = await this.buildQueue.enqueue(manager, {
@@ -47,8 +54,8 @@ export class CreatePreviewService {
         userId,
         versionId: build.versionId,
       });
-      await this.workspace.createProjectDirectory(userId, projectId);
       onRollback(() => this.workspace.removeProjectDirectory(userId, projectId));
+      await this.workspace.createProjectDirectory(userId, projectId);
       return {
         success: true,
         projectId,

@@ -2,6 +2,8 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } fro
 import type { Framework } from './framework';
 
 export type IdSource = 'server' | 'client';
+
+export const DEFAULT_PROJECT_NAME = 'Untitled Project';
 export type ProjectBuildStatus = 'queued' | 'building' | 'ready' | 'failed';
 
 /** A row of `projects`, owned by the projects module. */

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { MakeDirectoryOptions, PathLike } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
+import { listTree } from '../../test/support/persisted-state';
 import { WorkspaceService } from './workspace.service';
 
 /**
@@ -21,15 +22,6 @@ jest.mock('node:fs/promises', () => {
       mockAroundMkdir ? mockAroundMkdir(String(path), () => mkdirOnce(path, options)) : mkdirOnce(path, options),
   };
 });
-
-/** Every path under `dir`, relative to it, sorted; [] when `dir` does not exist. */
-async function tree(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return [];
-    throw error;
-  });
-  return entries.map((entry) => relative(dir, join(entry.parentPath, entry.name))).sort();
-}
 
 async function isDirectory(path: string): Promise<boolean> {
   return (await stat(path)).isDirectory();
@@ -75,7 +67,7 @@ describe('WorkspaceService', () => {
       expect(directory).toBe(join(root, user, project));
       expect(await isDirectory(join(directory, 'source'))).toBe(true);
       expect(await isDirectory(join(directory, 'builds'))).toBe(true);
-      expect(await tree(sandbox)).toEqual(
+      expect(await listTree(sandbox)).toEqual(
         [
           'projects',
           `projects/${user}`,
@@ -115,7 +107,7 @@ describe('WorkspaceService', () => {
 
       await workspace.createProjectDirectory(user, project);
 
-      expect(await tree(root)).toEqual(
+      expect(await listTree(root)).toEqual(
         [user, `${user}/${project}`, `${user}/${project}/builds`, `${user}/${project}/source`].sort(),
       );
     });
@@ -162,7 +154,7 @@ describe('WorkspaceService', () => {
         await workspace.createProjectDirectory(user, project);
 
         expect(vanished).toBe(1);
-        expect(await tree(root)).toEqual([
+        expect(await listTree(root)).toEqual([
           user,
           `${user}/${project}`,
           `${user}/${project}/builds`,
@@ -180,7 +172,7 @@ describe('WorkspaceService', () => {
         await workspace.createProjectDirectory(user, project);
 
         expect(vanished).toBeGreaterThan(1);
-        expect(await tree(root)).toEqual([
+        expect(await listTree(root)).toEqual([
           user,
           `${user}/${project}`,
           `${user}/${project}/builds`,
@@ -201,18 +193,18 @@ describe('WorkspaceService', () => {
         await expect(workspace.createProjectDirectory(user, project)).rejects.toMatchObject({ code: 'ENOENT' });
 
         expect(vanished).toBeGreaterThan(1);
-        expect(await tree(root)).toEqual([]);
+        expect(await listTree(root)).toEqual([]);
       });
     });
 
     it.each(BAD_IDS)('refuses the user id %j without touching the filesystem', async (bad) => {
       await expect(workspace.createProjectDirectory(bad, randomUUID())).rejects.toThrow();
-      expect(await tree(sandbox)).toEqual([]);
+      expect(await listTree(sandbox)).toEqual([]);
     });
 
     it.each(BAD_IDS)('refuses the project id %j without touching the filesystem', async (bad) => {
       await expect(workspace.createProjectDirectory(randomUUID(), bad)).rejects.toThrow();
-      expect(await tree(sandbox)).toEqual([]);
+      expect(await listTree(sandbox)).toEqual([]);
     });
 
     it('fails, leaving nothing, when the root is a regular file', async () => {
@@ -220,7 +212,7 @@ describe('WorkspaceService', () => {
 
       await expect(workspace.createProjectDirectory(randomUUID(), randomUUID())).rejects.toThrow();
 
-      expect(await tree(sandbox)).toEqual(['projects']);
+      expect(await listTree(sandbox)).toEqual(['projects']);
       expect((await stat(root)).isFile()).toBe(true);
       expect(await readFile(root, 'utf8')).toBe('not a directory');
     });
@@ -232,7 +224,7 @@ describe('WorkspaceService', () => {
 
       await expect(workspace.createProjectDirectory(user, randomUUID())).rejects.toThrow();
 
-      expect(await tree(root)).toEqual([user]);
+      expect(await listTree(root)).toEqual([user]);
       expect(await readFile(join(root, user), 'utf8')).toBe('not a directory');
     });
   });
@@ -245,7 +237,7 @@ describe('WorkspaceService', () => {
 
       await workspace.removeProjectDirectory(user, project);
 
-      expect(await tree(root)).toEqual([]);
+      expect(await listTree(root)).toEqual([]);
     });
 
     it("keeps the user's folder and the other project when the user has another", async () => {
@@ -255,7 +247,12 @@ describe('WorkspaceService', () => {
 
       await workspace.removeProjectDirectory(user, removed);
 
-      expect(await tree(root)).toEqual([user, `${user}/${kept}`, `${user}/${kept}/builds`, `${user}/${kept}/source`]);
+      expect(await listTree(root)).toEqual([
+        user,
+        `${user}/${kept}`,
+        `${user}/${kept}/builds`,
+        `${user}/${kept}/source`,
+      ]);
     });
 
     it("leaves other users' projects alone", async () => {
@@ -276,18 +273,18 @@ describe('WorkspaceService', () => {
       await mkdir(join(root, user), { recursive: true });
       await expect(workspace.removeProjectDirectory(user, project)).resolves.toBeUndefined();
 
-      expect(await tree(root)).toEqual([]);
+      expect(await listTree(root)).toEqual([]);
     });
 
     it.each(BAD_IDS)('refuses %j as either id and removes nothing', async (bad) => {
       const [user, project] = [randomUUID(), randomUUID()];
       await workspace.createProjectDirectory(user, project);
-      const before = await tree(sandbox);
+      const before = await listTree(sandbox);
 
       await expect(workspace.removeProjectDirectory(user, bad)).rejects.toThrow();
       await expect(workspace.removeProjectDirectory(bad, project)).rejects.toThrow();
 
-      expect(await tree(sandbox)).toEqual(before);
+      expect(await listTree(sandbox)).toEqual(before);
     });
   });
 });

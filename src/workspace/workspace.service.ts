@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { mkdir, mkdtemp, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { LOWER_CASE_UUID_PATTERN } from '../ids/ids';
 import { WorkspaceConfig } from './workspace.config';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /** The folders every project starts with: its sources, and one output folder per build. */
-export const PROJECT_LAYOUT = ['source', 'builds'] as const;
+const PROJECT_LAYOUT = ['source', 'builds'] as const;
 
 /**
  * Owns the directories under PROJECTS_ROOT: `<root>/<userId>/<projectId>`. Paths are built only
@@ -18,7 +17,7 @@ export class WorkspaceService {
 
   projectDirectory(userId: string, projectId: string): string {
     for (const id of [userId, projectId]) {
-      if (!UUID.test(id)) throw new TypeError(`not a lower-case UUID: ${JSON.stringify(id)}`);
+      if (!LOWER_CASE_UUID_PATTERN.test(id)) throw new TypeError(`not a lower-case UUID: ${JSON.stringify(id)}`);
     }
     return this.underRoot(join(userId, projectId));
   }

@@ -1,5 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test, TestingModuleBuilder } from '@nestjs/testing';
+import { Test, TestingModule, TestingModuleBuilder } from '@nestjs/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,20 +28,45 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real AppModule on Fastify, against a real PostgreSQL database of the test file's own. */
+/**
+ * The real AppModule on Fastify, against a real PostgreSQL database of the test file's own. If it
+ * fails to start, whatever it had opened is closed and the original error is rethrown.
+ */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const db = options.database ?? (await createTestDatabase());
-  const projectsRoot = options.env?.PROJECTS_ROOT ?? (await mkdtemp(join(tmpdir(), 'sheen-projects-')));
-  const config = loadAppConfig({ PROJECTS_ROOT: projectsRoot, ...options.env });
-  const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config, options.databaseUrl ?? db.url)] });
-  const moduleRef = await (options.override?.(builder) ?? builder).compile();
-  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
-    ...APP_OPTIONS,
-    logger: false,
-  });
-  configureApp(app);
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
+  let db: TestDatabase | undefined;
+  let projectsRoot: string | undefined;
+  let moduleRef: TestingModule | undefined;
+  let app: NestFastifyApplication | undefined;
+  try {
+    db = options.database ?? (await createTestDatabase());
+    projectsRoot = options.env?.PROJECTS_ROOT ?? (await mkdtemp(join(tmpdir(), 'sheen-projects-')));
+    const config = loadAppConfig({ PROJECTS_ROOT: projectsRoot, ...options.env });
+    const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config, options.databaseUrl ?? db.url)] });
+    moduleRef = await (options.override?.(builder) ?? builder).compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
+      ...APP_OPTIONS,
+      logger: false,
+    });
+    configureApp(app);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    return started(app, db, projectsRoot, options);
+  } catch (error) {
+    // Best effort, each step on its own: a cleanup failure must not hide why the start failed.
+    await settle(() => (app ?? moduleRef)?.close());
+    if (!options.database) await settle(() => db?.drop());
+    const createdRoot = options.env?.PROJECTS_ROOT ? undefined : projectsRoot;
+    if (createdRoot) await settle(() => rm(createdRoot, { recursive: true, force: true }));
+    throw error;
+  }
+}
+
+function started(
+  app: NestFastifyApplication,
+  db: TestDatabase,
+  projectsRoot: string,
+  options: TestAppOptions,
+): TestApp {
   return {
     app,
     db,
@@ -53,4 +78,12 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await rm(projectsRoot, { recursive: true, force: true });
     },
   };
+}
+
+async function settle(step: () => Promise<unknown> | undefined): Promise<void> {
+  try {
+    await step();
+  } catch {
+    // Ignored: the caller rethrows the error that made the start fail.
+  }
 }

@@ -5,8 +5,7 @@ import { TextField } from '../../http/text-field.decorator';
 import { UuidField } from '../../http/uuid-field.decorator';
 import { DEFAULT_FRAMEWORK, FRAMEWORKS } from '../../projects/framework';
 import type { Framework } from '../../projects/framework';
-
-export const DEFAULT_PROJECT_NAME = 'Untitled Project';
+import { DEFAULT_PROJECT_NAME } from '../../projects/project.entity';
 
 export class CreatePreviewRequest {
   @ApiProperty({

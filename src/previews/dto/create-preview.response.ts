@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { IdSource } from '../../projects/project.entity';
 
 export class CreatePreviewResponse {
-  @ApiProperty({ enum: [true], example: true })
+  @ApiProperty({ description: 'Always true on success; errors are problem+json instead.', enum: [true], example: true })
   readonly success: true;
 
   @ApiProperty({
@@ -37,7 +37,7 @@ export class CreatePreviewResponse {
   })
   readonly aiTimeSessionId: string;
 
-  @ApiProperty({ enum: ['queued'], example: 'queued' })
+  @ApiProperty({ description: 'The build is queued; follow it by its buildId.', enum: ['queued'], example: 'queued' })
   readonly status: 'queued';
 
   @ApiProperty({
@@ -47,6 +47,10 @@ export class CreatePreviewResponse {
   })
   readonly idSource: IdSource;
 
-  @ApiProperty({ enum: ['worker-service'], example: 'worker-service' })
+  @ApiProperty({
+    description: 'The service that created the project.',
+    enum: ['worker-service'],
+    example: 'worker-service',
+  })
   readonly createdBy: 'worker-service';
 }

@@ -21,8 +21,25 @@ export class RequestInProgressError extends DomainError {
   }
 }
 
-/** SQLSTATE classes and codes that mean "the server is gone or refusing", not "the query is wrong". */
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '08000', '08003', '08006']);
+/**
+ * SQLSTATEs that mean "the server is gone, refusing or overloaded right now", not "the query is
+ * wrong": shutdown, too many connections, connection failures, and the transient outcomes a retry
+ * of the whole request resolves (statement timeout, deadlock, serialization failure).
+ */
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  '57014',
+  '40P01',
+  '40001',
+]);
 const UNAVAILABLE_NODE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

@@ -1,0 +1,104 @@
+import { DataSource, QueryRunner } from 'typeorm';
+import { DatabaseUnavailableError, RequestInProgressError } from './database.errors';
+import { TransactionRunner } from './transaction-runner';
+
+const LOCK = { namespace: 1, key: 2 };
+
+/** A QueryRunner double that records what the helper did with it. */
+function fakeRunner(commit: () => Promise<void> = () => Promise.resolve()) {
+  const calls: string[] = [];
+  let active = false;
+  const runner = {
+    manager: {},
+    get isTransactionActive() {
+      return active;
+    },
+    connect: jest.fn(() => (calls.push('connect'), Promise.resolve())),
+    startTransaction: jest.fn(() => (calls.push('begin'), (active = true), Promise.resolve())),
+    query: jest.fn((sql: string) => (calls.push(sql), Promise.resolve([]))),
+    commitTransaction: jest.fn(() => (calls.push('commit'), commit())),
+    rollbackTransaction: jest.fn(() => (calls.push('rollback'), (active = false), Promise.resolve())),
+    release: jest.fn(() => (calls.push('release'), Promise.resolve())),
+  };
+  const dataSource = { createQueryRunner: () => runner as unknown as QueryRunner } as unknown as DataSource;
+  return { runner, calls, transactions: new TransactionRunner(dataSource) };
+}
+
+describe('TransactionRunner', () => {
+  it('bounds the waits and takes the two-key advisory lock before the work, then commits and releases', async () => {
+    const { calls, transactions } = fakeRunner();
+
+    await expect(transactions.inTransaction(LOCK, () => Promise.resolve('done'))).resolves.toBe('done');
+
+    expect(calls[0]).toBe('connect');
+    expect(calls[1]).toBe('begin');
+    expect(calls[2]).toMatch(/SET LOCAL lock_timeout = '\d+ms'; SET LOCAL statement_timeout = '\d+ms'; /);
+    expect(calls[2]).toContain('SELECT pg_advisory_xact_lock(1, 2)');
+    expect(calls.slice(3)).toEqual(['commit', 'release']);
+  });
+
+  it('rolls back, runs the undos newest first, releases, and rethrows when the work fails', async () => {
+    const { calls, transactions } = fakeRunner();
+    const failure = new Error('step failed');
+
+    await expect(
+      transactions.inTransaction(LOCK, ({ onRollback }) => {
+        onRollback(() => (calls.push('undo first'), Promise.resolve()));
+        onRollback(() => (calls.push('undo second'), Promise.resolve()));
+        return Promise.reject(failure);
+      }),
+    ).rejects.toBe(failure);
+
+    expect(calls.slice(-4)).toEqual(['rollback', 'undo second', 'undo first', 'release']);
+  });
+
+  it('runs the undos when the server refuses the COMMIT (the transaction certainly did not commit)', async () => {
+    const refused = Object.assign(new Error('deferred constraint failed'), { code: '23514' });
+    const { calls, transactions } = fakeRunner(() => Promise.reject(refused));
+    const undo = jest.fn(() => Promise.resolve());
+
+    await expect(
+      transactions.inTransaction(LOCK, ({ onRollback }) => (onRollback(undo), Promise.resolve())),
+    ).rejects.toBe(refused);
+
+    expect(undo).toHaveBeenCalledTimes(1);
+    expect(calls.at(-1)).toBe('release');
+  });
+
+  it('keeps the side effects when the connection is lost during COMMIT (the outcome is unknown)', async () => {
+    const lost = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    const { calls, transactions } = fakeRunner(() => Promise.reject(lost));
+    const undo = jest.fn(() => Promise.resolve());
+
+    await expect(
+      transactions.inTransaction(LOCK, ({ onRollback }) => (onRollback(undo), Promise.resolve())),
+    ).rejects.toBeInstanceOf(DatabaseUnavailableError);
+
+    expect(undo).not.toHaveBeenCalled();
+    expect(calls.at(-1)).toBe('release');
+  });
+
+  it('turns a lock wait that ran out into request_in_progress, so the worker sees the same codes as HTTP', async () => {
+    const { transactions, runner } = fakeRunner();
+    runner.query.mockImplementationOnce(() =>
+      Promise.reject(Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' })),
+    );
+    const work = jest.fn(() => Promise.resolve());
+
+    await expect(transactions.inTransaction(LOCK, work)).rejects.toBeInstanceOf(RequestInProgressError);
+    expect(work).not.toHaveBeenCalled();
+    expect(runner.release).toHaveBeenCalledTimes(1);
+  });
+
+  it('releases the connection even when connecting fails', async () => {
+    const { transactions, runner } = fakeRunner();
+    runner.connect.mockImplementationOnce(() =>
+      Promise.reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })),
+    );
+
+    await expect(transactions.inTransaction(LOCK, () => Promise.resolve())).rejects.toBeInstanceOf(
+      DatabaseUnavailableError,
+    );
+    expect(runner.release).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,12 @@
+import { Environment, InvalidConfigError } from '../../src/config/config-from-env';
+
+/** The InvalidConfigError `load` throws for `env`; fails the test if it throws anything else, or nothing. */
+export function configError(load: (env: Environment) => unknown, env: Environment): InvalidConfigError {
+  try {
+    load(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidConfigError);
+    return error as InvalidConfigError;
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be refused`);
+}
