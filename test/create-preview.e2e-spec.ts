@@ -145,7 +145,11 @@ describe('POST /v1/create-preview-for-new-project', () => {
     await t.db.query(`UPDATE ai_time_balances SET seconds_remaining = $2 WHERE user_id = $1`, [userId, seconds]);
     const before = await persistedState(t.db, t.projectsRoot);
 
-    const response = await t.http().post(CREATE_PATH).send(createBody({ userId })).expect(402);
+    const response = await t
+      .http()
+      .post(CREATE_PATH)
+      .send(createBody({ userId, prompt: 'a second app' }))
+      .expect(402);
 
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(response.body).toMatchObject({ status: 402, code: 'insufficient_ai_time' });
@@ -180,7 +184,7 @@ describe('POST /v1/create-preview-for-new-project', () => {
       const response = await t
         .http()
         .post(CREATE_PATH)
-        .send(createBody({ userId: userFor(owner), projectId }))
+        .send(createBody({ userId: userFor(owner), projectId, prompt: 'the same id again' }))
         .expect(409);
 
       expect(response.body).toMatchObject({ status: 409, code: 'project_id_conflict' });

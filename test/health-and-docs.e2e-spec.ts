@@ -117,7 +117,7 @@ describe('health and docs', () => {
       },
     );
 
-    it.each(['409', '503'])('documents an integer Retry-After header on %s', (status) => {
+    it.each(['409', '429', '503'])('documents an integer Retry-After header on %s', (status) => {
       const header = createOperation().responses[status]?.headers?.['Retry-After'];
       expect(header).toBeDefined();
       expect(header?.schema?.type).toBe('integer');
@@ -128,7 +128,7 @@ describe('health and docs', () => {
       const withHeader = Object.entries(createOperation().responses)
         .filter(([, response]) => response.headers?.['Retry-After'] !== undefined)
         .map(([status]) => status);
-      expect(withHeader.sort()).toEqual(['409', '503']);
+      expect(withHeader.sort()).toEqual(['409', '429', '503']);
     });
 
     describe.each(['CreatePreviewRequest', 'CreatePreviewResponse'])('the %s schema', (name) => {

@@ -19,6 +19,8 @@ const OUR_TABLES = [
   'project_build_metrics',
   'project_versions',
   'projects',
+  'rate_limits',
+  'recent_creates',
 ].sort();
 
 const MIGRATION_NAMES = MIGRATIONS.map((migration) => new migration().name ?? migration.name).sort();

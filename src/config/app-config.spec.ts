@@ -14,6 +14,10 @@ const ALL_VARIABLES = [
   'BUILD_TIMEOUT_MS',
   'BUILD_MAX_ATTEMPTS',
   'BUILD_RETRY_DELAY_MS',
+  'WORKER_SHARED_SECRET',
+  'NODE_ENV',
+  'DEDUPE_WINDOW_MS',
+  'RATE_LIMIT_PER_MINUTE',
 ];
 
 /** The plain values of the config, as CONTRACT.md documents them. */
@@ -21,10 +25,13 @@ function values(env: Environment): unknown {
   const config = loadAppConfig(env);
   return {
     http: { ...config.http },
+    signature: { ...config.signature },
     database: { ...config.database },
     workspace: { ...config.workspace },
     billing: { ...config.billing },
     buildQueue: { ...config.buildQueue },
+    idempotency: { ...config.idempotency },
+    rateLimits: { ...config.rateLimits },
   };
 }
 
@@ -34,10 +41,13 @@ const namedVariables = (error: InvalidConfigError): string[] =>
 
 const DEFAULTS = {
   http: { port: 3000, host: '127.0.0.1' },
+  signature: { secrets: [] },
   database: {},
   workspace: { projectsRoot: resolve('.data/projects') },
   billing: { welcomeSeconds: 3600 },
   buildQueue: { timeoutMs: 600_000, maxAttempts: 3, retryDelayMs: 2000 },
+  idempotency: { dedupeWindowMs: 10_000 },
+  rateLimits: { perMinute: 30 },
 };
 
 describe('loadAppConfig', () => {
@@ -60,14 +70,21 @@ describe('loadAppConfig', () => {
       BUILD_TIMEOUT_MS: '30000',
       BUILD_MAX_ATTEMPTS: '5',
       BUILD_RETRY_DELAY_MS: '0',
+      WORKER_SHARED_SECRET: 'old-secret-0123456789,new-secret-0123456789',
+      NODE_ENV: 'production',
+      DEDUPE_WINDOW_MS: '0',
+      RATE_LIMIT_PER_MINUTE: '5',
     };
 
     expect(values(env)).toEqual({
       http: { port: 8080, host: '0.0.0.0' },
+      signature: { secrets: ['old-secret-0123456789', 'new-secret-0123456789'], nodeEnv: 'production' },
       database: { url: 'postgres://sheen:secret@db.internal:5432/sheen' },
       workspace: { projectsRoot: '/srv/projects' },
       billing: { welcomeSeconds: 0 },
       buildQueue: { timeoutMs: 30_000, maxAttempts: 5, retryDelayMs: 0 },
+      idempotency: { dedupeWindowMs: 0 },
+      rateLimits: { perMinute: 5 },
     });
   });
 
@@ -121,6 +138,22 @@ describe('loadAppConfig', () => {
 
     expect(error.message).not.toContain('hunter2');
     expect(error.message).toContain('mysql://sheen:***@db.internal/sheen');
+  });
+
+  it('refuses NODE_ENV=production without WORKER_SHARED_SECRET, naming the variable', () => {
+    const error = configError(loadAppConfig, { NODE_ENV: 'production' });
+
+    expect(namedVariables(error)).toEqual(['WORKER_SHARED_SECRET']);
+    expect(error.message).toContain('WORKER_SHARED_SECRET="": must be set when NODE_ENV=production');
+  });
+
+  it('never shows a bad WORKER_SHARED_SECRET, since the message reaches logs', () => {
+    const error = configError(loadAppConfig, { WORKER_SHARED_SECRET: 'good-secret-0123456789,tiny' });
+
+    expect(namedVariables(error)).toEqual(['WORKER_SHARED_SECRET']);
+    expect(error.message).toContain('WORKER_SHARED_SECRET="***"');
+    expect(error.message).not.toContain('good-secret');
+    expect(error.message).not.toContain('tiny');
   });
 
   it('ignores blanks around a value, as .env files and shells leave them', () => {

@@ -1,17 +1,23 @@
 import { BillingConfig } from '../billing/billing.config';
 import { BuildQueueConfig } from '../builds/build-queue.config';
 import { DatabaseConfig } from '../database/database.config';
+import { IdempotencyConfig } from '../idempotency/idempotency.config';
+import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
 import { WorkspaceConfig } from '../workspace/workspace.config';
 import { Environment, InvalidConfigError } from './config-from-env';
 import { HttpConfig } from '../http/http.config';
+import { SignatureConfig } from '../http/signature.config';
 
 /** Every concern's settings, each validated by the module that uses them. */
 export interface AppConfig {
   readonly http: HttpConfig;
+  readonly signature: SignatureConfig;
   readonly database: DatabaseConfig;
   readonly workspace: WorkspaceConfig;
   readonly billing: BillingConfig;
   readonly buildQueue: BuildQueueConfig;
+  readonly idempotency: IdempotencyConfig;
+  readonly rateLimits: RateLimitsConfig;
 }
 
 /** Reads and validates the whole environment, reporting every bad variable at once. */
@@ -28,10 +34,13 @@ export function loadAppConfig(env: Environment): AppConfig {
   };
   const config: AppConfig = {
     http: read(() => HttpConfig.fromEnv(env)),
+    signature: read(() => SignatureConfig.fromEnv(env)),
     database: read(() => DatabaseConfig.fromEnv(env)),
     workspace: read(() => WorkspaceConfig.fromEnv(env)),
     billing: read(() => BillingConfig.fromEnv(env)),
     buildQueue: read(() => BuildQueueConfig.fromEnv(env)),
+    idempotency: read(() => IdempotencyConfig.fromEnv(env)),
+    rateLimits: read(() => RateLimitsConfig.fromEnv(env)),
   };
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return config;

@@ -100,6 +100,19 @@ describe('configFromEnv', () => {
     expect(error.message).toContain('SAMPLE_URL');
   });
 
+  it('never shows the value of a hidden variable', () => {
+    const hidden = (env: Environment): SampleConfig =>
+      configFromEnv(SampleConfig, env, VARIABLES, { hidden: ['label', 'url'] });
+
+    expect(configError(hidden, { SAMPLE_URL: 'mysql://user:hunter2@db' }).problems).toEqual([
+      'SAMPLE_URL="***": must be a postgres:// URL',
+    ]);
+    expect(hidden({ SAMPLE_LABEL: 'hunter2' }).label).toBe('hunter2');
+    expect(configError(hidden, { SAMPLE_COUNT: 'x', SAMPLE_URL: ' ' }).problems).toEqual([
+      'SAMPLE_COUNT="x": must be a decimal integer',
+    ]);
+  });
+
   it('does not report the good variables next to the bad ones', () => {
     const error = configError(load, { SAMPLE_COUNT: 'many', SAMPLE_LABEL: 'fine', SAMPLE_URL: 'postgres://db/x' });
 

@@ -7,6 +7,11 @@ export type Environment = Record<string, string | undefined>;
 /** Names the environment variable behind each property of a config class. */
 export type VariableNames<T> = { readonly [K in keyof T]-?: string };
 
+export interface ConfigFromEnvOptions<T> {
+  /** Properties whose values never appear in a message (secrets): messages reach logs. */
+  readonly hidden?: readonly (keyof T)[];
+}
+
 export class InvalidConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -24,14 +29,17 @@ export function configFromEnv<T extends object>(
   target: ClassConstructor<T>,
   env: Environment,
   variables: VariableNames<T>,
+  { hidden = [] }: ConfigFromEnvOptions<T> = {},
 ): T {
+  const hiddenVariables = new Set(hidden.map((property) => variables[property]));
+  const show = (variable: string): string => shown(env[variable], hiddenVariables.has(variable));
   const raw: Record<string, string> = {};
   const problems: string[] = [];
   for (const [property, variable] of Object.entries<string>(variables)) {
     const value = env[variable]?.trim();
     if (value === undefined || value === '') continue;
     if (isNumberProperty(target, property) && !DECIMAL_INTEGER.test(value)) {
-      problems.push(`${variable}=${shown(env[variable])}: must be a decimal integer`);
+      problems.push(`${variable}=${show(variable)}: must be a decimal integer`);
     }
     raw[property] = value;
   }
@@ -42,7 +50,8 @@ export function configFromEnv<T extends object>(
   const errors = validateSync(config, { forbidUnknownValues: true, stopAtFirstError: true });
   const reported = new Set(problems.map((problem) => problem.split('=')[0]));
   for (const error of errors) {
-    if (!reported.has(variables[error.property as keyof T])) problems.push(describe(error, variables, env));
+    const variable = variables[error.property as keyof T];
+    if (!reported.has(variable)) problems.push(`${variable}=${show(variable)}: ${reasons(error)}`);
   }
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return config;
@@ -54,13 +63,12 @@ function isNumberProperty(target: ClassConstructor<object>, property: string): b
   return Reflect.getMetadata('design:type', target.prototype as object, property) === Number;
 }
 
-function describe<T>(error: ValidationError, variables: VariableNames<T>, env: Environment): string {
-  const variable = variables[error.property as keyof T];
-  const reasons = Object.values(error.constraints ?? {}).join('; ');
-  return `${variable}=${shown(env[variable])}: ${reasons}`;
+function reasons(error: ValidationError): string {
+  return Object.values(error.constraints ?? {}).join('; ');
 }
 
-/** The value as the message shows it, with any password in a URL masked: messages reach logs. */
-function shown(value: string | undefined): string {
+/** The value as the message shows it, with a hidden one or any password in a URL masked: messages reach logs. */
+function shown(value: string | undefined, hidden: boolean): string {
+  if (hidden) return value?.trim() ? '"***"' : '""';
   return JSON.stringify((value ?? '').replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/, '$1***@'));
 }

@@ -1,14 +1,20 @@
-import { NestApplicationOptions } from '@nestjs/common';
+import { NestApplicationOptions, RawBodyRequest } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import {
+  browserFunction,
+  BROWSER_REQUEST_SIGNER,
+  requireSignatures,
+  SECURITY_SCHEME,
+  SECURITY_SCHEME_DESCRIPTION,
+  SWAGGER_SECRET_HEADER,
+} from './swagger-request-signing';
 
 /** Bodies above this are refused with 413 before they are read further. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-/**
- * Nest's own body parsers are off: they would add a form-urlencoded parser. Fastify's JSON parser
- * stays, which also refuses `__proto__` and `constructor.prototype` keys.
- */
+/** Nest's own body parsers are off: they would add a form-urlencoded parser. */
 export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
 
 export function createFastifyAdapter(): FastifyAdapter {
@@ -16,21 +22,42 @@ export function createFastifyAdapter(): FastifyAdapter {
 }
 
 /**
- * What Nest's modules cannot express: JSON as the only body type (anything else is a 415) and the
- * docs. Fastify's own failures (malformed JSON, too large) reach the global ProblemDetailsFilter.
+ * What Nest's modules cannot express: JSON as the only body type (anything else is a 415), its raw
+ * bytes kept for the signature check, and the docs. Fastify's own failures (malformed JSON, too
+ * large) reach the global ProblemDetailsFilter.
  */
 export function configureApp(app: NestFastifyApplication): void {
-  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser(['text/plain', 'application/json']);
+  // Fastify's secure parser, so `__proto__` and `constructor.prototype` keys stay a 400.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
+    (request, body: Buffer, done) => {
+      // The signature covers the exact bytes sent, which re-serialising the parsed body would not give.
+      (request as RawBodyRequest<FastifyRequest>).rawBody = body;
+      void parseJson(request, body.toString('utf8'), done);
+    },
+  );
 
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Sheen worker service')
       .setDescription(
-        'Creates projects atomically with server-chosen ids, builds them in the background and bills the AI time each build uses. Errors are application/problem+json with a stable `code`.',
+        'Creates projects atomically with server-chosen ids, builds them in the background and bills the AI time each build uses. Errors are application/problem+json with a stable `code`. Every /v1 request is signed: use Authorize to enter the shared secret.',
       )
       .setVersion('1')
+      .addApiKey(
+        { type: 'apiKey', in: 'header', name: SWAGGER_SECRET_HEADER, description: SECURITY_SCHEME_DESCRIPTION },
+        SECURITY_SCHEME,
+      )
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, requireSignatures(document), {
+    jsonDocumentUrl: 'docs-json',
+    // The secret stays in this page's memory only: not in localStorage, not on the wire.
+    swaggerOptions: { persistAuthorization: false, requestInterceptor: browserFunction(BROWSER_REQUEST_SIGNER) },
+  });
 }

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { RequestValidationPipe } from './request-validation.pipe';
+import { SignatureGuard } from './signature.guard';
 
-/** Cross-cutting HTTP concerns for every route: validation and problem+json errors. */
+/** Cross-cutting HTTP concerns for every route: request signatures, validation and problem+json errors. */
 @Module({
   providers: [
+    { provide: APP_GUARD, useClass: SignatureGuard },
     { provide: APP_PIPE, useClass: RequestValidationPipe },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
   ],

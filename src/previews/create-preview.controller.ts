@@ -1,5 +1,7 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { ApiProblems } from '../http/api-problems.decorator';
 import { ProblemDetailsDto } from '../http/problem-details.dto';
 import { CreatePreviewService } from './create-preview.service';
@@ -20,8 +22,22 @@ export class CreatePreviewController {
       'Creates the project, its build, its AI-time session, the build job and the project directory atomically. Ids are chosen by the server.',
   })
   @ApiCreatedResponse({ description: 'The project exists with its queued build.', type: CreatePreviewResponse })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Send the same key (1..255 printable ASCII) when retrying: the first response is replayed with `Idempotent-Replayed: true`. The same key with another body is 422.',
+    example: 'create-7d8f4f0e-0001',
+  })
+  @ApiOkResponse({
+    description:
+      'Deduplicated: an identical create (no key) from the same user inside the dedupe window; the first project, with `deduplicated: true`.',
+    type: CreatePreviewResponse,
+  })
   @ApiProblems(
     'validation_failed',
+    'idempotency_key_reused',
+    'rate_limited',
     'insufficient_ai_time',
     'project_id_conflict',
     'request_in_progress',
@@ -29,7 +45,14 @@ export class CreatePreviewController {
     'unsupported_media_type',
     'database_unavailable',
   )
-  create(@Body() request: CreatePreviewRequest): Promise<CreatePreviewResponse> {
-    return this.createPreview.create(request);
+  async create(
+    @Body() request: CreatePreviewRequest,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<CreatePreviewResponse> {
+    const outcome = await this.createPreview.create(request, idempotencyKey);
+    void reply.status(outcome.status);
+    if (outcome.replayed) void reply.header('Idempotent-Replayed', 'true');
+    return outcome.body;
   }
 }

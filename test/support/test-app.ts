@@ -1,3 +1,4 @@
+import { Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, TestingModule, TestingModuleBuilder } from '@nestjs/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,23 +9,34 @@ import { AppModule } from '../../src/app.module';
 import { loadAppConfig } from '../../src/config/app-config';
 import { Environment } from '../../src/config/config-from-env';
 import { APP_OPTIONS, configureApp, createFastifyAdapter } from '../../src/http/configure-app';
+import { signOnSend, TEST_SECRET } from './signing';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface TestAppOptions {
-  /** Variables as the process would read them; PROJECTS_ROOT defaults to a fresh temp dir. */
+  /**
+   * Variables as the process would read them; PROJECTS_ROOT defaults to a fresh temp dir and
+   * WORKER_SHARED_SECRET to TEST_SECRET (set it, even to '', to choose otherwise).
+   */
   env?: Environment;
   /** The one place a test may swap a collaborator (failure injection). */
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
   /** Boot against this database instead of a fresh clone (e.g. through a proxy). */
   databaseUrl?: string;
   database?: TestDatabase;
+  /** Test-only routes mounted beside the app's, e.g. a /v1 route of a kind the app has none of yet. */
+  controllers?: Type[];
 }
 
 export interface TestApp {
   readonly app: NestFastifyApplication;
   readonly db: TestDatabase;
   readonly projectsRoot: string;
+  /** The secret `http()` signs with: the first of WORKER_SHARED_SECRET, or TEST_SECRET when it is unset. */
+  readonly secret: string;
+  /** Requests signed just before they are sent, as the NextJS app signs them. */
   http(): ReturnType<typeof request>;
+  /** Requests sent as written, for tests of the signature check itself. */
+  unsigned(): ReturnType<typeof request>;
   close(): Promise<void>;
 }
 
@@ -40,8 +52,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   try {
     db = options.database ?? (await createTestDatabase());
     projectsRoot = options.env?.PROJECTS_ROOT ?? (await mkdtemp(join(tmpdir(), 'sheen-projects-')));
-    const config = loadAppConfig({ PROJECTS_ROOT: projectsRoot, ...options.env });
-    const builder = Test.createTestingModule({ imports: [AppModule.forRoot(config, options.databaseUrl ?? db.url)] });
+    const config = loadAppConfig({ PROJECTS_ROOT: projectsRoot, WORKER_SHARED_SECRET: TEST_SECRET, ...options.env });
+    const builder = Test.createTestingModule({
+      imports: [AppModule.forRoot(config, options.databaseUrl ?? db.url)],
+      controllers: options.controllers,
+    });
     moduleRef = await (options.override?.(builder) ?? builder).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
       ...APP_OPTIONS,
@@ -50,7 +65,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     configureApp(app);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-    return started(app, db, projectsRoot, options);
+    return started(app, db, projectsRoot, config.signature.secrets[0] ?? TEST_SECRET, options);
   } catch (error) {
     // Best effort, each step on its own: a cleanup failure must not hide why the start failed.
     await settle(() => (app ?? moduleRef)?.close());
@@ -65,19 +80,36 @@ function started(
   app: NestFastifyApplication,
   db: TestDatabase,
   projectsRoot: string,
+  secret: string,
   options: TestAppOptions,
 ): TestApp {
   return {
     app,
     db,
     projectsRoot,
-    http: () => request(app.getHttpServer()),
+    secret,
+    http: () => signingAgent(request(app.getHttpServer()), secret),
+    unsigned: () => request(app.getHttpServer()),
     close: async () => {
       await app.close();
       if (!options.database) await db.drop();
       await rm(projectsRoot, { recursive: true, force: true });
     },
   };
+}
+
+/** The same agent, whose every request (`get`, `post`, ...) signs itself when sent. */
+function signingAgent(agent: ReturnType<typeof request>, secret: string): ReturnType<typeof request> {
+  return new Proxy(agent, {
+    get(target, property, receiver): unknown {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]): unknown => {
+        const made: unknown = value.apply(target, args);
+        return made instanceof request.Test ? signOnSend(made, secret) : made;
+      };
+    },
+  });
 }
 
 async function settle(step: () => Promise<unknown> | undefined): Promise<void> {

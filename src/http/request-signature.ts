@@ -1,0 +1,81 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Request signing as CONTRACT.md ("Authentication") defines it: HMAC-SHA256, keyed with the shared
+ * secret, of `${timestamp}.${METHOD}.${pathWithQuery}.${rawBody}`, sent as `v1=<lowercase hex>`.
+ * Pure functions: the guard, the test harness and the Swagger UI check all use this one definition.
+ */
+
+export const TIMESTAMP_HEADER = 'X-Sheen-Timestamp';
+export const SIGNATURE_HEADER = 'X-Sheen-Signature';
+/** A timestamp further than this from the server clock, either way, is refused. */
+export const MAX_CLOCK_SKEW_SECONDS = 300;
+
+/** What a signature covers. `body` is the exact bytes sent (a string is taken as UTF-8); empty for GET. */
+export interface SignedRequest {
+  method: string;
+  pathWithQuery: string;
+  body?: Buffer | string;
+}
+
+/** The header values as the server received them (Node joins a repeated header into one string). */
+export interface SignatureHeaders {
+  timestamp: string | string[] | undefined;
+  signature: string | string[] | undefined;
+}
+
+export type SignatureFailure =
+  'missing_headers' | 'malformed_timestamp' | 'malformed_signature' | 'stale_timestamp' | 'mismatch';
+
+export type SignatureVerification = { valid: true } | { valid: false; failure: SignatureFailure };
+
+const TIMESTAMP_PATTERN = /^\d{1,12}$/;
+const SIGNATURE_PATTERN = /^v1=([0-9a-f]{64})$/;
+
+/** `v1=` and the lowercase hex HMAC-SHA256 of the request, keyed with `secret`. */
+export function computeSignature(secret: string, timestamp: string, request: SignedRequest): string {
+  return `v1=${mac(secret, timestamp, request).toString('hex')}`;
+}
+
+/** The two headers a caller sends, signed at `nowSeconds` (Unix time). */
+export function signatureHeaders(secret: string, request: SignedRequest, nowSeconds: number): Record<string, string> {
+  const timestamp = String(Math.floor(nowSeconds));
+  return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: computeSignature(secret, timestamp, request) };
+}
+
+/**
+ * Checks the headers against the request with each secret (several during a rotation: any one
+ * verifies). Every secret is tried, and compared in constant time, whichever matches.
+ */
+export function verifySignature(
+  secrets: readonly string[],
+  headers: SignatureHeaders,
+  request: SignedRequest,
+  nowSeconds: number,
+): SignatureVerification {
+  const { timestamp, signature } = headers;
+  if (timestamp === undefined || signature === undefined) return failed('missing_headers');
+  if (typeof timestamp !== 'string' || !TIMESTAMP_PATTERN.test(timestamp)) return failed('malformed_timestamp');
+  const hex = typeof signature === 'string' ? SIGNATURE_PATTERN.exec(signature)?.[1] : undefined;
+  if (hex === undefined) return failed('malformed_signature');
+  if (Math.abs(Math.floor(nowSeconds) - Number(timestamp)) > MAX_CLOCK_SKEW_SECONDS) return failed('stale_timestamp');
+
+  const received = Buffer.from(hex, 'hex');
+  let matched = false;
+  for (const secret of secrets) {
+    // Both are 32 bytes (the pattern above fixes the length), as timingSafeEqual requires.
+    matched = timingSafeEqual(mac(secret, timestamp, request), received) || matched;
+  }
+  return matched ? { valid: true } : failed('mismatch');
+}
+
+function mac(secret: string, timestamp: string, { method, pathWithQuery, body }: SignedRequest): Buffer {
+  return createHmac('sha256', secret)
+    .update(`${timestamp}.${method.toUpperCase()}.${pathWithQuery}.`, 'utf8')
+    .update(typeof body === 'string' ? Buffer.from(body, 'utf8') : (body ?? Buffer.alloc(0)))
+    .digest();
+}
+
+function failed(failure: SignatureFailure): SignatureVerification {
+  return { valid: false, failure };
+}

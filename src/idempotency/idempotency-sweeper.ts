@@ -1,0 +1,37 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { IdempotencyService } from './idempotency.service';
+
+const SWEEP_INTERVAL_MS = 15 * 60 * 1000;
+
+/**
+ * Deletes expired idempotency keys and dedupe fingerprints every quarter of an hour. Every process
+ * sweeps; the deletes are idempotent, so running them in several places costs only a query.
+ */
+@Injectable()
+export class IdempotencySweeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(IdempotencySweeper.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  async sweep(): Promise<void> {
+    try {
+      const deleted = await this.idempotency.sweep(this.dataSource.manager);
+      if (deleted > 0) this.logger.log(`swept ${deleted} expired idempotency records`);
+    } catch (error) {
+      this.logger.warn(`idempotency sweep failed: ${(error as Error).message}`);
+    }
+  }
+}
