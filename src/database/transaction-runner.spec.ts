@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { DataSource, QueryRunner } from 'typeorm';
 import { DatabaseUnavailableError, RequestInProgressError } from './database.errors';
 import { TransactionRunner } from './transaction-runner';
@@ -69,12 +70,15 @@ describe('TransactionRunner', () => {
     const lost = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
     const { calls, transactions } = fakeRunner(() => Promise.reject(lost));
     const undo = jest.fn(() => Promise.resolve());
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
 
     await expect(
       transactions.inTransaction(LOCK, ({ onRollback }) => (onRollback(undo), Promise.resolve())),
     ).rejects.toBeInstanceOf(DatabaseUnavailableError);
 
     expect(undo).not.toHaveBeenCalled();
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('commit outcome unknown'));
+    warn.mockRestore();
     expect(calls.at(-1)).toBe('release');
   });
 
