@@ -26,8 +26,9 @@ describe('fuzzing the HTTP API', () => {
       framework: fc.oneof(fc.constantFrom(...FRAMEWORKS), text, fc.constant(null)),
       name: fc.oneof(text, fc.constant(null), fc.array(text, { maxLength: 2 })),
       projectId: fc.oneof(fc.uuid(), text, fc.constant(null)),
-      __proto__: fc.jsonValue({ maxDepth: 1 }),
-      constructor: fc.jsonValue({ maxDepth: 1 }),
+      // Computed keys: a literal `__proto__:` would set the prototype instead of adding the key.
+      ['__proto__']: fc.jsonValue({ maxDepth: 1 }),
+      ['constructor']: fc.jsonValue({ maxDepth: 1 }),
       extra: fc.jsonValue({ maxDepth: 2 }),
     },
     { requiredKeys: [] },

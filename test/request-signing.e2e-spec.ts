@@ -258,8 +258,23 @@ describe('request signing', () => {
       await t.unsigned().get(path).expect(200);
     });
 
-    it('answers a body that is not JSON with 400 before the signature is checked (ADR 010)', async () => {
-      const response = await t.unsigned().post(CREATE_PATH).set('Content-Type', 'application/json').send('{"userId":');
+    it.each<[string, (request: Test) => Test]>([
+      ['a body that is not JSON', (request) => request.set('Content-Type', 'application/json').send('{"userId":')],
+      ['another content type', (request) => request.set('Content-Type', 'text/plain').send('hello')],
+      [
+        'a body over 1 MiB',
+        (request) => request.set('Content-Type', 'application/json').send(`"${'a'.repeat(1100000)}"`),
+      ],
+    ])('answers an unsigned request with %s 401, before the body is read (ADR 010)', async (_what, send) => {
+      const before = await persistedState(t.db, t.projectsRoot);
+      const response = await send(t.unsigned().post(CREATE_PATH));
+      expect(response.status).toBe(401);
+      expect(response.body).toMatchObject({ code: 'unauthorized' });
+      expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
+    });
+
+    it('answers a signed request whose body is not JSON with 400 (its MAC cannot be checked against a request)', async () => {
+      const response = await t.http().post(CREATE_PATH).set('Content-Type', 'application/json').send('{"userId":');
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ code: 'validation_failed' });
     });

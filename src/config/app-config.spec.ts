@@ -148,7 +148,7 @@ describe('loadAppConfig', () => {
   });
 
   it('never shows a bad WORKER_SHARED_SECRET, since the message reaches logs', () => {
-    const error = configError(loadAppConfig, { WORKER_SHARED_SECRET: 'good-secret-0123456789,tiny' });
+    const error = configError(loadAppConfig, { WORKER_SHARED_SECRET: 'good-secret-0123456789,,tiny' });
 
     expect(namedVariables(error)).toEqual(['WORKER_SHARED_SECRET']);
     expect(error.message).toContain('WORKER_SHARED_SECRET="***"');

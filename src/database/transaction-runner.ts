@@ -1,7 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AdvisoryLock } from './advisory-lock';
-import { DatabaseUnavailableError, toDatabaseDomainError } from './database.errors';
+import { DatabaseUnavailableError, RequestInProgressError, toDatabaseDomainError } from './database.errors';
+import { LocalLockQueue } from './local-lock-queue';
 
 /** Bounds on every wait inside a transaction, so a contended lock is an answer, never a hang. */
 export const TRANSACTION_LIMITS = {
@@ -36,10 +37,22 @@ function boundedLockStatement({ namespace, key }: AdvisoryLock): string {
 @Injectable()
 export class TransactionRunner {
   private readonly logger = new Logger(TransactionRunner.name);
+  private readonly localQueue = new LocalLockQueue();
 
   constructor(private readonly dataSource: DataSource) {}
 
   async inTransaction<T>(lock: AdvisoryLock, work: (transaction: Transaction) => Promise<T>): Promise<T> {
+    // Wait for this process's earlier holders of the lock in memory, not on a pooled connection.
+    const release = await this.localQueue.acquire(`${lock.namespace}:${lock.key}`, TRANSACTION_LIMITS.lockTimeoutMs);
+    if (!release) throw new RequestInProgressError();
+    try {
+      return await this.runLocked(lock, work);
+    } finally {
+      release();
+    }
+  }
+
+  private async runLocked<T>(lock: AdvisoryLock, work: (transaction: Transaction) => Promise<T>): Promise<T> {
     const undos: (() => Promise<void>)[] = [];
     const runner = this.dataSource.createQueryRunner();
     let committing = false;

@@ -2,6 +2,8 @@ import { NestApplicationOptions, RawBodyRequest } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { registerSignaturePrecheck } from './signature-precheck';
+import { SignatureConfig } from './signature.config';
 import {
   browserFunction,
   BROWSER_REQUEST_SIGNER,
@@ -28,6 +30,7 @@ export function createFastifyAdapter(): FastifyAdapter {
  */
 export function configureApp(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
+  registerSignaturePrecheck(fastify, app.get(SignatureConfig));
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
   // Fastify's secure parser, so `__proto__` and `constructor.prototype` keys stay a 400.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');

@@ -11,6 +11,14 @@ export const SIGNATURE_HEADER = 'X-Sheen-Signature';
 /** A timestamp further than this from the server clock, either way, is refused. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
 
+/** Routes under this prefix need a signature; /health, /docs, /metrics and /preview do not. */
+const SIGNED_ROUTES = '/v1';
+
+/** Whether the route (as the router matched it, not the URL text) needs a signature. */
+export function isSignedRoute(route: string | undefined): boolean {
+  return route !== undefined && (route === SIGNED_ROUTES || route.startsWith(`${SIGNED_ROUTES}/`));
+}
+
 /** What a signature covers. `body` is the exact bytes sent (a string is taken as UTF-8); empty for GET. */
 export interface SignedRequest {
   method: string;
@@ -53,12 +61,9 @@ export function verifySignature(
   request: SignedRequest,
   nowSeconds: number,
 ): SignatureVerification {
-  const { timestamp, signature } = headers;
-  if (timestamp === undefined || signature === undefined) return failed('missing_headers');
-  if (typeof timestamp !== 'string' || !TIMESTAMP_PATTERN.test(timestamp)) return failed('malformed_timestamp');
-  const hex = typeof signature === 'string' ? SIGNATURE_PATTERN.exec(signature)?.[1] : undefined;
-  if (hex === undefined) return failed('malformed_signature');
-  if (Math.abs(Math.floor(nowSeconds) - Number(timestamp)) > MAX_CLOCK_SKEW_SECONDS) return failed('stale_timestamp');
+  const checked = checkSignatureHeaders(headers, nowSeconds);
+  if (!checked.valid) return checked;
+  const { timestamp, hex } = checked;
 
   const received = Buffer.from(hex, 'hex');
   let matched = false;
@@ -69,6 +74,22 @@ export function verifySignature(
   return matched ? { valid: true } : failed('mismatch');
 }
 
+/**
+ * What can be checked without the body: both headers present, well-formed and fresh. Run before
+ * the body is read too, so an unsigned caller gets 401 whatever it sends.
+ */
+export function checkSignatureHeaders(
+  { timestamp, signature }: SignatureHeaders,
+  nowSeconds: number,
+): { valid: true; timestamp: string; hex: string } | { valid: false; failure: SignatureFailure } {
+  if (timestamp === undefined || signature === undefined) return failed('missing_headers');
+  if (typeof timestamp !== 'string' || !TIMESTAMP_PATTERN.test(timestamp)) return failed('malformed_timestamp');
+  const hex = typeof signature === 'string' ? SIGNATURE_PATTERN.exec(signature)?.[1] : undefined;
+  if (hex === undefined) return failed('malformed_signature');
+  if (Math.abs(Math.floor(nowSeconds) - Number(timestamp)) > MAX_CLOCK_SKEW_SECONDS) return failed('stale_timestamp');
+  return { valid: true, timestamp, hex };
+}
+
 function mac(secret: string, timestamp: string, { method, pathWithQuery, body }: SignedRequest): Buffer {
   return createHmac('sha256', secret)
     .update(`${timestamp}.${method.toUpperCase()}.${pathWithQuery}.`, 'utf8')
@@ -76,6 +97,6 @@ function mac(secret: string, timestamp: string, { method, pathWithQuery, body }:
     .digest();
 }
 
-function failed(failure: SignatureFailure): SignatureVerification {
+function failed(failure: SignatureFailure): { valid: false; failure: SignatureFailure } {
   return { valid: false, failure };
 }

@@ -1,11 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable, Logger, OnModuleInit, RawBodyRequest } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { InvalidSignatureError } from './request-signature.error';
-import { SignatureConfig } from './signature.config';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './request-signature';
-
-/** The routes that need a signature; /health, /docs, /metrics and /preview do not. */
-const SIGNED_ROUTE_PREFIX = '/v1/';
+import { RECOMMENDED_SECRET_LENGTH, SignatureConfig } from './signature.config';
+import { isSignedRoute, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './request-signature';
 
 /**
  * Refuses a /v1 request whose signature does not verify, before any pipe or handler runs, so a
@@ -23,13 +20,17 @@ export class SignatureGuard implements CanActivate, OnModuleInit {
       this.logger.warn(
         'WORKER_SHARED_SECRET is not set: /v1 requests are NOT authenticated. Set it (required with NODE_ENV=production).',
       );
+    } else if (this.config.secrets.some((secret) => secret.length < RECOMMENDED_SECRET_LENGTH)) {
+      this.logger.warn(
+        `a WORKER_SHARED_SECRET is shorter than ${RECOMMENDED_SECRET_LENGTH} characters: use a longer one`,
+      );
     }
   }
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http' || this.config.secrets.length === 0) return true;
     const request = context.switchToHttp().getRequest<RawBodyRequest<FastifyRequest>>();
-    if (!request.routeOptions.url?.startsWith(SIGNED_ROUTE_PREFIX)) return true;
+    if (!isSignedRoute(request.routeOptions.url)) return true;
 
     const verification = verifySignature(
       this.config.secrets,

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
@@ -15,7 +15,6 @@ export class CreatePreviewController {
   constructor(private readonly createPreview: CreatePreviewService) {}
 
   @Post('create-preview-for-new-project')
-  @HttpCode(201)
   @ApiOperation({
     summary: 'Create a project and queue its first build',
     description:

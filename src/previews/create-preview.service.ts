@@ -67,7 +67,8 @@ export class CreatePreviewService {
         const first = await this.idempotency.findRecentCreate<CreatePreviewResponse>(manager, identity);
         if (first) return deduplicated(first);
       }
-      // Only a create that really starts counts: replays and dedupes above are free.
+      await this.balances.assertCanStartBuild(transaction.manager, request.userId);
+      // Only a create that really starts counts: replays, dedupes and 402s above are free.
       await this.rateLimits.consume(request.userId);
       const body = await this.createProject(transaction, request);
       await this.idempotency.record(manager, identity, { status: 201, body });
@@ -81,7 +82,6 @@ export class CreatePreviewService {
   ): Promise<CreatePreviewResponse> {
     const { userId, prompt } = request;
     const framework = request.framework ?? DEFAULT_FRAMEWORK;
-    await this.balances.assertCanStartBuild(manager, userId);
     const { projectId, idSource } = await this.projects.create(manager, {
       ownerId: userId,
       name: request.name ?? DEFAULT_PROJECT_NAME,
