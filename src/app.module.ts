@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BillingModule } from './billing/billing.module';
 import { BuildsModule } from './builds/builds.module';
+import { WorkerConfig } from './builds/worker.config';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseConnection } from './database/database-connection';
@@ -14,12 +15,15 @@ import { WorkspaceModule } from './workspace/workspace.module';
 
 @Module({})
 export class AppModule {
-  /** `databaseUrl` is DATABASE_URL or the embedded server's, resolved before the app is built. */
-  static forRoot(config: AppConfig, databaseUrl: string): DynamicModule {
+  /**
+   * `databaseUrl` is DATABASE_URL or the embedded server's, resolved before the app is built;
+   * `roles` says whether this process serves HTTP, runs the build worker, or both.
+   */
+  static forRoot(config: AppConfig, databaseUrl: string, roles: WorkerConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(config, roles),
         DatabaseModule.forRoot(new DatabaseConnection(databaseUrl)),
         HttpModule,
         HealthModule,

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import { WorkerConfig } from './builds/worker.config';
 import { loadAppConfig } from './config/app-config';
 import { InvalidConfigError } from './config/config-from-env';
 import { EmbeddedPostgres, startEmbeddedPostgres } from './database/embedded-postgres';
@@ -16,19 +17,24 @@ let embedded: EmbeddedPostgres | undefined;
 
 async function main(): Promise<void> {
   const config = loadAppConfig(process.env);
+  const roles = WorkerConfig.fromArgument(process.argv[2]);
   if (config.database.url === undefined) {
     embedded = await startEmbeddedPostgres(EMBEDDED_DATA_DIR, (line) => logger.log(line));
   }
   const databaseUrl = config.database.url ?? embedded!.url;
 
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, databaseUrl),
-    createFastifyAdapter(),
-    APP_OPTIONS,
-  );
-  configureApp(app);
-  await app.listen({ port: config.http.port, host: config.http.host });
-  logger.log(`listening on ${await app.getUrl()} (Swagger UI at /docs)`);
+  const module = AppModule.forRoot(config, databaseUrl, roles);
+  let app: { close(): Promise<void> };
+  if (roles.servesHttp) {
+    const http = await NestFactory.create<NestFastifyApplication>(module, createFastifyAdapter(), APP_OPTIONS);
+    configureApp(http);
+    await http.listen({ port: config.http.port, host: config.http.host });
+    logger.log(`listening on ${await http.getUrl()} (Swagger UI at /docs)`);
+    app = http;
+  } else {
+    app = await NestFactory.createApplicationContext(module);
+  }
+  if (roles.runsWorker) logger.log('build worker consuming the build queue');
 
   const shutdown = async (signal: string): Promise<void> => {
     logger.log(`${signal} received, shutting down`);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { newUlid } from '../ids/ids';
+import { MAX_BALANCE_SECONDS } from './ai-time-policy';
 import { AiTimeSession } from './ai-time-session.entity';
 
 export interface NewSession {
@@ -9,7 +10,16 @@ export interface NewSession {
   buildId: string;
 }
 
-/** Owns `ai_time_sessions`: one per build, opened when the build is queued. */
+export interface BuildUsage {
+  buildId: string;
+  /** Whole seconds to charge, at least 1: `billableSeconds(elapsedMs)` of the build's attempts. */
+  secondsUsed: number;
+}
+
+/**
+ * Owns `ai_time_sessions` (one per build, opened when the build is queued, closed once when it
+ * ends) and the ledger's `debit` rows (one per build).
+ */
 @Injectable()
 export class AiTimeSessionsService {
   async open(manager: EntityManager, session: NewSession): Promise<string> {
@@ -22,5 +32,54 @@ export class AiTimeSessionsService {
       .updateEntity(false)
       .execute();
     return id;
+  }
+
+  /**
+   * Bills a build that has ended (succeeded, failed or timed out), inside the caller's outcome
+   * transaction: closes its session (`closed`, `closed_at`, `seconds_used`), writes its one `debit`
+   * ledger row (`-secondsUsed`) and lowers the user's balance by the same seconds (`seconds_remaining`
+   * may go negative; the next build is then refused until a grant).
+   *
+   * Policy (ADR 008): `secondsUsed` is the wall-clock time the build's attempts ran, summed, rounded
+   * up to whole seconds and at least 1 (`billableSeconds`); queueing and the waits between retries
+   * are free. The caller measures it; this method only charges it.
+   *
+   * Exactly once, whatever the worker does: one statement in which the session's `active → closed`
+   * update gates the ledger insert, whose `ON CONFLICT (build_id) DO NOTHING` in turn gates the
+   * balance update. A repeated call (a retried job, a worker that crashed after committing) finds the
+   * session closed and changes nothing; a concurrent call waits on the session row and then finds it
+   * closed, and the session row is always locked before the ledger and the balance, so two calls
+   * cannot deadlock each other. A build whose session is gone (its project was deleted) is not billed.
+   *
+   * @returns true when this call closed the session and debited the seconds; false when it did nothing.
+   */
+  async closeAndDebit(manager: EntityManager, { buildId, secondsUsed }: BuildUsage): Promise<boolean> {
+    if (!Number.isInteger(secondsUsed) || secondsUsed < 1 || secondsUsed > MAX_BALANCE_SECONDS) {
+      throw new RangeError(`secondsUsed must be a whole number of seconds from 1: ${secondsUsed}`);
+    }
+    const [{ debited }] = await manager.query<{ debited: number }[]>(
+      `WITH closed AS (
+         UPDATE ai_time_sessions
+            SET status = 'closed', closed_at = now(), seconds_used = $2::integer
+          WHERE build_id = $1 AND status = 'active'
+         RETURNING user_id
+       ), debit AS (
+         INSERT INTO ai_time_ledger (user_id, kind, seconds, build_id, reason)
+         SELECT user_id, 'debit', -$2::integer, $1, 'build' FROM closed
+         ON CONFLICT (build_id) DO NOTHING
+         RETURNING user_id
+       ), charged AS (
+         UPDATE ai_time_balances AS balance
+            SET seconds_remaining = balance.seconds_remaining - $2::integer,
+                seconds_used = balance.seconds_used + $2::integer,
+                updated_at = now()
+           FROM debit
+          WHERE balance.user_id = debit.user_id
+         RETURNING balance.user_id
+       )
+       SELECT count(*)::int AS debited FROM charged`,
+      [buildId, secondsUsed],
+    );
+    return debited === 1;
   }
 }

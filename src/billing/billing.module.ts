@@ -5,10 +5,13 @@ import { AiTimeBalancesService } from './ai-time-balances.service';
 import { AiTimeLedgerEntry } from './ai-time-ledger-entry.entity';
 import { AiTimeSession } from './ai-time-session.entity';
 import { AiTimeSessionsService } from './ai-time-sessions.service';
+import { BillingController } from './billing.controller';
+import { BillingService } from './billing.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([AiTimeBalance, AiTimeSession, AiTimeLedgerEntry])],
-  providers: [AiTimeBalancesService, AiTimeSessionsService],
+  controllers: [BillingController],
+  providers: [AiTimeBalancesService, AiTimeSessionsService, BillingService],
   exports: [AiTimeBalancesService, AiTimeSessionsService],
 })
 export class BillingModule {}

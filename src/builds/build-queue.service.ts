@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { PgBoss } from 'pg-boss';
-import type { Db, Queue } from 'pg-boss';
+import type { Db, Job, Queue } from 'pg-boss';
 import { EntityManager } from 'typeorm';
 import { DatabaseConnection } from '../database/database-connection';
 import { BuildQueueConfig, EXPIRY_MARGIN_SECONDS } from './build-queue.config';
@@ -44,6 +44,20 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
   /** Throws unless the queue's own connection pool reaches the queue (readiness). */
   async assertReachable(): Promise<void> {
     if ((await this.boss.getQueue(BUILD_QUEUE)) === null) throw new Error(`queue ${BUILD_QUEUE} is missing`);
+  }
+
+  /**
+   * Starts consuming build jobs, one at a time in this process. A rejected handler is a failed
+   * attempt: pg-boss retries it with the queue's backoff until the retry limit.
+   */
+  async consume(handler: (job: Job<BuildJob>) => Promise<void>): Promise<void> {
+    // NOTIFY wakes the worker for new jobs; a retry that comes due sends none, so polling stays
+    // short enough that a retry starts within a second of its backoff.
+    await this.boss.work<BuildJob>(
+      BUILD_QUEUE,
+      { batchSize: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
+      async ([job]) => handler(job),
+    );
   }
 
   /** Enqueues the build inside the caller's transaction and returns the job id. */

@@ -1,12 +1,27 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BillingModule } from '../billing/billing.module';
+import { ProjectsModule } from '../projects/projects.module';
+import { VersionsModule } from '../versions/versions.module';
+import { WorkspaceModule } from '../workspace/workspace.module';
 import { BuildMetrics } from './build-metrics.entity';
 import { BuildQueueService } from './build-queue.service';
+import { BuildRunner } from './build-runner.service';
+import { BuildWorker } from './build-worker.service';
+import { BuildersModule } from './builders/builders.module';
 import { BuildsService } from './builds.service';
 
+/** Owns `project_build_metrics` and the build queue; in worker processes, runs the builds. */
 @Module({
-  imports: [TypeOrmModule.forFeature([BuildMetrics])],
-  providers: [BuildsService, BuildQueueService],
+  imports: [
+    TypeOrmModule.forFeature([BuildMetrics]),
+    BuildersModule,
+    ProjectsModule,
+    VersionsModule,
+    BillingModule,
+    WorkspaceModule,
+  ],
+  providers: [BuildsService, BuildQueueService, BuildRunner, BuildWorker],
   exports: [BuildsService, BuildQueueService],
 })
 export class BuildsModule {}

@@ -18,6 +18,8 @@ const ALL_VARIABLES = [
   'NODE_ENV',
   'DEDUPE_WINDOW_MS',
   'RATE_LIMIT_PER_MINUTE',
+  'BUILDER',
+  'BUILD_COMMAND',
 ];
 
 /** The plain values of the config, as CONTRACT.md documents them. */
@@ -30,6 +32,7 @@ function values(env: Environment): unknown {
     workspace: { ...config.workspace },
     billing: { ...config.billing },
     buildQueue: { ...config.buildQueue },
+    builders: { ...config.builders },
     idempotency: { ...config.idempotency },
     rateLimits: { ...config.rateLimits },
   };
@@ -46,6 +49,7 @@ const DEFAULTS = {
   workspace: { projectsRoot: resolve('.data/projects') },
   billing: { welcomeSeconds: 3600 },
   buildQueue: { timeoutMs: 600_000, maxAttempts: 3, retryDelayMs: 2000 },
+  builders: { builder: 'template', timeoutMs: 600_000 },
   idempotency: { dedupeWindowMs: 10_000 },
   rateLimits: { perMinute: 30 },
 };
@@ -74,6 +78,8 @@ describe('loadAppConfig', () => {
       NODE_ENV: 'production',
       DEDUPE_WINDOW_MS: '0',
       RATE_LIMIT_PER_MINUTE: '5',
+      BUILDER: 'command',
+      BUILD_COMMAND: 'make preview',
     };
 
     expect(values(env)).toEqual({
@@ -83,6 +89,7 @@ describe('loadAppConfig', () => {
       workspace: { projectsRoot: '/srv/projects' },
       billing: { welcomeSeconds: 0 },
       buildQueue: { timeoutMs: 30_000, maxAttempts: 5, retryDelayMs: 0 },
+      builders: { builder: 'command', command: 'make preview', timeoutMs: 30_000 },
       idempotency: { dedupeWindowMs: 0 },
       rateLimits: { perMinute: 5 },
     });

@@ -1,5 +1,6 @@
 import { BillingConfig } from '../billing/billing.config';
 import { BuildQueueConfig } from '../builds/build-queue.config';
+import { BuildersConfig } from '../builds/builders/builders.config';
 import { DatabaseConfig } from '../database/database.config';
 import { IdempotencyConfig } from '../idempotency/idempotency.config';
 import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
@@ -16,6 +17,7 @@ export interface AppConfig {
   readonly workspace: WorkspaceConfig;
   readonly billing: BillingConfig;
   readonly buildQueue: BuildQueueConfig;
+  readonly builders: BuildersConfig;
   readonly idempotency: IdempotencyConfig;
   readonly rateLimits: RateLimitsConfig;
 }
@@ -32,13 +34,16 @@ export function loadAppConfig(env: Environment): AppConfig {
       return undefined as T;
     }
   };
+  const buildQueue = read(() => BuildQueueConfig.fromEnv(env));
   const config: AppConfig = {
     http: read(() => HttpConfig.fromEnv(env)),
     signature: read(() => SignatureConfig.fromEnv(env)),
     database: read(() => DatabaseConfig.fromEnv(env)),
     workspace: read(() => WorkspaceConfig.fromEnv(env)),
     billing: read(() => BillingConfig.fromEnv(env)),
-    buildQueue: read(() => BuildQueueConfig.fromEnv(env)),
+    buildQueue,
+    // The builders share BUILD_TIMEOUT_MS; when it was refused that is already reported.
+    builders: read(() => BuildersConfig.fromEnv(env, buildQueue ?? new BuildQueueConfig())),
     idempotency: read(() => IdempotencyConfig.fromEnv(env)),
     rateLimits: read(() => RateLimitsConfig.fromEnv(env)),
   };

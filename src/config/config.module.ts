@@ -1,7 +1,9 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { WorkerConfig } from '../builds/worker.config';
 import { AppConfig } from './app-config';
 import { BillingConfig } from '../billing/billing.config';
 import { BuildQueueConfig } from '../builds/build-queue.config';
+import { BuildersConfig } from '../builds/builders/builders.config';
 import { IdempotencyConfig } from '../idempotency/idempotency.config';
 import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
 import { SignatureConfig } from '../http/signature.config';
@@ -11,12 +13,14 @@ import { WorkspaceConfig } from '../workspace/workspace.config';
 @Global()
 @Module({})
 export class ConfigModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, roles: WorkerConfig): DynamicModule {
     const providers = [
+      { provide: WorkerConfig, useValue: roles },
       { provide: SignatureConfig, useValue: config.signature },
       { provide: WorkspaceConfig, useValue: config.workspace },
       { provide: BillingConfig, useValue: config.billing },
       { provide: BuildQueueConfig, useValue: config.buildQueue },
+      { provide: BuildersConfig, useValue: config.builders },
       { provide: IdempotencyConfig, useValue: config.idempotency },
       { provide: RateLimitsConfig, useValue: config.rateLimits },
     ];

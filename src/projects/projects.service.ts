@@ -47,4 +47,36 @@ export class ProjectsService {
       { currentBuildId: buildId, buildStatus: 'queued', lastBuildStarted: () => 'now()' },
     );
   }
+
+  /** The project's current build started an attempt. */
+  async markBuilding(manager: EntityManager, projectId: string, buildId: string): Promise<void> {
+    await manager.query(
+      `UPDATE projects SET build_status = 'building', updated_at = now() WHERE id = $1 AND current_build_id = $2`,
+      [projectId, buildId],
+    );
+  }
+
+  /**
+   * The project's current build finished: `ready` with its new current version, or `failed`
+   * keeping the version it had. A build that is no longer current changes nothing.
+   */
+  async markBuildFinished(
+    manager: EntityManager,
+    projectId: string,
+    buildId: string,
+    outcome: { status: 'ready'; versionId: string } | { status: 'failed' },
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE projects
+          SET build_status = $3, current_version_id = coalesce($4, current_version_id), updated_at = now()
+        WHERE id = $1 AND current_build_id = $2`,
+      [projectId, buildId, outcome.status, outcome.status === 'ready' ? outcome.versionId : null],
+    );
+  }
+
+  /** The project's display name, for the builder. */
+  async nameOf(manager: EntityManager, projectId: string): Promise<string | undefined> {
+    const project = await manager.findOne(Project, { where: { id: projectId }, select: { name: true } });
+    return project?.name;
+  }
 }

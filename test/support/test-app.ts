@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
+import { ProcessRole, WorkerConfig } from '../../src/builds/worker.config';
 import { loadAppConfig } from '../../src/config/app-config';
 import { Environment } from '../../src/config/config-from-env';
 import { APP_OPTIONS, configureApp, createFastifyAdapter } from '../../src/http/configure-app';
@@ -22,6 +23,8 @@ export interface TestAppOptions {
   override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
   /** Boot against this database instead of a fresh clone (e.g. through a proxy). */
   databaseUrl?: string;
+  /** What this app plays: HTTP only by default, so suites about the API see their jobs stay queued. */
+  roles?: ProcessRole[];
   database?: TestDatabase;
   /** Test-only routes mounted beside the app's, e.g. a /v1 route of a kind the app has none of yet. */
   controllers?: Type[];
@@ -54,7 +57,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     projectsRoot = options.env?.PROJECTS_ROOT ?? (await mkdtemp(join(tmpdir(), 'sheen-projects-')));
     const config = loadAppConfig({ PROJECTS_ROOT: projectsRoot, WORKER_SHARED_SECRET: TEST_SECRET, ...options.env });
     const builder = Test.createTestingModule({
-      imports: [AppModule.forRoot(config, options.databaseUrl ?? db.url)],
+      imports: [AppModule.forRoot(config, options.databaseUrl ?? db.url, new WorkerConfig(options.roles ?? ['api']))],
       controllers: options.controllers,
     });
     moduleRef = await (options.override?.(builder) ?? builder).compile();

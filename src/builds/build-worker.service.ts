@@ -1,0 +1,26 @@
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { BuildQueueConfig } from './build-queue.config';
+import { BuildQueueService } from './build-queue.service';
+import { BuildRunner } from './build-runner.service';
+import { WorkerConfig } from './worker.config';
+
+/**
+ * Consumes the build queue in processes that play the worker role. pg-boss's LISTEN/NOTIFY wakes
+ * it the moment a create commits, in this process or any other; polling is only the fallback.
+ */
+@Injectable()
+export class BuildWorker implements OnApplicationBootstrap {
+  constructor(
+    private readonly worker: WorkerConfig,
+    private readonly queueConfig: BuildQueueConfig,
+    private readonly buildQueue: BuildQueueService,
+    private readonly runner: BuildRunner,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.worker.runsWorker) return;
+    await this.buildQueue.consume((job) =>
+      this.runner.run({ data: job.data, retryCount: job.retryCount, signal: job.signal }, this.queueConfig.maxAttempts),
+    );
+  }
+}

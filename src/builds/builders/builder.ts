@@ -1,0 +1,53 @@
+import type { Framework } from '../../projects/framework';
+
+/** Injection token of the configured Builder (see builders.module.ts). */
+export const BUILDER = Symbol('Builder');
+
+/** Everything a builder needs for one attempt of one build. The directories are absolute. */
+export interface BuildContext {
+  readonly projectId: string;
+  readonly buildId: string;
+  readonly versionId: string;
+  readonly userId: string;
+  readonly framework: Framework;
+  readonly prompt: string;
+  readonly projectName: string;
+  /** The project's `source/` folder; it exists before the build starts. */
+  readonly sourceDir: string;
+  /** The build's own `builds/<buildId>/` folder, which the builder creates (empty) before building. */
+  readonly outputDir: string;
+}
+
+/**
+ * Turns a build's sources into its output. Resolves when the build succeeded; rejects with a
+ * BuildFailedError when it failed or ran out of time, or was stopped through `signal`.
+ */
+export interface Builder {
+  build(context: BuildContext, signal?: AbortSignal): Promise<void>;
+}
+
+export type BuildFailureReason = 'failed' | 'timeout';
+
+/**
+ * A build that did not succeed. `detail` is safe to show to callers: builders put no server path in
+ * it (see build-failure-detail.ts) and keep it to about 2 KiB. Not a DomainError: it never reaches
+ * HTTP as such, the worker records it on the build.
+ */
+export class BuildFailedError extends Error {
+  constructor(
+    readonly reason: BuildFailureReason,
+    readonly detail: string,
+  ) {
+    super(`build ${reason === 'timeout' ? 'timed out' : 'failed'}: ${detail}`);
+    this.name = 'BuildFailedError';
+  }
+
+  static timedOut(timeoutMs: number): BuildFailedError {
+    return new BuildFailedError('timeout', `the build took longer than ${timeoutMs} ms and was stopped`);
+  }
+
+  /** Stopped through the caller's AbortSignal (a worker shutting down, say): reported as a timeout. */
+  static stopped(): BuildFailedError {
+    return new BuildFailedError('timeout', 'the build was stopped before it finished');
+  }
+}

@@ -1,0 +1,177 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { dirname } from 'node:path';
+import { Builder, BuildContext, BuildFailedError } from './builder';
+import { Redaction, safeDetail, serverPaths } from './build-failure-detail';
+import { errorMessage, prepareOutputDirectory, projectDirectoryExists } from './build-files';
+
+export interface CommandBuilderOptions {
+  /** BUILD_COMMAND: from the operator's configuration, never from a request. */
+  readonly command: string;
+  readonly timeoutMs: number;
+  /** PROJECTS_ROOT, kept out of failure details. */
+  readonly projectsRoot: string;
+}
+
+/** How much of stderr is kept for the failure detail; redaction runs on all of it before the last 2 KiB are cut. */
+const STDERR_KEPT_BYTES = 64 * 1024;
+
+/**
+ * After the command exits, how long its stderr may stay open: a process that left the process
+ * group (setsid) can hold it forever, and the build must not wait for that.
+ */
+const STDERR_GRACE_MS = 1000;
+
+/**
+ * Runs BUILD_COMMAND through `/bin/sh -c` in the project's `source/` folder. The request's values
+ * reach it only as environment variables, never as part of the command string, so no prompt can
+ * change what the shell runs. The command leads its own process group, and that whole group is
+ * killed on timeout, on abort, and once the command has exited, so no build leaves processes behind.
+ */
+export class CommandBuilder implements Builder {
+  constructor(private readonly options: CommandBuilderOptions) {}
+
+  async build(context: BuildContext, signal?: AbortSignal): Promise<void> {
+    const paths = serverPaths(dirname(context.sourceDir), this.options.projectsRoot);
+    if (signal?.aborted) throw BuildFailedError.stopped();
+    if (!(await projectDirectoryExists(context.sourceDir, context.outputDir))) {
+      throw new BuildFailedError('failed', "the project's directory is missing");
+    }
+    try {
+      await prepareOutputDirectory(context.outputDir);
+    } catch (error) {
+      const detail = safeDetail(`the output folder could not be prepared: ${errorMessage(error)}`, paths);
+      throw new BuildFailedError('failed', detail);
+    }
+    if (signal?.aborted) throw BuildFailedError.stopped();
+    await this.run(context, paths, signal);
+  }
+
+  private run(context: BuildContext, paths: Redaction[], signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let child: ChildProcess;
+      try {
+        child = spawn('/bin/sh', ['-c', this.options.command], {
+          // The shell prefixes its messages with argv[0]: `sh: 1: …`, not the server's `/bin/sh`.
+          argv0: 'sh',
+          cwd: context.sourceDir,
+          env: commandEnvironment(context),
+          detached: true,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+      } catch (error) {
+        // E.g. a NUL character in an environment value; the message would quote the whole value.
+        const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+        reject(new BuildFailedError('failed', `the build command could not be started (${code})`));
+        return;
+      }
+
+      const stderr = new TailBuffer(STDERR_KEPT_BYTES);
+      child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+      let stopped: BuildFailedError | undefined;
+      let settled = false;
+
+      const killGroup = (): void => {
+        if (child.pid === undefined) return;
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // ESRCH: every process of the group has already ended.
+        }
+      };
+      const stop = (reason: BuildFailedError): void => {
+        stopped ??= reason;
+        killGroup();
+      };
+      const timer = setTimeout(() => stop(BuildFailedError.timedOut(this.options.timeoutMs)), this.options.timeoutMs);
+      const onAbort = (): void => stop(BuildFailedError.stopped());
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      const settle = (outcome: BuildFailedError | undefined): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (outcome) reject(outcome);
+        else resolve();
+      };
+
+      child.once('error', (error: Error) => {
+        killGroup();
+        settle(
+          new BuildFailedError(
+            'failed',
+            safeDetail(`the build command could not be run: ${errorMessage(error)}`, paths),
+          ),
+        );
+      });
+      let grace: NodeJS.Timeout | undefined;
+      child.once('exit', () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        // Background jobs the command left running go with it; the group id is still held by them.
+        killGroup();
+        grace = setTimeout(() => child.stderr?.destroy(), STDERR_GRACE_MS);
+      });
+      child.once('close', (code: number | null, exitSignal: NodeJS.Signals | null) => {
+        clearTimeout(grace);
+        settle(stopped ?? failure(code, exitSignal, stderr.text(), paths));
+      });
+    });
+  }
+}
+
+/**
+ * The command's whole environment: the build's values, and PATH and HOME from the service. Nothing
+ * else of the service's environment (database URL, secrets) reaches it.
+ */
+export function commandEnvironment(context: BuildContext): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PROJECT_ID: context.projectId,
+    BUILD_ID: context.buildId,
+    VERSION_ID: context.versionId,
+    USER_ID: context.userId,
+    FRAMEWORK: context.framework,
+    PROMPT: context.prompt,
+    OUTPUT_DIR: context.outputDir,
+  };
+  for (const name of ['PATH', 'HOME']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/** Exit 0 is success; anything else fails with the tail of stderr. */
+function failure(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stderr: string,
+  paths: Redaction[],
+): BuildFailedError | undefined {
+  if (code === 0) return undefined;
+  const detail = safeDetail(stderr, paths);
+  if (detail) return new BuildFailedError('failed', detail);
+  const how = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`;
+  return new BuildFailedError('failed', `the build command ${how} and wrote nothing to stderr`);
+}
+
+/** Keeps the last `max` bytes (roughly: whole chunks are dropped) of a stream. */
+class TailBuffer {
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly max: number) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.chunks.length > 1 && this.size - this.chunks[0].length >= this.max) {
+      this.size -= this.chunks.shift()!.length;
+    }
+  }
+
+  text(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - this.max)).toString('utf8');
+  }
+}

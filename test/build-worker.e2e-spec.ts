@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BuildRunner } from '../src/builds/build-runner.service';
+import { CREATE_PATH, createBody } from './support/requests';
+import { startTestApp, TestApp } from './support/test-app';
+
+interface BuildRow {
+  status: string;
+  attempts: number;
+  error: string | null;
+  finished_at: Date | null;
+}
+
+/** Polls the build row until it has finished (succeeded or failed), or fails the test. */
+async function finishedBuild(t: TestApp, buildId: string, timeoutMs = 15_000): Promise<BuildRow> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [build] = await t.db.query<BuildRow>(
+      `SELECT status, attempts, error, finished_at FROM project_build_metrics WHERE build_id = $1`,
+      [buildId],
+    );
+    if (build.status === 'succeeded' || build.status === 'failed') return build;
+    if (Date.now() > deadline) throw new Error(`build ${buildId} still ${build.status} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function billing(t: TestApp, userId: unknown, buildId: string) {
+  const [session] = await t.db.query<{ status: string; seconds_used: number | null }>(
+    `SELECT status, seconds_used FROM ai_time_sessions WHERE build_id = $1`,
+    [buildId],
+  );
+  const debits = await t.db.query<{ seconds: number }>(
+    `SELECT seconds FROM ai_time_ledger WHERE build_id = $1 AND kind = 'debit'`,
+    [buildId],
+  );
+  const [balance] = await t.db.query<{ seconds_remaining: number; seconds_used: number }>(
+    `SELECT seconds_remaining, seconds_used FROM ai_time_balances WHERE user_id = $1`,
+    [userId],
+  );
+  return { session, debits, balance };
+}
+
+describe('the build worker with the template builder', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ roles: ['api', 'worker'], env: { AI_TIME_WELCOME_SECONDS: '600' } });
+  });
+  afterAll(() => t?.close());
+
+  it('runs a created build to success: one version, the project ready, the session closed and billed once', async () => {
+    const body = createBody({ prompt: 'A <b>bold</b> todo app' });
+    const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
+
+    const build = await finishedBuild(t, created.buildId);
+
+    expect(build).toMatchObject({ status: 'succeeded', attempts: 1, error: null });
+    expect(
+      await t.db.query(`SELECT version_id, build_id FROM project_versions WHERE project_id = $1`, [created.projectId]),
+    ).toEqual([{ version_id: created.versionId, build_id: created.buildId }]);
+    const [project] = await t.db.query(`SELECT build_status, current_version_id FROM projects WHERE id = $1`, [
+      created.projectId,
+    ]);
+    expect(project).toEqual({ build_status: 'ready', current_version_id: created.versionId });
+    const { session, debits, balance } = await billing(t, body.userId, created.buildId);
+    expect(session.status).toBe('closed');
+    expect(debits).toHaveLength(1);
+    expect(debits[0].seconds).toBe(-session.seconds_used!);
+    expect(balance.seconds_remaining + balance.seconds_used).toBe(600);
+    const preview = await readFile(
+      join(t.projectsRoot, body.userId as string, created.projectId, 'builds', created.buildId, 'index.html'),
+      'utf8',
+    );
+    expect(preview).toContain('&lt;b&gt;bold&lt;/b&gt;');
+  });
+
+  it('does nothing more when the same job is delivered again after its outcome was recorded', async () => {
+    const body = createBody();
+    const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
+    await finishedBuild(t, created.buildId);
+
+    const job = {
+      buildId: created.buildId,
+      projectId: created.projectId,
+      userId: body.userId as string,
+      versionId: created.versionId,
+    };
+    await t.app.get(BuildRunner).run({ data: job, retryCount: 0 }, 3);
+
+    const { debits } = await billing(t, body.userId, created.buildId);
+    expect(debits).toHaveLength(1);
+    expect(await t.db.query(`SELECT 1 FROM project_versions WHERE build_id = $1`, [created.buildId])).toHaveLength(1);
+    const [build] = await t.db.query<BuildRow>(`SELECT attempts FROM project_build_metrics WHERE build_id = $1`, [
+      created.buildId,
+    ]);
+    expect(build.attempts).toBe(1);
+  });
+});
+
+describe('the build worker with a command builder', () => {
+  const marker = `/tmp/sheen-attempt-${randomUUID()}`;
+
+  it.each<[string, Record<string, string>, Partial<BuildRow>, string | undefined]>([
+    [
+      'a failing command: failed, no version',
+      { BUILD_COMMAND: 'echo "it broke" >&2; exit 3', BUILD_MAX_ATTEMPTS: '2' },
+      { status: 'failed', attempts: 2 },
+      'it broke',
+    ],
+    [
+      'a command that fails once, then succeeds: one version',
+      {
+        BUILD_COMMAND: `if [ -f "${marker}-$BUILD_ID" ]; then echo ok > "$OUTPUT_DIR/index.html"; else touch "${marker}-$BUILD_ID"; exit 1; fi`,
+        BUILD_MAX_ATTEMPTS: '3',
+      },
+      { status: 'succeeded', attempts: 2, error: null },
+      undefined,
+    ],
+    [
+      'a command that runs past BUILD_TIMEOUT_MS: failed with reason timeout',
+      { BUILD_COMMAND: 'sleep 30', BUILD_TIMEOUT_MS: '1000', BUILD_MAX_ATTEMPTS: '1' },
+      { status: 'failed', attempts: 1 },
+      'timeout',
+    ],
+  ])(
+    '%s',
+    async (_what, env, expected, errorText) => {
+      const t = await startTestApp({
+        roles: ['api', 'worker'],
+        env: { BUILDER: 'command', BUILD_RETRY_DELAY_MS: '0', ...env },
+      });
+      try {
+        const body = createBody();
+        const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
+
+        const build = await finishedBuild(t, created.buildId, 20_000);
+
+        expect(build).toMatchObject(expected);
+        if (errorText) expect(build.error).toContain(errorText);
+        const versions = await t.db.query(`SELECT version_id FROM project_versions WHERE build_id = $1`, [
+          created.buildId,
+        ]);
+        expect(versions).toEqual(expected.status === 'succeeded' ? [{ version_id: created.versionId }] : []);
+        const [project] = await t.db.query<{ build_status: string }>(
+          `SELECT build_status FROM projects WHERE id = $1`,
+          [created.projectId],
+        );
+        expect(project.build_status).toBe(expected.status === 'succeeded' ? 'ready' : 'failed');
+        const { session, debits } = await billing(t, body.userId, created.buildId);
+        expect(session.status).toBe('closed');
+        expect(debits).toHaveLength(1);
+      } finally {
+        await t.close();
+      }
+    },
+    40_000,
+  );
+});
