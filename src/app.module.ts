@@ -8,6 +8,7 @@ import { DatabaseConnection } from './database/database-connection';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { HttpModule } from './http/http.module';
+import { PreviewFilesModule } from './preview-files/preview-files.module';
 import { PreviewsModule } from './previews/previews.module';
 import { ProjectsModule } from './projects/projects.module';
 import { VersionsModule } from './versions/versions.module';
@@ -33,6 +34,7 @@ export class AppModule {
         BillingModule,
         WorkspaceModule,
         PreviewsModule,
+        PreviewFilesModule,
       ],
     };
   }

@@ -6,6 +6,8 @@ import { VersionsModule } from '../versions/versions.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { BuildMetrics } from './build-metrics.entity';
 import { BuildQueueService } from './build-queue.service';
+import { BuildReadsController } from './build-reads.controller';
+import { BuildReadsService } from './build-reads.service';
 import { BuildRunner } from './build-runner.service';
 import { BuildWorker } from './build-worker.service';
 import { BuildersModule } from './builders/builders.module';
@@ -21,7 +23,8 @@ import { BuildsService } from './builds.service';
     BillingModule,
     WorkspaceModule,
   ],
-  providers: [BuildsService, BuildQueueService, BuildRunner, BuildWorker],
+  controllers: [BuildReadsController],
+  providers: [BuildsService, BuildQueueService, BuildRunner, BuildWorker, BuildReadsService],
   exports: [BuildsService, BuildQueueService],
 })
 export class BuildsModule {}

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'project_not_found'
+  | 'build_not_found'
   | 'project_id_conflict'
   | 'build_in_progress'
   | 'idempotency_key_reused'

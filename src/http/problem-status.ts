@@ -7,6 +7,7 @@ export const PROBLEM_STATUS: Record<ErrorCode, number> = {
   insufficient_ai_time: 402,
   not_found: 404,
   project_not_found: 404,
+  build_not_found: 404,
   method_not_allowed: 405,
   project_id_conflict: 409,
   build_in_progress: 409,

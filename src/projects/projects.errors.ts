@@ -10,3 +10,12 @@ export class ProjectIdConflictError extends DomainError {
     );
   }
 }
+
+/** The project does not exist or belongs to another user: the same 404, so ids cannot be probed. */
+export class ProjectNotFoundError extends DomainError {
+  readonly code = 'project_not_found';
+
+  constructor(projectId: string) {
+    super('Project not found', `No project ${projectId} belongs to this user.`);
+  }
+}

@@ -33,4 +33,17 @@ export class VersionsService {
       ],
     );
   }
+
+  /** Where a version's files are, if the version exists for this project (only succeeded builds have one). */
+  async findArtifact(
+    manager: EntityManager,
+    projectId: string,
+    versionId: string,
+  ): Promise<{ userId: string; artifactPath: string } | undefined> {
+    const [version] = await manager.query<{ user_id: string; artifact_path: string }[]>(
+      `SELECT user_id, artifact_path FROM project_versions WHERE version_id = $1 AND project_id = $2`,
+      [versionId, projectId],
+    );
+    return version && { userId: version.user_id, artifactPath: version.artifact_path };
+  }
 }

@@ -1,0 +1,68 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { BuildStatus } from '../build-metrics.entity';
+
+export class BuildResponse {
+  @ApiProperty({ description: 'The build (ULID).', example: '01JDRZ8Q4XK8V1N9E6W3T2Y5B6' })
+  readonly buildId: string;
+
+  @ApiProperty({
+    description: 'The project it builds.',
+    format: 'uuid',
+    example: '3e5c1a2b-9d8f-4c7e-a6b5-0f1e2d3c4b5a',
+  })
+  readonly projectId: string;
+
+  @ApiProperty({
+    description:
+      'The version this build creates if, and only if, it succeeds (ULID); it exists in the versions list only then.',
+    example: '01JDRZ8Q4XK8V1N9E6W3T2Y5B7',
+  })
+  readonly versionId: string;
+
+  @ApiProperty({
+    description: 'queued, then running (per attempt), then succeeded or failed.',
+    enum: ['queued', 'running', 'succeeded', 'failed'],
+    example: 'succeeded',
+  })
+  readonly status: BuildStatus;
+
+  @ApiProperty({ description: "True for the project's first build, false for an update.", example: true })
+  readonly isInitialBuild: boolean;
+
+  @ApiProperty({ description: 'Attempts started so far (retries included).', example: 1 })
+  readonly attempts: number;
+
+  @ApiProperty({
+    description: 'When the first attempt started; null while queued.',
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2025-11-25T10:15:31.002Z',
+  })
+  readonly startedAt: string | null;
+
+  @ApiProperty({
+    description: 'When it succeeded or failed; null until then.',
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2025-11-25T10:15:42.456Z',
+  })
+  readonly finishedAt: string | null;
+
+  @ApiProperty({
+    description: "The attempts' running time added up, in milliseconds (the time billed); null until one ended.",
+    type: Number,
+    nullable: true,
+    example: 11454,
+  })
+  readonly durationMs: number | null;
+
+  @ApiProperty({
+    description: 'Why the last attempt failed (the end of its output, without server paths); null otherwise.',
+    type: String,
+    nullable: true,
+    example: null,
+  })
+  readonly error: string | null;
+}

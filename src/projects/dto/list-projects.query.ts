@@ -1,0 +1,36 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsInt, IsString, Max, Min } from 'class-validator';
+import { OptionalField } from '../../http/optional-field.decorator';
+import { OwnerQuery } from './owner.query';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export class ListProjectsQuery extends OwnerQuery {
+  @ApiPropertyOptional({
+    description: 'How many projects to return at most.',
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+    example: 20,
+  })
+  @OptionalField()
+  // Only plain digits become a number: '1e2', ' 5' or '5.0' stay strings and are refused.
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value,
+  )
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  readonly limit?: number;
+
+  @ApiPropertyOptional({
+    description: 'The `nextCursor` of the previous page; omit it for the first page. Opaque.',
+    example: 'MjAyNS0xMS0yNVQxMDoxNTozMC4xMjM0NTZafDNlNWMxYTJiLTlkOGYtNGM3ZS1hNmI1LTBmMWUyZDNjNGI1YQ',
+  })
+  @OptionalField()
+  @IsString()
+  readonly cursor?: string;
+}

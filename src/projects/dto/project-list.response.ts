@@ -1,0 +1,18 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ProjectResponse } from './project.response';
+
+export class ProjectListResponse {
+  @ApiProperty({
+    description: 'The page, newest first (created_at, then id, descending).',
+    type: [ProjectResponse],
+  })
+  readonly items: ProjectResponse[];
+
+  @ApiProperty({
+    description: 'Pass as `cursor` for the next page; null on the last page.',
+    type: String,
+    nullable: true,
+    example: 'MjAyNS0xMS0yNVQxMDoxNTozMC4xMjM0NTZafDNlNWMxYTJiLTlkOGYtNGM3ZS1hNmI1LTBmMWUyZDNjNGI1YQ',
+  })
+  readonly nextCursor: string | null;
+}

@@ -1,0 +1,35 @@
+import { LOWER_CASE_UUID_PATTERN } from '../ids/ids';
+
+/**
+ * The position after one project in the newest-first list: its created_at (to the microsecond,
+ * as PostgreSQL stores it, so no row is skipped or repeated) and its id (the tie-breaker).
+ * Callers see it as opaque base64url text.
+ */
+export interface ProjectCursor {
+  /** UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
+  createdAt: string;
+  id: string;
+}
+
+const CREATED_AT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const SEPARATOR = '|';
+
+export function encodeProjectCursor(cursor: ProjectCursor): string {
+  return Buffer.from(`${cursor.createdAt}${SEPARATOR}${cursor.id}`, 'utf8').toString('base64url');
+}
+
+/** The cursor, or undefined when the text is not one this service issued. */
+export function decodeProjectCursor(text: string): ProjectCursor | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
+  const decoded = Buffer.from(text, 'base64url');
+  // Node's decoder skips what it cannot read; only a canonical encoding is accepted.
+  if (decoded.toString('base64url') !== text) return undefined;
+  const [createdAt, id, ...rest] = decoded.toString('utf8').split(SEPARATOR);
+  if (rest.length > 0 || createdAt === undefined || id === undefined) return undefined;
+  if (!CREATED_AT_PATTERN.test(createdAt) || !LOWER_CASE_UUID_PATTERN.test(id)) return undefined;
+  // A calendar date that exists (no month 13), so PostgreSQL never gets a timestamp it refuses.
+  const milliseconds = `${createdAt.slice(0, 23)}Z`;
+  const parsed = new Date(milliseconds);
+  if (Number.isNaN(parsed.getTime()) || parsed.toISOString() !== milliseconds) return undefined;
+  return { createdAt, id };
+}
