@@ -67,6 +67,18 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
     return jobId;
   }
 
+  /** Deletes the project's jobs still waiting to run, inside the caller's transaction. */
+  async deleteQueuedFor(manager: EntityManager, projectId: string): Promise<void> {
+    const db = transactionDatabase(manager);
+    const queued = await this.boss.findJobs<BuildJob>(BUILD_QUEUE, { data: { projectId }, queued: true, db });
+    if (queued.length > 0)
+      await this.boss.deleteJob(
+        BUILD_QUEUE,
+        queued.map((job) => job.id),
+        { db },
+      );
+  }
+
   private queueOptions(): Omit<Queue, 'name' | 'policy'> {
     const { maxAttempts, retryDelayMs, timeoutMs } = this.config;
     return {

@@ -1,3 +1,5 @@
+import { DomainError } from '../errors/domain-error';
+
 /**
  * pg-boss answered `null`: the queue is missing or a singleton key clashed. A server fault (a 500),
  * never silently dropped, so the project's transaction rolls back.
@@ -6,5 +8,17 @@ export class BuildNotEnqueuedError extends Error {
   constructor(buildId: string) {
     super(`the build queue refused build ${buildId}`);
     this.name = 'BuildNotEnqueuedError';
+  }
+}
+
+/**
+ * The project already has a build queued or running (one at a time, `project_build_metrics_one_active_idx`).
+ * The problem filter has no extension members, so the build's id is in `detail`.
+ */
+export class BuildInProgressError extends DomainError {
+  readonly code = 'build_in_progress';
+
+  constructor(readonly buildId: string) {
+    super('Build in progress', `Build ${buildId} of this project is still queued or running; wait until it finishes.`);
   }
 }

@@ -38,6 +38,15 @@ export class BuildsService {
     return { buildMetricsId: id, buildId, versionId };
   }
 
+  /** The build of the project that is queued or running, if any (there is at most one). */
+  async findActive(manager: EntityManager, projectId: string): Promise<string | undefined> {
+    const [active] = await manager.query<{ build_id: string }[]>(
+      `SELECT build_id FROM project_build_metrics WHERE project_id = $1 AND status IN ('queued', 'running')`,
+      [projectId],
+    );
+    return active?.build_id;
+  }
+
   /**
    * Marks an attempt as started (status `running`, one more attempt) and returns the build with
    * the attempt's start on the database clock. Undefined when the build has already finished: a job

@@ -3,17 +3,14 @@ import { AiTimeBalancesService } from '../billing/ai-time-balances.service';
 import { AiTimeSessionsService } from '../billing/ai-time-sessions.service';
 import { BuildQueueService } from '../builds/build-queue.service';
 import { BuildsService } from '../builds/builds.service';
-import { userLock } from '../database/advisory-lock';
 import { Transaction, TransactionRunner } from '../database/transaction-runner';
-import { IdempotencyService, RequestIdentity } from '../idempotency/idempotency.service';
-import { requestFingerprint } from '../idempotency/request-fingerprint';
-import { SingleFlight } from '../idempotency/single-flight';
+import { IdempotencyService } from '../idempotency/idempotency.service';
 import { DEFAULT_FRAMEWORK } from '../projects/framework';
 import { DEFAULT_PROJECT_NAME } from '../projects/project.entity';
 import { ProjectsService } from '../projects/projects.service';
 import { UserRateLimitService } from '../rate-limits/user-rate-limit.service';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { created, CreatePreviewOutcome, deduplicated, replayed } from './create-preview.outcome';
+import { BuildRequestFlow, CreatePreviewOutcome } from './build-request-flow';
 import { CreatePreviewRequest } from './dto/create-preview.request';
 import { CreatePreviewResponse } from './dto/create-preview.response';
 
@@ -28,51 +25,29 @@ const OPERATION = { method: 'POST', path: '/v1/create-preview-for-new-project' }
  */
 @Injectable()
 export class CreatePreviewService {
-  private readonly inFlight = new SingleFlight<CreatePreviewOutcome>();
+  private readonly flow: BuildRequestFlow<CreatePreviewResponse>;
 
   constructor(
-    private readonly transactions: TransactionRunner,
-    private readonly idempotency: IdempotencyService,
-    private readonly rateLimits: UserRateLimitService,
-    private readonly balances: AiTimeBalancesService,
+    transactions: TransactionRunner,
+    idempotency: IdempotencyService,
+    rateLimits: UserRateLimitService,
+    balances: AiTimeBalancesService,
     private readonly projects: ProjectsService,
     private readonly builds: BuildsService,
     private readonly sessions: AiTimeSessionsService,
     private readonly buildQueue: BuildQueueService,
     private readonly workspace: WorkspaceService,
-  ) {}
-
-  async create(request: CreatePreviewRequest, idempotencyKey?: string): Promise<CreatePreviewOutcome> {
-    const identity: RequestIdentity = {
-      ownerId: request.userId,
-      key: idempotencyKey,
-      fingerprint: requestFingerprint(OPERATION.method, OPERATION.path, request),
-    };
-    if (identity.key === undefined && !this.idempotency.dedupeEnabled) return this.createOnce(request, identity);
-    // Identical requests in flight in this process share one transaction (and one pooled connection).
-    const { result, leader } = await this.inFlight.run(
-      `${identity.ownerId}\n${identity.key ?? ''}\n${identity.fingerprint}`,
-      () => this.createOnce(request, identity),
+  ) {
+    this.flow = new BuildRequestFlow(
+      { transactions, idempotency, rateLimits, balances },
+      { ...OPERATION, successStatus: 201 },
     );
-    if (leader) return result;
-    return identity.key === undefined ? deduplicated(result.body) : replayed(result.status, result.body);
   }
 
-  private createOnce(request: CreatePreviewRequest, identity: RequestIdentity): Promise<CreatePreviewOutcome> {
-    return this.transactions.inTransaction(userLock(request.userId), async (transaction) => {
-      const { manager } = transaction;
-      const replay = await this.idempotency.findReplay<CreatePreviewResponse>(manager, identity);
-      if (replay) return replayed(replay.status, replay.body);
-      if (identity.key === undefined) {
-        const first = await this.idempotency.findRecentCreate<CreatePreviewResponse>(manager, identity);
-        if (first) return deduplicated(first);
-      }
-      await this.balances.assertCanStartBuild(transaction.manager, request.userId);
-      // Only a create that really starts counts: replays, dedupes and 402s above are free.
-      await this.rateLimits.consume(request.userId);
-      const body = await this.createProject(transaction, request);
-      await this.idempotency.record(manager, identity, { status: 201, body });
-      return created(body);
+  create(request: CreatePreviewRequest, idempotencyKey?: string): Promise<CreatePreviewOutcome> {
+    return this.flow.run(request, idempotencyKey, {
+      check: () => Promise.resolve(),
+      start: (transaction) => this.createProject(transaction, request),
     });
   }
 

@@ -7,10 +7,15 @@ import { ProjectsModule } from '../projects/projects.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { CreatePreviewController } from './create-preview.controller';
 import { CreatePreviewService } from './create-preview.service';
+import { DeleteProjectController } from './delete-project.controller';
+import { DeleteProjectService } from './delete-project.service';
+import { UpdateProjectController } from './update-project.controller';
+import { UpdateProjectService } from './update-project.service';
 
+/** The orchestrations over several modules: create, update and delete a project, each in one transaction. */
 @Module({
   imports: [IdempotencyModule, RateLimitsModule, ProjectsModule, BuildsModule, BillingModule, WorkspaceModule],
-  controllers: [CreatePreviewController],
-  providers: [CreatePreviewService],
+  controllers: [CreatePreviewController, UpdateProjectController, DeleteProjectController],
+  providers: [CreatePreviewService, UpdateProjectService, DeleteProjectService],
 })
 export class PreviewsModule {}

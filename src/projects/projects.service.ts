@@ -39,6 +39,11 @@ export class ProjectsService {
     return { projectId, idSource };
   }
 
+  /** The project if it belongs to the owner; undefined for an unknown project and for another owner's. */
+  async findOwned(manager: EntityManager, projectId: string, ownerId: string): Promise<Project | undefined> {
+    return (await manager.findOne(Project, { where: { id: projectId, ownerId } })) ?? undefined;
+  }
+
   /** Points the project at the build that was just queued for it. */
   async markBuildQueued(manager: EntityManager, projectId: string, buildId: string): Promise<void> {
     await manager.update(
@@ -78,5 +83,14 @@ export class ProjectsService {
   async nameOf(manager: EntityManager, projectId: string): Promise<string | undefined> {
     const project = await manager.findOne(Project, { where: { id: projectId }, select: { name: true } });
     return project?.name;
+  }
+
+  /** Deletes the project if this owner has it; false when it does not exist or is another user's. */
+  async deleteOwned(manager: EntityManager, projectId: string, ownerId: string): Promise<boolean> {
+    const [, deleted] = await manager.query<[unknown[], number]>(
+      `DELETE FROM projects WHERE id = $1 AND owner_id = $2`,
+      [projectId, ownerId],
+    );
+    return deleted > 0;
   }
 }

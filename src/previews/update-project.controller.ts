@@ -1,0 +1,59 @@
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
+import { ApiProblems } from '../http/api-problems.decorator';
+import { ProblemDetailsDto } from '../http/problem-details.dto';
+import { UpdateProjectRequest } from './dto/update-project.request';
+import { UpdateProjectResponse } from './dto/update-project.response';
+import { UpdateProjectService } from './update-project.service';
+
+@ApiTags('previews')
+@ApiExtraModels(ProblemDetailsDto)
+@Controller('v1')
+export class UpdateProjectController {
+  constructor(private readonly updateProject: UpdateProjectService) {}
+
+  @Post('update-project')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Queue a new build of an existing project',
+    description:
+      'Queues a build (not the initial one) with the new prompt, its AI-time session and its job atomically. One build per project at a time: while one is queued or running the answer is 409 build_in_progress naming it. The new version exists only if the build succeeds.',
+  })
+  @ApiAcceptedResponse({ description: 'The build is queued.', type: UpdateProjectResponse })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Send the same key (1..255 printable ASCII) when retrying: the first response is replayed with `Idempotent-Replayed: true`. The same key with another body is 422.',
+    example: 'update-7d8f4f0e-0001',
+  })
+  @ApiOkResponse({
+    description:
+      'Deduplicated: an identical update (no key) from the same user inside the dedupe window; the first build, with `deduplicated: true`.',
+    type: UpdateProjectResponse,
+  })
+  @ApiProblems(
+    'validation_failed',
+    'project_not_found',
+    'build_in_progress',
+    'idempotency_key_reused',
+    'rate_limited',
+    'insufficient_ai_time',
+    'request_in_progress',
+    'payload_too_large',
+    'unsupported_media_type',
+    'database_unavailable',
+  )
+  async update(
+    @Body() request: UpdateProjectRequest,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UpdateProjectResponse> {
+    const outcome = await this.updateProject.update(request, idempotencyKey);
+    void reply.status(outcome.status);
+    if (outcome.replayed) void reply.header('Idempotent-Replayed', 'true');
+    return outcome.body;
+  }
+}

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { AiTimeBalancesService } from '../billing/ai-time-balances.service';
+import { AiTimeSessionsService } from '../billing/ai-time-sessions.service';
+import { BuildQueueService } from '../builds/build-queue.service';
+import { BuildInProgressError } from '../builds/builds.errors';
+import { BuildsService, QueuedBuild } from '../builds/builds.service';
+import { Transaction, TransactionRunner } from '../database/transaction-runner';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { Project } from '../projects/project.entity';
+import { ProjectNotFoundError } from '../projects/projects.errors';
+import { ProjectsService } from '../projects/projects.service';
+import { UserRateLimitService } from '../rate-limits/user-rate-limit.service';
+import { BuildRequestFlow, RequestOutcome } from './build-request-flow';
+import { UpdateProjectRequest } from './dto/update-project.request';
+import { UpdateProjectResponse } from './dto/update-project.response';
+
+const OPERATION = { method: 'POST', path: '/v1/update-project' } as const;
+
+/** The partial unique index that allows one queued or running build per project. */
+const ONE_ACTIVE_BUILD_INDEX = 'project_build_metrics_one_active_idx';
+
+/**
+ * Queues a new build of an existing project in one transaction under the owner's advisory lock:
+ * build, AI-time session, queued job and idempotency record exist together or not at all. Replays,
+ * dedupe, the balance check and the rate limit are the create's (BuildRequestFlow).
+ */
+@Injectable()
+export class UpdateProjectService {
+  private readonly flow: BuildRequestFlow<UpdateProjectResponse>;
+
+  constructor(
+    transactions: TransactionRunner,
+    idempotency: IdempotencyService,
+    rateLimits: UserRateLimitService,
+    balances: AiTimeBalancesService,
+    private readonly projects: ProjectsService,
+    private readonly builds: BuildsService,
+    private readonly sessions: AiTimeSessionsService,
+    private readonly buildQueue: BuildQueueService,
+  ) {
+    this.flow = new BuildRequestFlow(
+      { transactions, idempotency, rateLimits, balances },
+      { ...OPERATION, successStatus: 202 },
+    );
+  }
+
+  update(request: UpdateProjectRequest, idempotencyKey?: string): Promise<RequestOutcome<UpdateProjectResponse>> {
+    return this.flow.run(request, idempotencyKey, {
+      check: (transaction) => this.checkProject(transaction, request),
+      start: (transaction, project) => this.queueBuild(transaction, request, project),
+    });
+  }
+
+  /** 404 for an unknown or foreign project (existence is not revealed), 409 while a build is active. */
+  private async checkProject({ manager }: Transaction, { userId, projectId }: UpdateProjectRequest): Promise<Project> {
+    const project = await this.projects.findOwned(manager, projectId, userId);
+    if (!project) throw new ProjectNotFoundError(projectId);
+    const active = await this.builds.findActive(manager, projectId);
+    if (active !== undefined) throw new BuildInProgressError(active);
+    return project;
+  }
+
+  private async queueBuild(
+    transaction: Transaction,
+    request: UpdateProjectRequest,
+    project: Project,
+  ): Promise<UpdateProjectResponse> {
+    const { manager } = transaction;
+    const { userId, projectId, prompt } = request;
+    const build = await this.recordQueued(transaction, {
+      projectId,
+      userId,
+      prompt,
+      framework: request.framework ?? project.framework,
+    });
+    await this.projects.markBuildQueued(manager, projectId, build.buildId);
+    const aiTimeSessionId = await this.sessions.open(manager, { userId, projectId, buildId: build.buildId });
+    const jobId = await this.buildQueue.enqueue(manager, {
+      buildId: build.buildId,
+      projectId,
+      userId,
+      versionId: build.versionId,
+    });
+    return {
+      success: true,
+      projectId,
+      versionId: build.versionId,
+      buildId: build.buildId,
+      buildMetricsId: build.buildMetricsId,
+      jobId,
+      aiTimeSessionId,
+      status: 'queued',
+    };
+  }
+
+  /**
+   * Records the build; a build that became active after the check (the index refused a second one)
+   * is the same 409. The savepoint keeps the transaction usable to name that build.
+   */
+  private async recordQueued(
+    { manager }: Transaction,
+    build: Pick<UpdateProjectRequest, 'projectId' | 'userId' | 'prompt'> & { framework: Project['framework'] },
+  ): Promise<QueuedBuild> {
+    await manager.query('SAVEPOINT update_project_build');
+    try {
+      const queued = await this.builds.recordQueued(manager, { ...build, isInitialBuild: false });
+      await manager.query('RELEASE SAVEPOINT update_project_build');
+      return queued;
+    } catch (error) {
+      if (!isActiveBuildConflict(error)) throw error;
+      await manager.query('ROLLBACK TO SAVEPOINT update_project_build');
+      throw new BuildInProgressError((await this.builds.findActive(manager, build.projectId)) ?? 'unknown');
+    }
+  }
+}
+
+function isActiveBuildConflict(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const { code, constraint } = error.driverError as { code?: string; constraint?: string };
+  return code === '23505' && constraint === ONE_ACTIVE_BUILD_INDEX;
+}

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { persistedState } from './support/persisted-state';
+import { CREATE_PATH, createBody } from './support/requests';
+import { startTestApp, TestApp } from './support/test-app';
+
+describe('DELETE /v1/projects/:projectId', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t?.close());
+
+  it('removes the project, its build, session, queued job and directory, and answers 204', async () => {
+    const body = createBody();
+    const keep = await t
+      .http()
+      .post(CREATE_PATH)
+      .send(createBody({ userId: body.userId, prompt: 'kept' }))
+      .expect(201);
+    const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
+
+    const response = await t.http().delete(`/v1/projects/${created.projectId}?userId=${body.userId as string}`);
+
+    expect(response.status).toBe(204);
+    expect(response.text).toBe('');
+    for (const table of [
+      'projects WHERE id',
+      'project_build_metrics WHERE project_id',
+      'ai_time_sessions WHERE project_id',
+    ]) {
+      expect(await t.db.query(`SELECT 1 FROM ${table} = $1`, [created.projectId])).toEqual([]);
+    }
+    expect(await t.db.query(`SELECT 1 FROM pgboss.job WHERE data->>'projectId' = $1`, [created.projectId])).toEqual([]);
+    const { paths } = await persistedState(t.db, t.projectsRoot);
+    expect(paths.some((path) => path.includes(created.projectId))).toBe(false);
+    expect(paths).toContain(`${body.userId as string}/${keep.body.projectId as string}/source`);
+    expect(await t.db.query(`SELECT 1 FROM projects WHERE id = $1`, [keep.body.projectId])).toHaveLength(1);
+  });
+
+  it.each([
+    ['an unknown project', false],
+    ['another user’s project', true],
+  ])('answers 404 project_not_found for %s and deletes nothing', async (_what, existing) => {
+    const owner = createBody();
+    const { body: created } = await t.http().post(CREATE_PATH).send(owner).expect(201);
+    const projectId = existing ? (created.projectId as string) : randomUUID();
+    const before = await persistedState(t.db, t.projectsRoot);
+
+    const response = await t.http().delete(`/v1/projects/${projectId}?userId=${randomUUID()}`);
+
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ code: 'project_not_found' });
+    expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
+  });
+
+  it('answers 400 for ids that are not UUIDs', async () => {
+    await t.http().delete(`/v1/projects/not-a-uuid?userId=${randomUUID()}`).expect(400);
+    await t.http().delete(`/v1/projects/${randomUUID()}?userId=nope`).expect(400);
+  });
+});
