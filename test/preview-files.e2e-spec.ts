@@ -104,6 +104,7 @@ describe('GET /preview/:projectId/:versionId/*', () => {
 
       expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['content-security-policy']).toBe('sandbox allow-scripts allow-forms allow-popups');
       expect(response.text).toBe(`<!doctype html><title>${ok.projectId}</title>`);
     }
   });

@@ -106,7 +106,7 @@ describe('POST /v1/update-project', () => {
 
     expect(response.status).toBe(409);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(response.body).toMatchObject({ status: 409, code: 'build_in_progress' });
+    expect(response.body).toMatchObject({ status: 409, code: 'build_in_progress', buildId: created.buildId });
     expect(response.body.detail).toContain(created.buildId);
     expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
     expect(await buildsOf(created.projectId)).toEqual([{ build_id: created.buildId }]);

@@ -18,7 +18,10 @@ export class BuildNotEnqueuedError extends Error {
 export class BuildInProgressError extends DomainError {
   readonly code = 'build_in_progress';
 
+  override readonly extensions: { buildId: string };
+
   constructor(readonly buildId: string) {
     super('Build in progress', `Build ${buildId} of this project is still queued or running; wait until it finishes.`);
+    this.extensions = { buildId };
   }
 }

@@ -26,6 +26,8 @@ export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
   /** Seconds after which the same request may succeed; sent as `Retry-After`. */
   readonly retryAfterSeconds?: number;
+  /** RFC 9457 extension members a caller acts on (e.g. the `buildId` still running). */
+  readonly extensions?: Readonly<Record<string, string>>;
 
   constructor(
     readonly title: string,

@@ -32,4 +32,10 @@ export class ProblemDetailsDto {
 
   @ApiPropertyOptional({ description: 'Field errors, on 400 only.', type: [FieldErrorDto] })
   readonly errors?: FieldErrorDto[];
+
+  @ApiPropertyOptional({
+    description: 'On 409 build_in_progress only: the build still queued or running.',
+    example: '01JDRZ8Q4XK8V1N9E6W3T2Y5B6',
+  })
+  readonly buildId?: string;
 }

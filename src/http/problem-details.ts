@@ -13,6 +13,8 @@ export interface Problem {
   detail: string;
   code: ErrorCode;
   errors?: FieldError[];
+  /** Extension members (RFC 9457), e.g. `buildId` on `build_in_progress`. */
+  [extension: string]: unknown;
 }
 
 interface ProblemResponse {
@@ -53,7 +55,10 @@ export function toProblemResponse(error: unknown): ProblemResponse {
   if (domainError) {
     const errors = domainError instanceof RequestValidationError ? domainError.errors : undefined;
     return {
-      problem: problem(domainError.code, domainError.title, domainError.detail, errors),
+      problem: {
+        ...domainError.extensions,
+        ...problem(domainError.code, domainError.title, domainError.detail, errors),
+      },
       retryAfterSeconds: domainError.retryAfterSeconds,
     };
   }

@@ -16,6 +16,8 @@ export class PreviewFilesController {
 
   @Get(':projectId/:versionId/*')
   @Header('X-Content-Type-Options', 'nosniff')
+  // Built pages are generated code served on the API's origin: sandboxed, they get an opaque origin.
+  @Header('Content-Security-Policy', 'sandbox allow-scripts allow-forms allow-popups')
   @ApiOperation({
     summary: 'A file of a succeeded version\u2019s preview',
     description:

@@ -21,7 +21,7 @@ export class VersionsService {
     await manager.query(
       `INSERT INTO project_versions (version_id, build_id, project_id, user_id, prompt, framework, artifact_path)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (version_id) DO NOTHING`,
+       ON CONFLICT DO NOTHING`,
       [
         version.versionId,
         version.buildId,
