@@ -1,8 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { AiTimeBalancesService } from '../billing/ai-time-balances.service';
-import { AiTimeSessionsService } from '../billing/ai-time-sessions.service';
-import { BuildQueueService } from '../builds/build-queue.service';
-import { BuildsService } from '../builds/builds.service';
 import { Transaction, TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { DEFAULT_FRAMEWORK } from '../projects/framework';
@@ -11,6 +8,7 @@ import { ProjectsService } from '../projects/projects.service';
 import { UserRateLimitService } from '../rate-limits/user-rate-limit.service';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { BuildRequestFlow, CreatePreviewOutcome } from './build-request-flow';
+import { BuildStarter } from './build-starter.service';
 import { CreatePreviewRequest } from './dto/create-preview.request';
 import { CreatePreviewResponse } from './dto/create-preview.response';
 
@@ -33,9 +31,7 @@ export class CreatePreviewService {
     rateLimits: UserRateLimitService,
     balances: AiTimeBalancesService,
     private readonly projects: ProjectsService,
-    private readonly builds: BuildsService,
-    private readonly sessions: AiTimeSessionsService,
-    private readonly buildQueue: BuildQueueService,
+    private readonly buildStarter: BuildStarter,
     private readonly workspace: WorkspaceService,
   ) {
     this.flow = new BuildRequestFlow(
@@ -63,34 +59,15 @@ export class CreatePreviewService {
       framework,
       requestedId: request.projectId,
     });
-    const build = await this.builds.recordQueued(manager, {
+    const queued = await this.buildStarter.start(manager, {
       projectId,
       userId,
       prompt,
       framework,
       isInitialBuild: true,
     });
-    await this.projects.markBuildQueued(manager, projectId, build.buildId);
-    const aiTimeSessionId = await this.sessions.open(manager, { userId, projectId, buildId: build.buildId });
-    const jobId = await this.buildQueue.enqueue(manager, {
-      buildId: build.buildId,
-      projectId,
-      userId,
-      versionId: build.versionId,
-    });
     onRollback(() => this.workspace.removeProjectDirectory(userId, projectId));
     await this.workspace.createProjectDirectory(userId, projectId);
-    return {
-      success: true,
-      projectId,
-      versionId: build.versionId,
-      buildId: build.buildId,
-      buildMetricsId: build.buildMetricsId,
-      jobId,
-      aiTimeSessionId,
-      status: 'queued',
-      idSource,
-      createdBy: 'worker-service',
-    };
+    return { ...queued, idSource, createdBy: 'worker-service' };
   }
 }

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { AiTimeBalancesService } from '../billing/ai-time-balances.service';
-import { AiTimeSessionsService } from '../billing/ai-time-sessions.service';
-import { BuildQueueService } from '../builds/build-queue.service';
 import { BuildInProgressError } from '../builds/builds.errors';
-import { BuildsService, QueuedBuild } from '../builds/builds.service';
+import { BuildsService } from '../builds/builds.service';
 import { Transaction, TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { Project } from '../projects/project.entity';
@@ -12,6 +10,7 @@ import { ProjectNotFoundError } from '../projects/projects.errors';
 import { ProjectsService } from '../projects/projects.service';
 import { UserRateLimitService } from '../rate-limits/user-rate-limit.service';
 import { BuildRequestFlow, RequestOutcome } from './build-request-flow';
+import { BuildStarter } from './build-starter.service';
 import { UpdateProjectRequest } from './dto/update-project.request';
 import { UpdateProjectResponse } from './dto/update-project.response';
 
@@ -36,8 +35,7 @@ export class UpdateProjectService {
     balances: AiTimeBalancesService,
     private readonly projects: ProjectsService,
     private readonly builds: BuildsService,
-    private readonly sessions: AiTimeSessionsService,
-    private readonly buildQueue: BuildQueueService,
+    private readonly buildStarter: BuildStarter,
   ) {
     this.flow = new BuildRequestFlow(
       { transactions, idempotency, rateLimits, balances },
@@ -61,56 +59,30 @@ export class UpdateProjectService {
     return project;
   }
 
-  private async queueBuild(
-    transaction: Transaction,
-    request: UpdateProjectRequest,
-    project: Project,
-  ): Promise<UpdateProjectResponse> {
-    const { manager } = transaction;
-    const { userId, projectId, prompt } = request;
-    const build = await this.recordQueued(transaction, {
-      projectId,
-      userId,
-      prompt,
-      framework: request.framework ?? project.framework,
-    });
-    await this.projects.markBuildQueued(manager, projectId, build.buildId);
-    const aiTimeSessionId = await this.sessions.open(manager, { userId, projectId, buildId: build.buildId });
-    const jobId = await this.buildQueue.enqueue(manager, {
-      buildId: build.buildId,
-      projectId,
-      userId,
-      versionId: build.versionId,
-    });
-    return {
-      success: true,
-      projectId,
-      versionId: build.versionId,
-      buildId: build.buildId,
-      buildMetricsId: build.buildMetricsId,
-      jobId,
-      aiTimeSessionId,
-      status: 'queued',
-    };
-  }
-
   /**
-   * Records the build; a build that became active after the check (the index refused a second one)
+   * Queues the build; a build that became active after the check (the index refused a second one)
    * is the same 409. The savepoint keeps the transaction usable to name that build.
    */
-  private async recordQueued(
+  private async queueBuild(
     { manager }: Transaction,
-    build: Pick<UpdateProjectRequest, 'projectId' | 'userId' | 'prompt'> & { framework: Project['framework'] },
-  ): Promise<QueuedBuild> {
+    { userId, projectId, prompt, framework }: UpdateProjectRequest,
+    project: Project,
+  ): Promise<UpdateProjectResponse> {
     await manager.query('SAVEPOINT update_project_build');
     try {
-      const queued = await this.builds.recordQueued(manager, { ...build, isInitialBuild: false });
+      const queued = await this.buildStarter.start(manager, {
+        projectId,
+        userId,
+        prompt,
+        framework: framework ?? project.framework,
+        isInitialBuild: false,
+      });
       await manager.query('RELEASE SAVEPOINT update_project_build');
       return queued;
     } catch (error) {
       if (!isActiveBuildConflict(error)) throw error;
       await manager.query('ROLLBACK TO SAVEPOINT update_project_build');
-      throw new BuildInProgressError((await this.builds.findActive(manager, build.projectId)) ?? 'unknown');
+      throw new BuildInProgressError((await this.builds.findActive(manager, projectId)) ?? 'unknown');
     }
   }
 }

@@ -1,44 +1,14 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 import type { IdSource } from '../../projects/project.entity';
+import { QueuedBuildResponse } from './queued-build.response';
 
-export class CreatePreviewResponse {
-  @ApiProperty({ description: 'Always true on success; errors are problem+json instead.', enum: [true], example: true })
-  readonly success: true;
-
+export class CreatePreviewResponse extends QueuedBuildResponse {
   @ApiProperty({
     description: 'The new project (UUID v4, chosen by the server unless a legacy id was accepted).',
     format: 'uuid',
     example: '3e5c1a2b-9d8f-4c7e-a6b5-0f1e2d3c4b5a',
   })
-  readonly projectId: string;
-
-  @ApiProperty({
-    description: 'The version this build creates if, and only if, it succeeds (ULID).',
-    example: '01JDRZ8Q4XK8V1N9E6W3T2Y5B7',
-  })
-  readonly versionId: string;
-
-  @ApiProperty({ description: 'The build that was queued (ULID).', example: '01JDRZ8Q4XK8V1N9E6W3T2Y5B6' })
-  readonly buildId: string;
-
-  @ApiProperty({ description: 'Row id of the build in project_build_metrics.', example: 42 })
-  readonly buildMetricsId: number;
-
-  @ApiProperty({
-    description: 'The queued build job.',
-    format: 'uuid',
-    example: 'c2a7e9f0-1b3d-4e5f-8a9b-0c1d2e3f4a5b',
-  })
-  readonly jobId: string;
-
-  @ApiProperty({
-    description: 'The AI-time session the build is billed to (ULID).',
-    example: '01JDRZ8Q4XK8V1N9E6W3T2Y5B8',
-  })
-  readonly aiTimeSessionId: string;
-
-  @ApiProperty({ description: 'The build is queued; follow it by its buildId.', enum: ['queued'], example: 'queued' })
-  readonly status: 'queued';
+  declare readonly projectId: string;
 
   @ApiProperty({
     description: 'Who chose projectId: the server, or a legacy client.',
@@ -53,12 +23,4 @@ export class CreatePreviewResponse {
     example: 'worker-service',
   })
   readonly createdBy: 'worker-service';
-
-  @ApiPropertyOptional({
-    description:
-      'Present (true) only on a 200: an identical create from the same user inside the dedupe window, answered with the first project.',
-    enum: [true],
-    example: true,
-  })
-  readonly deduplicated?: true;
 }

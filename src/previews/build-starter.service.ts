@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { AiTimeSessionsService } from '../billing/ai-time-sessions.service';
+import { BuildQueueService } from '../builds/build-queue.service';
+import { BuildsService, NewBuild } from '../builds/builds.service';
+import { ProjectsService } from '../projects/projects.service';
+import { QueuedBuildResponse } from './dto/queued-build.response';
+
+/**
+ * Queues a build of a project inside the caller's transaction, the part create-preview and
+ * update-project share: the build row, the project pointed at it, its AI-time session and its job.
+ */
+@Injectable()
+export class BuildStarter {
+  constructor(
+    private readonly projects: ProjectsService,
+    private readonly builds: BuildsService,
+    private readonly sessions: AiTimeSessionsService,
+    private readonly buildQueue: BuildQueueService,
+  ) {}
+
+  async start(manager: EntityManager, build: NewBuild): Promise<QueuedBuildResponse> {
+    const { projectId, userId } = build;
+    const queued = await this.builds.recordQueued(manager, build);
+    await this.projects.markBuildQueued(manager, projectId, queued.buildId);
+    const aiTimeSessionId = await this.sessions.open(manager, { userId, projectId, buildId: queued.buildId });
+    const jobId = await this.buildQueue.enqueue(manager, {
+      buildId: queued.buildId,
+      projectId,
+      userId,
+      versionId: queued.versionId,
+    });
+    return {
+      success: true,
+      projectId,
+      versionId: queued.versionId,
+      buildId: queued.buildId,
+      buildMetricsId: queued.buildMetricsId,
+      jobId,
+      aiTimeSessionId,
+      status: 'queued',
+    };
+  }
+}
