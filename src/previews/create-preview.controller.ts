@@ -1,6 +1,7 @@
 import { Body, Controller, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { replyWithOutcome } from './reply-with-outcome';
 import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { ApiProblems } from '../http/api-problems.decorator';
 import { ProblemDetailsDto } from '../http/problem-details.dto';
@@ -49,9 +50,6 @@ export class CreatePreviewController {
     @IdempotencyKey() idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CreatePreviewResponse> {
-    const outcome = await this.createPreview.create(request, idempotencyKey);
-    void reply.status(outcome.status);
-    if (outcome.replayed) void reply.header('Idempotent-Replayed', 'true');
-    return outcome.body;
+    return replyWithOutcome(reply, await this.createPreview.create(request, idempotencyKey));
   }
 }

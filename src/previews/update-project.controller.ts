@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { replyWithOutcome } from './reply-with-outcome';
 import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { ApiProblems } from '../http/api-problems.decorator';
 import { ProblemDetailsDto } from '../http/problem-details.dto';
@@ -51,9 +52,6 @@ export class UpdateProjectController {
     @IdempotencyKey() idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<UpdateProjectResponse> {
-    const outcome = await this.updateProject.update(request, idempotencyKey);
-    void reply.status(outcome.status);
-    if (outcome.replayed) void reply.header('Idempotent-Replayed', 'true');
-    return outcome.body;
+    return replyWithOutcome(reply, await this.updateProject.update(request, idempotencyKey));
   }
 }
