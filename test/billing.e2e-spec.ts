@@ -6,6 +6,7 @@ import { AiTimeSessionsService, BuildUsage } from '../src/billing/ai-time-sessio
 import { userLock } from '../src/database/advisory-lock';
 import { TransactionRunner } from '../src/database/transaction-runner';
 import { newUlid } from '../src/ids/ids';
+import { noNulls } from './support/no-nulls';
 import { persistedState } from './support/persisted-state';
 import { CREATE_PATH, createBody } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
@@ -45,7 +46,7 @@ describe('AI-time billing', () => {
       const userId = randomUUID();
       const before = await persistedState(t.db, t.projectsRoot);
 
-      const response = await t.http().get(balancePath(userId)).expect(200);
+      const response = await t.http().get(balancePath(userId)).expect(200).expect(noNulls);
 
       expect(response.headers['content-type']).toMatch(/^application\/json/);
       expect(response.body).toEqual({ userId, secondsRemaining: WELCOME, secondsUsed: 0 });
@@ -56,7 +57,7 @@ describe('AI-time billing', () => {
       const userId = randomUUID();
       await t.http().post(CREATE_PATH).send(createBody({ userId })).expect(201);
 
-      const { body } = await t.http().get(balancePath(userId)).expect(200);
+      const { body } = await t.http().get(balancePath(userId)).expect(200).expect(noNulls);
 
       const rows = await ledger(userId);
       expect(rows[0]).toEqual({ kind: 'welcome', seconds: WELCOME, build_id: null, reason: 'welcome' });
@@ -72,7 +73,7 @@ describe('AI-time billing', () => {
       const userId = randomUUID();
       await grant(userId, { seconds: 5, reason: 'test' }).expect(201);
 
-      const { body } = await t.http().get(balancePath(userId.toUpperCase())).expect(200);
+      const { body } = await t.http().get(balancePath(userId.toUpperCase())).expect(200).expect(noNulls);
 
       expect(body).toEqual({ userId, secondsRemaining: WELCOME + 5, secondsUsed: 0 });
     });
@@ -93,7 +94,7 @@ describe('AI-time billing', () => {
     it('adds grants up, answers 201 with the new balance, and records each in the ledger', async () => {
       const userId = randomUUID();
       await t.http().post(CREATE_PATH).send(createBody({ userId })).expect(201);
-      const start = (await t.http().get(balancePath(userId)).expect(200)).body;
+      const start = (await t.http().get(balancePath(userId)).expect(200).expect(noNulls)).body;
 
       const first = await grant(userId, { seconds: 600, reason: 'Monthly plan' }).expect(201);
       expect(first.headers['content-type']).toMatch(/^application\/json/);
@@ -101,7 +102,7 @@ describe('AI-time billing', () => {
 
       const second = await grant(userId, { seconds: 45, reason: 'Support credit' }).expect(201);
       expect(second.body).toEqual({ ...start, secondsRemaining: start.secondsRemaining + 645 });
-      expect((await t.http().get(balancePath(userId)).expect(200)).body).toEqual(second.body);
+      expect((await t.http().get(balancePath(userId)).expect(200).expect(noNulls)).body).toEqual(second.body);
 
       const grants = (await ledger(userId)).filter((row) => row.kind === 'grant');
       expect(grants).toEqual([
@@ -173,12 +174,14 @@ describe('AI-time billing', () => {
 
       await grant(alice, { seconds: 1000, reason: 'alice' }).expect(201);
 
-      expect((await t.http().get(balancePath(bob)).expect(200)).body).toEqual({
+      expect((await t.http().get(balancePath(bob)).expect(200).expect(noNulls)).body).toEqual({
         userId: bob,
         secondsRemaining: WELCOME + 7,
         secondsUsed: 0,
       });
-      expect((await t.http().get(balancePath(alice)).expect(200)).body.secondsRemaining).toBe(WELCOME + 1000);
+      expect((await t.http().get(balancePath(alice)).expect(200).expect(noNulls)).body.secondsRemaining).toBe(
+        WELCOME + 1000,
+      );
       expect((await ledger(bob)).map((row) => row.reason)).toEqual(['welcome', 'bob']);
     });
 
@@ -316,7 +319,7 @@ describe('AI-time billing', () => {
         { kind: 'welcome', seconds: WELCOME, build_id: null, reason: 'welcome' },
         { kind: 'debit', seconds: -42, build_id: build.buildId, reason: 'build' },
       ]);
-      expect((await t.http().get(balancePath(build.userId)).expect(200)).body).toEqual({
+      expect((await t.http().get(balancePath(build.userId)).expect(200).expect(noNulls)).body).toEqual({
         userId: build.userId,
         secondsRemaining: WELCOME - 42,
         secondsUsed: 42,
@@ -393,7 +396,7 @@ describe('AI-time billing', () => {
 
       expect(await closeAndDebit({ buildId: build.buildId, secondsUsed: WELCOME + 80 })).toBe(true);
 
-      expect((await t.http().get(balancePath(build.userId)).expect(200)).body).toEqual({
+      expect((await t.http().get(balancePath(build.userId)).expect(200).expect(noNulls)).body).toEqual({
         userId: build.userId,
         secondsRemaining: -80,
         secondsUsed: WELCOME + 80,

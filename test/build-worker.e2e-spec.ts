@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BuildOutcomes } from '../src/builds/build-outcomes.service';
 import { BuildRunner } from '../src/builds/build-runner.service';
+import { WorkspaceService } from '../src/workspace/workspace.service';
 import { CREATE_PATH, createBody } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -87,7 +89,7 @@ describe('the build worker with the template builder', () => {
       userId: body.userId as string,
       versionId: created.versionId,
     };
-    await t.app.get(BuildRunner).run({ data: job, retryCount: 0 }, 3);
+    await t.app.get(BuildRunner).run({ data: job, isLastAttempt: false, signal: new AbortController().signal });
 
     const { debits } = await billing(t, body.userId, created.buildId);
     expect(debits).toHaveLength(1);
@@ -151,10 +153,92 @@ describe('the build worker with a command builder', () => {
         const { session, debits } = await billing(t, body.userId, created.buildId);
         expect(session.status).toBe('closed');
         expect(debits).toHaveLength(1);
+        const builds = await readdir(join(t.projectsRoot, body.userId as string, created.projectId, 'builds'));
+        expect(builds).toEqual(expected.status === 'succeeded' ? [created.buildId] : []);
       } finally {
         await t.close();
       }
     },
     40_000,
   );
+});
+
+describe('attempts that are no longer current', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // HTTP only: the test plays the workers itself, through the same services they use.
+    t = await startTestApp({ env: { BUILDER: 'command', BUILD_COMMAND: 'exec sleep 60' } });
+  });
+  afterAll(() => t?.close());
+
+  async function queuedBuild() {
+    const body = createBody();
+    const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
+    const job = {
+      buildId: created.buildId as string,
+      projectId: created.projectId as string,
+      userId: body.userId as string,
+      versionId: created.versionId as string,
+    };
+    return { job, projectDir: join(t.projectsRoot, job.userId, job.projectId) };
+  }
+
+  async function writeAttemptOutput(job: { userId: string; projectId: string; buildId: string }, attempt: number) {
+    const output = t.app.get(WorkspaceService).attemptOutputDirectory(job.userId, job.projectId, job.buildId, attempt);
+    await mkdir(output);
+    await writeFile(join(output, 'index.html'), `attempt ${attempt}`);
+  }
+
+  it('a late attempt records nothing and cannot replace the output a later attempt published', async () => {
+    const outcomes = t.app.get(BuildOutcomes);
+    const { job, projectDir } = await queuedBuild();
+    const late = (await outcomes.startAttempt(job))!;
+    // The queue took the job back from a silent worker and another worker started it again.
+    const current = (await outcomes.startAttempt(job))!;
+    expect([late.build.attempts, current.build.attempts]).toEqual([1, 2]);
+
+    await writeAttemptOutput(job, 2);
+    expect(await outcomes.recordSuccess(current.build)).toBe(true);
+    await writeAttemptOutput(job, 1);
+    expect(await outcomes.recordSuccess(late.build)).toBe(false);
+    await outcomes.recordFailure(late.build, 'failed: too late');
+    await outcomes.recordAttemptTime(late.build);
+
+    const [build] = await t.db.query(`SELECT status, attempts, error FROM project_build_metrics WHERE build_id = $1`, [
+      job.buildId,
+    ]);
+    expect(build).toEqual({ status: 'succeeded', attempts: 2, error: null });
+    expect(await t.db.query(`SELECT 1 FROM project_versions WHERE build_id = $1`, [job.buildId])).toHaveLength(1);
+    expect((await billing(t, job.userId, job.buildId)).debits).toHaveLength(1);
+    expect(await readFile(join(projectDir, 'builds', job.buildId, 'index.html'), 'utf8')).toBe('attempt 2');
+    // The late attempt's own folder is its runner's to remove; nothing of it was published.
+    expect(await readdir(join(projectDir, 'builds'))).toEqual([`.attempt-${job.buildId}-1`, job.buildId]);
+  });
+
+  it('a running attempt that another attempt took over stops its builder and records nothing', async () => {
+    const { job, projectDir } = await queuedBuild();
+    const run = t.app.get(BuildRunner).run({ data: job, isLastAttempt: true, signal: new AbortController().signal });
+    for (let tries = 0; ; tries++) {
+      const [build] = await t.db.query<BuildRow>(`SELECT status FROM project_build_metrics WHERE build_id = $1`, [
+        job.buildId,
+      ]);
+      if (build.status === 'running') break;
+      if (tries > 100) throw new Error('the attempt did not start');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    await t.db.query(`UPDATE project_build_metrics SET attempts = attempts + 1 WHERE build_id = $1`, [job.buildId]);
+    await writeAttemptOutput(job, 2);
+
+    // Resolves (it does not wait out `sleep 60`) once its lease check sees the takeover.
+    await run;
+    const [build] = await t.db.query(
+      `SELECT status, attempts, error, duration_ms FROM project_build_metrics WHERE build_id = $1`,
+      [job.buildId],
+    );
+    expect(build).toEqual({ status: 'running', attempts: 2, error: null, duration_ms: null });
+    // Its own output is gone; the output of the attempt that took over is left alone.
+    expect(await readdir(join(projectDir, 'builds'))).toEqual([`.attempt-${job.buildId}-2`]);
+  }, 15_000);
 });

@@ -418,10 +418,10 @@ describe('Builders', () => {
       expect(await listTree(join(context.sourceDir))).not.toContainEqual(expect.stringMatching(/\.tmp$/));
     });
 
-    it('stops, reporting reason timeout, when the signal is already aborted', async () => {
+    it('stops, reporting reason stopped, when the signal is already aborted', async () => {
       const failure = await buildFailure(builder, context, AbortSignal.abort());
 
-      expect(failure).toMatchObject({ reason: 'timeout', detail: 'the build was stopped before it finished' });
+      expect(failure).toMatchObject({ reason: 'stopped', detail: 'the build was stopped before it finished' });
       expect(existsSync(context.outputDir)).toBe(false);
       expect(await listTree(context.sourceDir)).toEqual([]);
     });
@@ -558,14 +558,14 @@ describe('Builders', () => {
       const failure = await buildFailure(builder, context, controller.signal);
 
       expect(Date.now() - started).toBeLessThan(5000);
-      expect(failure).toMatchObject({ reason: 'timeout', detail: 'the build was stopped before it finished' });
+      expect(failure).toMatchObject({ reason: 'stopped', detail: 'the build was stopped before it finished' });
       expect(await groupEnds(Number(await output('pgid')))).toBe(true);
     });
 
     it('does not start when the signal is already aborted', async () => {
       const failure = await buildFailure(commandBuilder('touch "$OUTPUT_DIR/ran"'), context, AbortSignal.abort());
 
-      expect(failure.reason).toBe('timeout');
+      expect(failure.reason).toBe('stopped');
       expect(existsSync(context.outputDir)).toBe(false);
     });
 

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { persistedState } from './support/persisted-state';
+import { exited, pidWrittenTo } from './support/processes';
 import { CREATE_PATH, createBody } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -58,4 +62,55 @@ describe('DELETE /v1/projects/:projectId', () => {
     await t.http().delete(`/v1/projects/not-a-uuid?userId=${randomUUID()}`).expect(400);
     await t.http().delete(`/v1/projects/${randomUUID()}?userId=nope`).expect(400);
   });
+});
+
+describe('DELETE /v1/projects/:projectId while its build runs', () => {
+  let t: TestApp;
+  let scratch: string;
+
+  beforeAll(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'sheen-delete-running-'));
+    t = await startTestApp({
+      roles: ['api', 'worker'],
+      env: { BUILDER: 'command', BUILD_COMMAND: `echo $$ > "${scratch}/$BUILD_ID.pid"; exec sleep 60` },
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('bills the time the build ran, stops its command, and leaves nothing behind', async () => {
+    const body = createBody();
+    const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
+    const pid = await pidWrittenTo(join(scratch, `${created.buildId as string}.pid`), 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+
+    await t
+      .http()
+      .delete(`/v1/projects/${created.projectId}?userId=${body.userId as string}`)
+      .expect(204);
+
+    // The ledger keeps its history after the build's row is gone (its build_id is cleared).
+    const debits = await t.db.query<{ seconds: number }>(
+      `SELECT seconds FROM ai_time_ledger WHERE user_id = $1 AND kind = 'debit'`,
+      [body.userId],
+    );
+    expect(debits).toHaveLength(1);
+    expect(debits[0].seconds).toBeLessThanOrEqual(-2);
+    const [balance] = await t.db.query<{ seconds_used: number }>(
+      `SELECT seconds_used FROM ai_time_balances WHERE user_id = $1`,
+      [body.userId],
+    );
+    expect(balance.seconds_used).toBe(-debits[0].seconds);
+
+    // The worker notices within its lease check (1 s) and kills the command's process group.
+    await exited(pid, 5000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const { paths } = await persistedState(t.db, t.projectsRoot);
+    expect(paths.some((path) => path.includes(created.projectId))).toBe(false);
+    expect(await t.db.query(`SELECT 1 FROM project_build_metrics WHERE project_id = $1`, [created.projectId])).toEqual(
+      [],
+    );
+  }, 30_000);
 });

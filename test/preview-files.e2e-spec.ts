@@ -27,6 +27,11 @@ interface Built {
   status: string;
 }
 
+/** Every other letter upper-cased, the rest lower-cased: a spelling no id is stored in. */
+function mixedCase(id: string): string {
+  return [...id].map((char, index) => (index % 2 === 0 ? char.toUpperCase() : char.toLowerCase())).join('');
+}
+
 interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -147,7 +152,6 @@ describe('GET /preview/:projectId/:versionId/*', () => {
     ['an unknown project', () => `/preview/00000000-0000-4000-8000-000000000000/${ok.versionId}/`],
     ['a project id that is not a UUID', () => `/preview/not-a-uuid/${ok.versionId}/`],
     ['a version id that is not a ULID', () => `/preview/${ok.projectId}/not-a-ulid/`],
-    ['a lower-case version id', () => `/preview/${ok.projectId}/${ok.versionId.toLowerCase()}/`],
     ['a missing file', () => previewOf(ok, 'nope.html')],
     ['a folder without its slash', () => previewOf(ok, 'assets')],
     ['a dot-file', () => previewOf(ok, '.env')],
@@ -155,6 +159,26 @@ describe('GET /preview/:projectId/:versionId/*', () => {
     const response = await t.unsigned().get(path()).expect(404);
 
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it.each<[string, (b: Built) => string]>([
+    ['a lower-case version id', (b) => `/preview/${b.projectId}/${b.versionId.toLowerCase()}/assets/app.css`],
+    ['an upper-case project id', (b) => `/preview/${b.projectId.toUpperCase()}/${b.versionId}/assets/app.css`],
+    ['both ids in mixed case', (b) => `/preview/${mixedCase(b.projectId)}/${mixedCase(b.versionId)}/assets/app.css`],
+  ])('serves the same version for %s: UUIDs and ULIDs are case-insensitive', async (_what, path) => {
+    const response = await t.unsigned().get(path(ok)).expect(200);
+
+    expect(response.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(response.text).toBe('body{color:red}');
+  });
+
+  it('still answers 404 for another project’s version spelled in another case', async () => {
+    const response = await t
+      .unsigned()
+      .get(`/preview/${ok.projectId.toUpperCase()}/${other.versionId.toLowerCase()}/`)
+      .expect(404);
+
     expect(response.body).toMatchObject({ status: 404, code: 'not_found' });
   });
 

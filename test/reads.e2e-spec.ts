@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../src/ids/ids';
+import { noNulls } from './support/no-nulls';
 import { CREATE_PATH, createBody } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -20,7 +21,7 @@ async function finishedBuild(
 ): Promise<{ status: string }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const body = (await t.http().get(`/v1/builds/${buildId}`).query({ userId }).expect(200)).body as {
+    const body = (await t.http().get(`/v1/builds/${buildId}`).query({ userId }).expect(200).expect(noNulls)).body as {
       status: string;
     };
     if (body.status === 'succeeded' || body.status === 'failed') return body;
@@ -31,7 +32,7 @@ async function finishedBuild(
 
 interface Page {
   items: { projectId: string; name: string }[];
-  nextCursor: string | null;
+  nextCursor?: string;
 }
 
 function expectProblem(response: { headers: Record<string, string>; body: { code: string } }, code: string) {
@@ -57,8 +58,13 @@ describe('reads', () => {
   afterAll(() => t?.close());
 
   describe('GET /v1/projects/:projectId', () => {
-    it('answers the project, without a preview before any build succeeded', async () => {
-      const { body } = await t.http().get(`/v1/projects/${created.projectId}`).query({ userId }).expect(200);
+    it('answers the project, without a version or preview (absent, not null) before any build succeeded', async () => {
+      const { body } = await t
+        .http()
+        .get(`/v1/projects/${created.projectId}`)
+        .query({ userId })
+        .expect(200)
+        .expect(noNulls);
 
       expect(body).toEqual({
         projectId: created.projectId,
@@ -66,13 +72,11 @@ describe('reads', () => {
         name: 'Recipes',
         framework: 'vue',
         buildStatus: 'queued',
-        currentVersionId: null,
         currentBuildId: created.buildId,
         idSource: 'server',
         createdBy: 'worker-service',
         createdAt: expect.stringMatching(ISO_DATE),
         updatedAt: expect.stringMatching(ISO_DATE),
-        previewUrl: null,
       });
     });
 
@@ -89,7 +93,7 @@ describe('reads', () => {
       ['an unknown project', () => ({ path: randomUUID(), userId })],
     ])('answers 404 project_not_found for %s', async (_case, input) => {
       const { path, userId: asking } = input();
-      const response = await t.http().get(`/v1/projects/${path}`).query({ userId: asking }).expect(404);
+      const response = await t.http().get(`/v1/projects/${path}`).query({ userId: asking }).expect(404).expect(noNulls);
       expectProblem(response, 'project_not_found');
       // Nothing about the owner leaks.
       expect(JSON.stringify(response.body)).not.toContain(userId);
@@ -97,11 +101,16 @@ describe('reads', () => {
   });
 
   describe('GET /v1/projects/:projectId/versions and GET /v1/builds/:buildId', () => {
-    it('lists no version and shows the build queued before the build ran', async () => {
-      const versions = await t.http().get(`/v1/projects/${created.projectId}/versions`).query({ userId }).expect(200);
+    it('lists no version and shows the build queued, without times or error (absent, not null), before it ran', async () => {
+      const versions = await t
+        .http()
+        .get(`/v1/projects/${created.projectId}/versions`)
+        .query({ userId })
+        .expect(200)
+        .expect(noNulls);
       expect(versions.body).toEqual({ items: [] });
 
-      const build = await t.http().get(`/v1/builds/${created.buildId}`).query({ userId }).expect(200);
+      const build = await t.http().get(`/v1/builds/${created.buildId}`).query({ userId }).expect(200).expect(noNulls);
       expect(build.body).toEqual({
         buildId: created.buildId,
         projectId: created.projectId,
@@ -109,26 +118,67 @@ describe('reads', () => {
         status: 'queued',
         isInitialBuild: true,
         attempts: 0,
-        startedAt: null,
-        finishedAt: null,
-        durationMs: null,
-        error: null,
       });
     });
 
     it('answers 404 for another user on both, and for an unknown build', async () => {
       expectProblem(
-        await t.http().get(`/v1/projects/${created.projectId}/versions`).query({ userId: stranger }).expect(404),
+        await t
+          .http()
+          .get(`/v1/projects/${created.projectId}/versions`)
+          .query({ userId: stranger })
+          .expect(404)
+          .expect(noNulls),
         'project_not_found',
       );
       expectProblem(
-        await t.http().get(`/v1/builds/${created.buildId}`).query({ userId: stranger }).expect(404),
+        await t.http().get(`/v1/builds/${created.buildId}`).query({ userId: stranger }).expect(404).expect(noNulls),
         'build_not_found',
       );
       expectProblem(
-        await t.http().get('/v1/builds/01JDRZ8Q4XK8V1N9E6W3T2Y5B6').query({ userId }).expect(404),
+        await t.http().get('/v1/builds/01JDRZ8Q4XK8V1N9E6W3T2Y5B6').query({ userId }).expect(404).expect(noNulls),
         'build_not_found',
       );
+    });
+
+    it("shows a failed build's error and times, and its project without a version (absent, not null)", async () => {
+      const owner = randomUUID();
+      const { body: failed } = await t
+        .http()
+        .post(CREATE_PATH)
+        .send(createBody({ userId: owner }))
+        .expect(201);
+      await t.db.query(
+        `UPDATE project_build_metrics
+            SET status = 'failed', attempts = 1, error = 'it broke', started_at = now(), finished_at = now(),
+                duration_ms = 42
+          WHERE build_id = $1`,
+        [failed.buildId],
+      );
+      await t.db.query(`UPDATE projects SET build_status = 'failed' WHERE id = $1`, [failed.projectId]);
+
+      const build = await t.http().get(`/v1/builds/${failed.buildId}`).query({ userId: owner }).expect(200);
+      expect(build.body).toEqual({
+        buildId: failed.buildId,
+        projectId: failed.projectId,
+        versionId: failed.versionId,
+        status: 'failed',
+        isInitialBuild: true,
+        attempts: 1,
+        startedAt: expect.stringMatching(ISO_DATE),
+        finishedAt: expect.stringMatching(ISO_DATE),
+        durationMs: 42,
+        error: 'it broke',
+      });
+      const project = await t
+        .http()
+        .get(`/v1/projects/${failed.projectId}`)
+        .query({ userId: owner })
+        .expect(200)
+        .expect(noNulls);
+      expect(project.body).toMatchObject({ buildStatus: 'failed', currentBuildId: failed.buildId });
+      expect(project.body).not.toHaveProperty('currentVersionId');
+      expect(project.body).not.toHaveProperty('previewUrl');
     });
 
     it('lists the one version once a worker built it, and the project points at its preview', async () => {
@@ -139,10 +189,10 @@ describe('reads', () => {
       });
       try {
         const build = await finishedBuild(t, userId, created.buildId);
+        expect(build).not.toHaveProperty('error');
         expect(build).toMatchObject({
           status: 'succeeded',
           attempts: 1,
-          error: null,
           startedAt: expect.stringMatching(ISO_DATE),
           finishedAt: expect.stringMatching(ISO_DATE),
           durationMs: expect.any(Number),
@@ -152,7 +202,12 @@ describe('reads', () => {
       }
       const previewUrl = `/preview/${created.projectId}/${created.versionId}/`;
 
-      const versions = await t.http().get(`/v1/projects/${created.projectId}/versions`).query({ userId }).expect(200);
+      const versions = await t
+        .http()
+        .get(`/v1/projects/${created.projectId}/versions`)
+        .query({ userId })
+        .expect(200)
+        .expect(noNulls);
       expect(versions.body).toEqual({
         items: [
           {
@@ -166,7 +221,12 @@ describe('reads', () => {
         ],
       });
 
-      const project = await t.http().get(`/v1/projects/${created.projectId}`).query({ userId }).expect(200);
+      const project = await t
+        .http()
+        .get(`/v1/projects/${created.projectId}`)
+        .query({ userId })
+        .expect(200)
+        .expect(noNulls);
       expect(project.body).toMatchObject({ buildStatus: 'ready', currentVersionId: created.versionId, previewUrl });
     });
   });
@@ -207,7 +267,7 @@ describe('reads', () => {
     });
 
     it('pages newest first across three pages with no duplicates and no gaps', async () => {
-      const first = await t.http().get('/v1/projects').query({ userId: owner, limit: 3 }).expect(200);
+      const first = await t.http().get('/v1/projects').query({ userId: owner, limit: 3 }).expect(200).expect(noNulls);
       expect(first.body.items).toHaveLength(3);
       expect(first.body.nextCursor).toMatch(/^[A-Za-z0-9_-]+$/);
       expect(first.body.items[0]).toEqual({
@@ -216,13 +276,10 @@ describe('reads', () => {
         name: 'Seeded',
         framework: 'react',
         buildStatus: 'queued',
-        currentVersionId: null,
-        currentBuildId: null,
         idSource: 'server',
         createdBy: 'worker-service',
         createdAt: '2025-04-01T00:00:00.000Z',
         updatedAt: '2025-04-01T00:00:00.000Z',
-        previewUrl: null,
       });
 
       const second = await t
@@ -235,9 +292,10 @@ describe('reads', () => {
         .http()
         .get('/v1/projects')
         .query({ userId: owner, limit: 3, cursor: second.body.nextCursor })
-        .expect(200);
+        .expect(200)
+        .expect(noNulls);
       expect(third.body.items).toHaveLength(1);
-      expect(third.body.nextCursor).toBeNull();
+      expect(third.body).not.toHaveProperty('nextCursor');
 
       const ids = [...first.body.items, ...second.body.items, ...third.body.items].map(
         (item: { projectId: string }) => item.projectId,
@@ -246,18 +304,19 @@ describe('reads', () => {
     });
 
     it('gives 20 at most by default, and an exact last page has no next cursor', async () => {
-      const all = (await t.http().get('/v1/projects').query({ userId: owner }).expect(200)).body as Page;
+      const all = (await t.http().get('/v1/projects').query({ userId: owner }).expect(200).expect(noNulls))
+        .body as Page;
       expect(all.items.map((item) => item.projectId)).toEqual(expected);
-      expect(all.nextCursor).toBeNull();
+      expect(all).not.toHaveProperty('nextCursor');
 
-      const exact = await t.http().get('/v1/projects').query({ userId: owner, limit: 7 }).expect(200);
+      const exact = await t.http().get('/v1/projects').query({ userId: owner, limit: 7 }).expect(200).expect(noNulls);
       expect(exact.body.items).toHaveLength(7);
-      expect(exact.body.nextCursor).toBeNull();
+      expect(exact.body).not.toHaveProperty('nextCursor');
     });
 
     it('answers an empty page to a user with no projects', async () => {
-      const { body } = await t.http().get('/v1/projects').query({ userId: randomUUID() }).expect(200);
-      expect(body).toEqual({ items: [], nextCursor: null });
+      const { body } = await t.http().get('/v1/projects').query({ userId: randomUUID() }).expect(200).expect(noNulls);
+      expect(body).toEqual({ items: [] });
     });
 
     it("never lists another user's projects", async () => {
@@ -298,7 +357,7 @@ describe('reads', () => {
       ],
       ['no userId on a build', '/v1/builds/01JDRZ8Q4XK8V1N9E6W3T2Y5B6', {}],
     ])('answers 400 validation_failed for %s', async (_case, path, query) => {
-      const response = await t.http().get(path).query(query).expect(400);
+      const response = await t.http().get(path).query(query).expect(400).expect(noNulls);
       expectProblem(response, 'validation_failed');
       expect(response.body.errors?.length).toBeGreaterThan(0);
     });
@@ -311,6 +370,8 @@ describe('reads', () => {
   describe('docs', () => {
     interface Schema {
       example?: unknown;
+      nullable?: boolean;
+      required?: string[];
       description?: string;
       format?: string;
       enum?: unknown[];
@@ -337,6 +398,25 @@ describe('reads', () => {
       expect(operation).toBeDefined();
       expect(Object.keys(operation.responses).sort()).toEqual(statuses);
       expect((operation.parameters ?? []).map((parameter) => parameter.name).sort()).toEqual([...parameters].sort());
+    });
+
+    it('documents no property as nullable: a field that may have no value is optional instead', () => {
+      const nullable = Object.entries(document.components.schemas).flatMap(([name, schema]) =>
+        Object.entries(schema.properties ?? {})
+          .filter(([, property]) => property.nullable === true)
+          .map(([property]) => `${name}.${property}`),
+      );
+      expect(nullable).toEqual([]);
+    });
+
+    it.each([
+      ['ProjectResponse', ['currentVersionId', 'currentBuildId', 'previewUrl']],
+      ['ProjectListResponse', ['nextCursor']],
+      ['BuildResponse', ['startedAt', 'finishedAt', 'durationMs', 'error']],
+    ])('documents the fields %s may leave out as not required', (name, optional) => {
+      const schema = document.components.schemas[name];
+      expect(Object.keys(schema.properties ?? {})).toEqual(expect.arrayContaining(optional));
+      expect(schema.required?.filter((field) => optional.includes(field))).toEqual([]);
     });
 
     it.each(['ProjectResponse', 'ProjectListResponse', 'VersionResponse', 'VersionListResponse', 'BuildResponse'])(

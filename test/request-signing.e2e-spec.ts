@@ -1,10 +1,10 @@
-import { Controller, Get } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Response, Test } from 'supertest';
 import { computeSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../src/http/request-signature';
+import { noNulls } from './support/no-nulls';
 import { NOTHING, persistedState } from './support/persisted-state';
 import { CREATE_PATH, createBody } from './support/requests';
 import { ServiceProcess } from './support/service-process';
@@ -16,16 +16,14 @@ import { createTestDatabase, TestDatabase } from './support/test-database';
 const OLD_SECRET = 'rotating-out-secret-5b1d0c7e9a';
 const NEW_SECRET = 'rotating-in-secret-2f8e6a4c1d';
 const ROTATION = { WORKER_SHARED_SECRET: `${OLD_SECRET},${NEW_SECRET}` };
-const PROBE_PATH = '/v1/signing-probe';
+const UPDATE_PATH = '/v1/update-project';
 
-/** A /v1 GET route, since the app has none yet: the guard covers every /v1 route alike. */
-@Controller(PROBE_PATH.slice(1))
-class SigningProbeController {
-  @Get()
-  probe(): { ok: true } {
-    return { ok: true };
-  }
-}
+/** A read route: the user's projects (a user with none reads an empty page). */
+const listPath = (userId: string): string => `/v1/projects?userId=${userId}`;
+
+/** A read route of one project. */
+const projectPath = ({ projectId, userId }: { projectId: string; userId: string }): string =>
+  `/v1/projects/${projectId}?userId=${userId}`;
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -64,7 +62,7 @@ describe('request signing', () => {
     const good = (): Record<string, string> => signedCreate(raw);
 
     beforeAll(async () => {
-      t = await startTestApp({ env: ROTATION, controllers: [SigningProbeController] });
+      t = await startTestApp({ env: ROTATION });
     });
     afterAll(() => t?.close());
     afterEach(() => jest.restoreAllMocks());
@@ -133,7 +131,7 @@ describe('request signing', () => {
     });
 
     it('refuses a signature made for another path', async () => {
-      await expectUnauthorized(t, await postCreate(t, raw, signedCreate(raw, { pathWithQuery: PROBE_PATH })));
+      await expectUnauthorized(t, await postCreate(t, raw, signedCreate(raw, { pathWithQuery: UPDATE_PATH })));
     });
 
     it('refuses a path spelled otherwise than signed, though it reaches the same route', async () => {
@@ -165,12 +163,18 @@ describe('request signing', () => {
     });
 
     it('refuses a GET without a signature', async () => {
-      await expectUnauthorized(t, await t.unsigned().get(PROBE_PATH));
+      await expectUnauthorized(t, await t.unsigned().get(listPath(randomUUID())));
     });
 
     it('refuses a GET signed as if it had a body', async () => {
-      const headers = signed(OLD_SECRET, { method: 'GET', pathWithQuery: PROBE_PATH, body: '{}' });
-      await expectUnauthorized(t, await t.unsigned().get(PROBE_PATH).set(headers));
+      const path = listPath(randomUUID());
+      const headers = signed(OLD_SECRET, { method: 'GET', pathWithQuery: path, body: '{}' });
+      await expectUnauthorized(t, await t.unsigned().get(path).set(headers));
+    });
+
+    it('refuses a GET signed for another user: the query is signed too', async () => {
+      const headers = signed(OLD_SECRET, { method: 'GET', pathWithQuery: listPath(randomUUID()) });
+      await expectUnauthorized(t, await t.unsigned().get(listPath(randomUUID())).set(headers));
     });
 
     it('checks the signature before the body is validated: an invalid body unsigned is 401, not 400', async () => {
@@ -182,7 +186,7 @@ describe('request signing', () => {
     let t: TestApp;
 
     beforeAll(async () => {
-      t = await startTestApp({ env: ROTATION, controllers: [SigningProbeController] });
+      t = await startTestApp({ env: ROTATION });
     });
     afterAll(() => t?.close());
     afterEach(() => jest.restoreAllMocks());
@@ -244,14 +248,19 @@ describe('request signing', () => {
     });
 
     it('signs a GET over an empty body', async () => {
-      const path = `${PROBE_PATH}?userId=${randomUUID()}`;
+      const userId = randomUUID();
+      const { body: created } = await t.http().post(CREATE_PATH).send(createBody({ userId })).expect(201);
+      const path = projectPath({ projectId: created.projectId, userId });
       const headers = signed(NEW_SECRET, { method: 'GET', pathWithQuery: path });
       expect(headers[SIGNATURE_HEADER]).toBe(
         computeSignature(NEW_SECRET, headers[TIMESTAMP_HEADER], { method: 'GET', pathWithQuery: path, body: '' }),
       );
 
-      await t.unsigned().get(path).set(headers).expect(200, { ok: true });
-      await t.http().get(path).expect(200, { ok: true });
+      const read = await t.unsigned().get(path).set(headers).expect(200).expect(noNulls);
+      expect(read.body).toMatchObject({ projectId: created.projectId, ownerId: userId });
+      const list = await t.http().get(listPath(userId)).expect(200).expect(noNulls);
+      const { items } = list.body as { items: { projectId: string }[] };
+      expect(items.map((item) => item.projectId)).toEqual([created.projectId]);
     });
 
     it.each(['/health/live', '/health/ready', '/docs', '/docs-json'])('serves %s without a signature', async (path) => {
@@ -303,11 +312,99 @@ describe('request signing', () => {
     });
   });
 
+  describe('on the routes that ship', () => {
+    let t: TestApp;
+    let project: { userId: string; projectId: string; buildId: string };
+
+    /** A body the route accepts (a project of the suite's user, or a grant). */
+    const bodyFor = (template: string): object => {
+      if (template === CREATE_PATH) return createBody({ userId: project.userId, prompt: 'A second app' });
+      if (template === UPDATE_PATH) return { userId: project.userId, projectId: project.projectId, prompt: 'More' };
+      if (template.endsWith('/grants')) return { seconds: 60, reason: 'Signing test' };
+      return {};
+    };
+
+    /** A request that would succeed if signed, on a documented path with its `{param}`s filled in. */
+    const requestTo = (agent: ReturnType<TestApp['unsigned']>, method: string, template: string): Test => {
+      const path = template
+        .replace('{userId}', project.userId)
+        .replace('{projectId}', project.projectId)
+        .replace('{buildId}', project.buildId);
+      const url = path.startsWith('/v1/billing/') ? path : `${path}?userId=${project.userId}`;
+      const test = (agent as unknown as Record<string, (url: string) => Test>)[method](url);
+      return method === 'post' ? test.send(bodyFor(template)) : test;
+    };
+
+    beforeAll(async () => {
+      t = await startTestApp();
+      const body = createBody();
+      const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
+      project = { userId: body.userId as string, projectId: created.projectId, buildId: created.buildId };
+      // Finished, so an update may queue the next build.
+      await t.db.query(
+        `UPDATE project_build_metrics SET status = 'succeeded', finished_at = now() WHERE build_id = $1`,
+        [project.buildId],
+      );
+    });
+    afterAll(() => t?.close());
+
+    it('refuses every documented /v1 operation without a signature with 401, changing nothing', async () => {
+      const document = (await t.unsigned().get('/docs-json').expect(200)).body as {
+        paths: Record<string, Record<string, unknown>>;
+      };
+      const operations = Object.entries(document.paths)
+        .filter(([path]) => path.startsWith('/v1/'))
+        .flatMap(([path, item]) => Object.keys(item).map((method) => ({ method, path })));
+      expect(operations).toEqual(
+        expect.arrayContaining([
+          { method: 'post', path: CREATE_PATH },
+          { method: 'post', path: UPDATE_PATH },
+          { method: 'get', path: '/v1/projects' },
+          { method: 'get', path: '/v1/projects/{projectId}' },
+          { method: 'delete', path: '/v1/projects/{projectId}' },
+          { method: 'get', path: '/v1/projects/{projectId}/versions' },
+          { method: 'get', path: '/v1/builds/{buildId}' },
+          { method: 'get', path: '/v1/billing/{userId}/balance' },
+          { method: 'post', path: '/v1/billing/{userId}/grants' },
+        ]),
+      );
+      const before = await persistedState(t.db, t.projectsRoot);
+
+      for (const { method, path } of operations) {
+        const response = await requestTo(t.unsigned(), method, path);
+        expect({ method, path, status: response.status, code: response.body?.code }).toEqual({
+          method,
+          path,
+          status: 401,
+          code: 'unauthorized',
+        });
+      }
+
+      expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
+    });
+
+    it.each([
+      ['get', '/v1/projects', 200],
+      ['get', '/v1/projects/{projectId}', 200],
+      ['get', '/v1/projects/{projectId}/versions', 200],
+      ['get', '/v1/builds/{buildId}', 200],
+      ['get', '/v1/billing/{userId}/balance', 200],
+      ['post', '/v1/billing/{userId}/grants', 201],
+      ['post', UPDATE_PATH, 202],
+      ['post', CREATE_PATH, 201],
+      ['delete', '/v1/projects/{projectId}', 204],
+    ])('serves a signed %s %s (%d)', async (method, path, status) => {
+      const response = await requestTo(t.http(), method, path);
+      expect(response.status).toBe(status);
+      noNulls(response);
+    });
+  });
+
   describe('without WORKER_SHARED_SECRET', () => {
     let t: TestApp;
 
     beforeAll(async () => {
-      t = await startTestApp({ env: { WORKER_SHARED_SECRET: '' }, controllers: [SigningProbeController] });
+      t = await startTestApp({ env: { WORKER_SHARED_SECRET: '' } });
     });
     afterAll(() => t?.close());
 
@@ -317,7 +414,9 @@ describe('request signing', () => {
       expect(await t.db.query(`SELECT owner_id FROM projects WHERE id = $1`, [response.body.projectId])).toEqual([
         { owner_id: body.userId },
       ]);
-      await t.unsigned().get(PROBE_PATH).expect(200);
+      const project = { projectId: response.body.projectId as string, userId: body.userId as string };
+      const read = await t.unsigned().get(projectPath(project)).expect(200);
+      expect(read.body).toMatchObject({ projectId: project.projectId });
     });
   });
 

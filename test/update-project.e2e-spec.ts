@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { PgBoss } from 'pg-boss';
 import { BuildsService } from '../src/builds/builds.service';
 import { ULID_PATTERN } from '../src/ids/ids';
+import { noNulls } from './support/no-nulls';
 import { persistedState } from './support/persisted-state';
 import { CREATE_PATH, createBody } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
@@ -39,9 +41,22 @@ describe('POST /v1/update-project', () => {
     return t.db.query(`SELECT build_id FROM project_build_metrics WHERE project_id = $1 ORDER BY id`, [projectId]);
   }
 
+  async function frameworkOf(projectId: string, userId: string): Promise<string> {
+    const { body } = await t.http().get(`/v1/projects/${projectId}`).query({ userId }).expect(200).expect(noNulls);
+    return body.framework as string;
+  }
+
+  async function buildFramework(buildId: string): Promise<string> {
+    const [build] = await t.db.query<{ framework: string }>(
+      `SELECT framework FROM project_build_metrics WHERE build_id = $1`,
+      [buildId],
+    );
+    return build.framework;
+  }
+
   it('queues a new (not initial) build with its session and job, and answers 202 with exactly the contract fields', async () => {
     const { userId, projectId } = await idleProject({ framework: 'vue' });
-    const response = await post({ userId, projectId, prompt: 'Add a settings page' }).expect(202);
+    const response = await post({ userId, projectId, prompt: 'Add a settings page' }).expect(202).expect(noNulls);
 
     expect(Object.keys(response.body).sort()).toEqual(
       ['aiTimeSessionId', 'buildId', 'buildMetricsId', 'jobId', 'projectId', 'status', 'success', 'versionId'].sort(),
@@ -75,11 +90,39 @@ describe('POST /v1/update-project', () => {
     expect(await t.db.query(`SELECT * FROM project_versions WHERE project_id = $1`, [projectId])).toEqual([]);
   });
 
-  it('builds with the framework asked for', async () => {
-    const { userId, projectId } = await idleProject();
+  it('builds with the framework asked for and switches the project to it', async () => {
+    const { userId, projectId } = await idleProject({ framework: 'vue' });
     const { body } = await post({ userId, projectId, prompt: 'now in svelte', framework: 'svelte' }).expect(202);
-    const [build] = await t.db.query(`SELECT framework FROM project_build_metrics WHERE build_id = $1`, [body.buildId]);
-    expect(build).toEqual({ framework: 'svelte' });
+
+    expect(await buildFramework(body.buildId as string)).toBe('svelte');
+    expect(await frameworkOf(projectId, userId)).toBe('svelte');
+  });
+
+  it("builds without a framework with the project's current one: the last one an update asked for", async () => {
+    const { userId, projectId } = await idleProject({ framework: 'vue' });
+    const { body: switched } = await post({ userId, projectId, prompt: 'to astro', framework: 'astro' }).expect(202);
+    await finish(switched.buildId as string);
+
+    const { body } = await post({ userId, projectId, prompt: 'a footer' }).expect(202);
+
+    expect(await buildFramework(body.buildId as string)).toBe('astro');
+    expect(await frameworkOf(projectId, userId)).toBe('astro');
+  });
+
+  it('keeps the framework when the build cannot be queued: the switch is in the build’s transaction', async () => {
+    const { userId, projectId } = await idleProject({ framework: 'vue' });
+    const before = await persistedState(t.db, t.projectsRoot);
+    const send = jest.spyOn(PgBoss.prototype, 'send').mockResolvedValueOnce(null);
+    try {
+      const response = await post({ userId, projectId, prompt: 'to angular', framework: 'angular' });
+      expect(response.status).toBe(500);
+      expect(send).toHaveBeenCalledTimes(1);
+    } finally {
+      send.mockRestore();
+    }
+
+    expect(await frameworkOf(projectId, userId)).toBe('vue');
+    expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
   });
 
   it.each([
@@ -126,6 +169,50 @@ describe('POST /v1/update-project', () => {
     const { body: second } = await post(update).expect(202);
 
     expect(await buildsOf(created.projectId)).toEqual([{ build_id: created.buildId }, { build_id: second.buildId }]);
+  });
+
+  it('answers an identical repeat without a key, while its build is queued, 409 build_in_progress naming it', async () => {
+    const { userId, projectId, firstBuildId } = await idleProject();
+    const update = { userId, projectId, prompt: 'double-clicked' };
+    const { body: first } = await post(update).expect(202);
+    const before = await persistedState(t.db, t.projectsRoot);
+
+    const repeat = await post(update);
+
+    expect(repeat.status).toBe(409);
+    expect(repeat.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(repeat.body).toMatchObject({ status: 409, code: 'build_in_progress', buildId: first.buildId });
+    expect(repeat.body).not.toHaveProperty('deduplicated');
+    expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
+    expect(await buildsOf(projectId)).toEqual([{ build_id: firstBuildId }, { build_id: first.buildId }]);
+  });
+
+  it('gives racing identical updates without a key one build: one 202, the rest 409 naming it', async () => {
+    const { userId, projectId, firstBuildId } = await idleProject();
+    const update = { userId, projectId, prompt: 'clicked many times' };
+
+    const responses = await Promise.all(Array.from({ length: 12 }, () => post(update)));
+
+    const accepted = responses.filter((response) => response.status === 202);
+    expect(accepted).toHaveLength(1);
+    const { buildId } = accepted[0].body;
+    const refused = responses.filter((response) => response !== accepted[0]);
+    const answers = refused.map((response): unknown[] => [response.status, response.body.code, response.body.buildId]);
+    expect(answers).toEqual(Array(11).fill([409, 'build_in_progress', buildId]));
+    expect(await buildsOf(projectId)).toEqual([{ build_id: firstBuildId }, { build_id: buildId }]);
+  });
+
+  it('queues a new build for an identical repeat without a key once the first has finished: no dedupe window', async () => {
+    const { userId, projectId } = await idleProject();
+    const update = { userId, projectId, prompt: 'again, please' };
+    const { body: first } = await post(update).expect(202);
+    await finish(first.buildId as string);
+
+    const { body: second } = await post(update).expect(202);
+
+    expect(second.buildId).not.toBe(first.buildId);
+    expect(second).not.toHaveProperty('deduplicated');
+    expect(await t.db.query(`SELECT 1 FROM recent_creates WHERE owner_id = $1`, [userId])).toHaveLength(1);
   });
 
   it('replays the first answer for a repeated Idempotency-Key and queues one build', async () => {
@@ -184,12 +271,14 @@ describe('POST /v1/update-project', () => {
     expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
   });
 
-  it('is in the OpenAPI document with its 202 and problems', async () => {
+  it('is in the OpenAPI document with its 202 and problems, and no 200', async () => {
     const { body } = await t.http().get('/docs-json').expect(200);
     const operation = body.paths[UPDATE_PATH].post;
     expect(Object.keys(operation.responses)).toEqual(
-      expect.arrayContaining(['200', '202', '400', '402', '404', '409', '422', '429']),
+      expect.arrayContaining(['202', '400', '402', '404', '409', '422', '429']),
     );
+    expect(operation.responses).not.toHaveProperty('200');
+    expect(body.components.schemas.UpdateProjectResponse.properties).not.toHaveProperty('deduplicated');
     expect(operation.requestBody.content['application/json'].schema.$ref).toMatch(/UpdateProjectRequest$/);
   });
 });

@@ -1,6 +1,12 @@
 /** The build queue's name in pg-boss. */
 export const BUILD_QUEUE = 'project-build';
 
+/**
+ * Where pg-boss moves a build job it gave up on: its last attempt failed without the worker recording
+ * the outcome (the worker died, lost its claim or shut down). The worker fails those builds.
+ */
+export const ABANDONED_BUILD_QUEUE = 'project-build-abandoned';
+
 /** What a build job carries: ids only. The worker reads the rest from the build's row. */
 export interface BuildJob {
   buildId: string;

@@ -37,6 +37,10 @@ export class BuildMetrics {
   @Column('timestamptz', { name: 'started_at', nullable: true })
   startedAt: Date | null;
 
+  /** When the attempt in progress started; null between attempts and once finished. */
+  @Column('timestamptz', { name: 'attempt_started_at', nullable: true })
+  attemptStartedAt: Date | null;
+
   @Column('timestamptz', { name: 'finished_at', nullable: true })
   finishedAt: Date | null;
 

@@ -17,16 +17,43 @@ export class BuildQueueConfig {
   @Max(20)
   readonly maxAttempts: number = 3;
 
-  /** Wait before the second attempt; doubles for each further one. */
+  /** Wait before the second attempt; doubles for each further one. pg-boss counts it in whole seconds. */
   @IsInt()
   @Min(0)
   readonly retryDelayMs: number = 2000;
+
+  /**
+   * A worker holding a build proves it is alive this often (pg-boss heartbeats, every half of it);
+   * a build whose worker stays silent this long is taken back and retried. pg-boss's minimum is 10.
+   */
+  @IsInt()
+  @Min(10)
+  @Max(3600)
+  readonly heartbeatSeconds: number = 30;
+
+  /** Builds one worker process runs at the same time. */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  readonly concurrency: number = 2;
+
+  /**
+   * On SIGTERM, how long a worker lets its running builds finish; then they are handed back to the
+   * queue, to be retried by another worker.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  readonly shutdownGraceMs: number = 20_000;
 
   static fromEnv(env: Environment): BuildQueueConfig {
     return configFromEnv(BuildQueueConfig, env, {
       timeoutMs: 'BUILD_TIMEOUT_MS',
       maxAttempts: 'BUILD_MAX_ATTEMPTS',
       retryDelayMs: 'BUILD_RETRY_DELAY_MS',
+      heartbeatSeconds: 'BUILD_HEARTBEAT_SECONDS',
+      concurrency: 'BUILD_CONCURRENCY',
+      shutdownGraceMs: 'BUILD_SHUTDOWN_GRACE_MS',
     });
   }
 }

@@ -1,15 +1,26 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { PgBoss } from 'pg-boss';
-import type { Db, Job, Queue } from 'pg-boss';
+import type { Db, JobWithMetadata, Queue, WorkOptions } from 'pg-boss';
 import { EntityManager } from 'typeorm';
 import { DatabaseConnection } from '../database/database-connection';
 import { BuildQueueConfig, EXPIRY_MARGIN_SECONDS } from './build-queue.config';
-import { BUILD_QUEUE, BuildJob } from './build-job';
+import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE, BuildJob } from './build-job';
 import { BuildNotEnqueuedError } from './builds.errors';
+import { WorkerConfig } from './worker.config';
+
+/**
+ * How often a worker process looks for builds whose worker went silent (missed heartbeats, expired
+ * claims) and hands them back: with the heartbeat, this bounds how soon a crashed build is retried.
+ */
+const SUPERVISE_INTERVAL_SECONDS = 10;
+
+/** Whatever the job carries, plus pg-boss's own record of its retries and limits. */
+export type BuildJobAttempt = JobWithMetadata<BuildJob>;
 
 /**
  * Owns the pg-boss build queue. Jobs are sent through the caller's transaction, so a job exists
- * exactly when the project and build rows it names do.
+ * exactly when the project and build rows it names do. Only worker processes supervise the queue
+ * and set its options, so API processes never fight them over the retry settings.
  */
 @Injectable()
 export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
@@ -19,12 +30,16 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
   constructor(
     connection: DatabaseConnection,
     private readonly config: BuildQueueConfig,
+    private readonly roles: WorkerConfig,
   ) {
     this.boss = new PgBoss({
       connectionString: connection.url,
       application_name: 'sheen-build-queue',
       max: 3,
       useListenNotify: true,
+      supervise: roles.runsWorker,
+      superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
+      monitorIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
     });
     this.boss.on('error', (error) => this.logger.error(`pg-boss: ${error.message}`));
   }
@@ -32,13 +47,15 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     await this.boss.start();
     const options = this.queueOptions();
-    // createQueue leaves an existing queue's options alone, so apply the current ones explicitly.
+    // createQueue leaves an existing queue's options alone; a worker applies its current ones.
+    await this.boss.createQueue(ABANDONED_BUILD_QUEUE);
     await this.boss.createQueue(BUILD_QUEUE, options);
-    await this.boss.updateQueue(BUILD_QUEUE, options);
+    if (this.roles.runsWorker) await this.boss.updateQueue(BUILD_QUEUE, options);
   }
 
+  /** Lets running builds finish within the grace period, then hands the rest back to the queue. */
   async onModuleDestroy(): Promise<void> {
-    await this.boss.stop({ graceful: false });
+    await this.boss.stop({ graceful: true, timeout: this.config.shutdownGraceMs });
   }
 
   /** Throws unless the queue's own connection pool reaches the queue (readiness). */
@@ -47,16 +64,18 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Starts consuming build jobs, one at a time in this process. A rejected handler is a failed
-   * attempt: pg-boss retries it with the queue's backoff until the retry limit.
+   * Starts consuming build jobs, `concurrency` at a time in this process. A rejected handler is a
+   * failed attempt: pg-boss retries it with the queue's backoff until the job's retry limit, then
+   * moves it to the abandoned queue.
    */
-  async consume(handler: (job: Job<BuildJob>) => Promise<void>): Promise<void> {
-    // NOTIFY wakes the worker for new jobs; a retry that comes due sends none, so polling stays
-    // short enough that a retry starts within a second of its backoff.
-    await this.boss.work<BuildJob>(
-      BUILD_QUEUE,
-      { batchSize: 1, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 },
-      async ([job]) => handler(job),
+  async consume(handler: (job: BuildJobAttempt) => Promise<void>): Promise<void> {
+    await this.boss.work(BUILD_QUEUE, this.workOptions(), async ([job]: BuildJobAttempt[]) => handler(job));
+  }
+
+  /** Starts consuming the jobs pg-boss gave up on (see ABANDONED_BUILD_QUEUE). */
+  async consumeAbandoned(handler: (job: BuildJob) => Promise<void>): Promise<void> {
+    await this.boss.work(ABANDONED_BUILD_QUEUE, this.workOptions(), async ([job]: BuildJobAttempt[]) =>
+      handler(job.data),
     );
   }
 
@@ -79,13 +98,27 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
       );
   }
 
+  private workOptions(): WorkOptions & { includeMetadata: true } {
+    // NOTIFY wakes the worker for new jobs; a retry that comes due sends none, so polling stays
+    // short enough that a retry starts within a second of its backoff.
+    return {
+      batchSize: 1,
+      localConcurrency: this.config.concurrency,
+      includeMetadata: true,
+      pollingIntervalSeconds: 1,
+      notifyPollingIntervalSeconds: 1,
+    };
+  }
+
   private queueOptions(): Omit<Queue, 'name' | 'policy'> {
-    const { maxAttempts, retryDelayMs, timeoutMs } = this.config;
+    const { maxAttempts, retryDelayMs, timeoutMs, heartbeatSeconds } = this.config;
     return {
       retryLimit: maxAttempts - 1,
       retryDelay: Math.ceil(retryDelayMs / 1000),
       retryBackoff: true,
       expireInSeconds: Math.ceil(timeoutMs / 1000) + EXPIRY_MARGIN_SECONDS,
+      heartbeatSeconds,
+      deadLetter: ABANDONED_BUILD_QUEUE,
       notify: true,
     };
   }

@@ -29,10 +29,11 @@ export class BuildReadsService {
       status: row.status,
       isInitialBuild: row.is_initial_build,
       attempts: row.attempts,
-      startedAt: row.started_at?.toISOString() ?? null,
-      finishedAt: row.finished_at?.toISOString() ?? null,
-      durationMs: row.duration_ms,
-      error: row.error,
+      // NULL columns become absent fields: `null` is not a value in this API.
+      ...(row.started_at !== null && { startedAt: row.started_at.toISOString() }),
+      ...(row.finished_at !== null && { finishedAt: row.finished_at.toISOString() }),
+      ...(row.duration_ms !== null && { durationMs: row.duration_ms }),
+      ...(row.error !== null && { error: row.error }),
     };
   }
 }

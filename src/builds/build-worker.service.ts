@@ -1,5 +1,5 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { BuildQueueConfig } from './build-queue.config';
+import { BuildOutcomes } from './build-outcomes.service';
 import { BuildQueueService } from './build-queue.service';
 import { BuildRunner } from './build-runner.service';
 import { WorkerConfig } from './worker.config';
@@ -12,15 +12,16 @@ import { WorkerConfig } from './worker.config';
 export class BuildWorker implements OnApplicationBootstrap {
   constructor(
     private readonly worker: WorkerConfig,
-    private readonly queueConfig: BuildQueueConfig,
     private readonly buildQueue: BuildQueueService,
     private readonly runner: BuildRunner,
+    private readonly outcomes: BuildOutcomes,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.worker.runsWorker) return;
     await this.buildQueue.consume((job) =>
-      this.runner.run({ data: job.data, retryCount: job.retryCount, signal: job.signal }, this.queueConfig.maxAttempts),
+      this.runner.run({ data: job.data, isLastAttempt: job.retryCount >= job.retryLimit, signal: job.signal }),
     );
+    await this.buildQueue.consumeAbandoned((job) => this.outcomes.recordAbandoned(job));
   }
 }

@@ -13,7 +13,7 @@ export class BuildNotEnqueuedError extends Error {
 
 /**
  * The project already has a build queued or running (one at a time, `project_build_metrics_one_active_idx`).
- * The problem filter has no extension members, so the build's id is in `detail`.
+ * The build's id is a problem extension member, so a caller can follow that build.
  */
 export class BuildInProgressError extends DomainError {
   readonly code = 'build_in_progress';

@@ -48,57 +48,109 @@ export class BuildsService {
   }
 
   /**
-   * Marks an attempt as started (status `running`, one more attempt) and returns the build with
-   * the attempt's start on the database clock. Undefined when the build has already finished: a job
-   * delivered again after its outcome was recorded has nothing left to do.
+   * Marks an attempt as started (status `running`, one more attempt, its start on the database
+   * clock) and returns the build; `build.attempts` numbers this attempt and fences everything it
+   * records later. Undefined when the build has already finished: a job delivered again after its
+   * outcome was recorded has nothing left to do. An earlier attempt whose worker died without
+   * reporting is replaced, and its time is not billed.
    */
-  async startAttempt(
-    manager: EntityManager,
-    buildId: string,
-  ): Promise<{ build: BuildMetrics; attemptStartedAt: Date } | undefined> {
-    const [rows] = await manager.query<[(BuildMetricsRow & { attempt_started_at: Date })[], number]>(
+  async startAttempt(manager: EntityManager, buildId: string): Promise<BuildMetrics | undefined> {
+    const [rows] = await manager.query<[BuildMetricsRow[], number]>(
       `UPDATE project_build_metrics
-          SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()), error = NULL
+          SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()),
+              attempt_started_at = clock_timestamp(), error = NULL
         WHERE build_id = $1 AND status IN ('queued', 'running')
-        RETURNING *, clock_timestamp() AS attempt_started_at`,
+        RETURNING *`,
       [buildId],
     );
-    return rows[0] && { build: toBuildMetrics(rows[0]), attemptStartedAt: rows[0].attempt_started_at };
+    return rows[0] && toBuildMetrics(rows[0]);
   }
 
-  /** Adds a failed attempt's running time to the build's duration (the time a build is billed for). */
-  async recordAttemptTime(manager: EntityManager, buildId: string, attemptStartedAt: Date): Promise<void> {
-    await manager.query(
-      `UPDATE project_build_metrics SET duration_ms = ${DURATION_WITH_ATTEMPT}
-        WHERE build_id = $1 AND status = 'running'`,
-      [buildId, attemptStartedAt],
-    );
+  /** Whether `attempt` is still the build's attempt in progress: not finished, deleted or superseded. */
+  async isAttemptCurrent(manager: EntityManager, buildId: string, attempt: number): Promise<boolean> {
+    const rows = await manager.query<unknown[]>(`SELECT 1 FROM project_build_metrics WHERE ${CURRENT_ATTEMPT}`, [
+      buildId,
+      attempt,
+    ]);
+    return rows.length > 0;
   }
 
   /**
-   * Records the outcome once, adding the last attempt's running time to the duration, and returns
-   * the duration: the sum of the attempts' running times. Undefined when it was already recorded.
+   * Adds a failed attempt's running time to the build's duration (the time a build is billed for);
+   * the build stays `running` while it waits for its next attempt. False when the attempt is no
+   * longer current.
    */
-  async finish(
+  async recordAttemptTime(manager: EntityManager, buildId: string, attempt: number): Promise<boolean> {
+    const [, updated] = await manager.query<[unknown[], number]>(
+      `UPDATE project_build_metrics SET duration_ms = ${TIME_USED}, attempt_started_at = NULL
+        WHERE ${CURRENT_ATTEMPT}`,
+      [buildId, attempt],
+    );
+    return updated > 0;
+  }
+
+  /**
+   * Records the outcome of the build's current attempt once, adding its running time, and returns
+   * the duration: the sum of the attempts' running times. Undefined when the attempt is no longer
+   * current (the outcome was recorded, the project deleted, or a later attempt took over).
+   */
+  async finishAttempt(
     manager: EntityManager,
     buildId: string,
-    attemptStartedAt: Date,
+    attempt: number,
     outcome: { status: 'succeeded' } | { status: 'failed'; error: string },
   ): Promise<{ durationMs: number } | undefined> {
     const [rows] = await manager.query<[{ duration_ms: number }[], number]>(
       `UPDATE project_build_metrics
-          SET status = $3, error = $4, finished_at = now(), duration_ms = ${DURATION_WITH_ATTEMPT}
-        WHERE build_id = $1 AND status IN ('queued', 'running')
+          SET status = $3, error = $4, finished_at = now(), duration_ms = ${TIME_USED}, attempt_started_at = NULL
+        WHERE ${CURRENT_ATTEMPT}
         RETURNING duration_ms`,
-      [buildId, attemptStartedAt, outcome.status, outcome.status === 'failed' ? outcome.error : null],
+      [buildId, attempt, outcome.status, outcome.status === 'failed' ? outcome.error : null],
     );
     return rows[0] && { durationMs: rows[0].duration_ms };
   }
+
+  /**
+   * Fails a build whose job the queue gave up on without an outcome (its worker died or shut down on
+   * the last attempt). Only the attempts that reported their time are counted. Undefined when the
+   * build has already finished or is gone.
+   */
+  async failAbandoned(
+    manager: EntityManager,
+    buildId: string,
+    error: string,
+  ): Promise<{ projectId: string; durationMs: number } | undefined> {
+    const [rows] = await manager.query<[{ project_id: string; duration_ms: number }[], number]>(
+      `UPDATE project_build_metrics
+          SET status = 'failed', error = $2, finished_at = now(), duration_ms = coalesce(duration_ms, 0),
+              attempt_started_at = NULL
+        WHERE build_id = $1 AND status IN ('queued', 'running')
+        RETURNING project_id, duration_ms`,
+      [buildId, error],
+    );
+    return rows[0] && { projectId: rows[0].project_id, durationMs: rows[0].duration_ms };
+  }
+
+  /**
+   * The project's unfinished builds that have run (an attempt started), with the time they used so
+   * far: what a delete bills before the builds' rows go.
+   */
+  async usageOfUnfinished(manager: EntityManager, projectId: string): Promise<{ buildId: string; usedMs: number }[]> {
+    const rows = await manager.query<{ build_id: string; used_ms: number }[]>(
+      `SELECT build_id, ${TIME_USED} AS used_ms FROM project_build_metrics
+        WHERE project_id = $1 AND status IN ('queued', 'running') AND attempts > 0`,
+      [projectId],
+    );
+    return rows.map((row) => ({ buildId: row.build_id, usedMs: row.used_ms }));
+  }
 }
 
-/** The duration so far plus the running time of the attempt that started at $2 (database clock). */
-const DURATION_WITH_ATTEMPT =
-  'coalesce(duration_ms, 0) + greatest(0, (extract(epoch FROM clock_timestamp() - $2::timestamptz) * 1000)::int)';
+/** Binds $1 to the build id and $2 to the attempt number that must still be in progress. */
+const CURRENT_ATTEMPT = `build_id = $1 AND status = 'running' AND attempts = $2`;
+
+/** The attempts' recorded running time plus the running time of the attempt in progress, if any. */
+const TIME_USED = `coalesce(duration_ms, 0)
+  + coalesce(greatest(0, (extract(epoch FROM clock_timestamp() - attempt_started_at) * 1000)::int), 0)`;
 
 interface BuildMetricsRow {
   id: number;
@@ -111,6 +163,7 @@ interface BuildMetricsRow {
   attempts: number;
   error: string | null;
   started_at: Date | null;
+  attempt_started_at: Date | null;
   finished_at: Date | null;
   duration_ms: number | null;
   framework: BuildMetrics['framework'];
@@ -130,6 +183,7 @@ function toBuildMetrics(row: BuildMetricsRow): BuildMetrics {
     attempts: row.attempts,
     error: row.error,
     startedAt: row.started_at,
+    attemptStartedAt: row.attempt_started_at,
     finishedAt: row.finished_at,
     durationMs: row.duration_ms,
     framework: row.framework,

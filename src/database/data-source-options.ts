@@ -2,9 +2,17 @@ import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/Postgres
 import { InitialSchema1764028800000 } from '../../migrations/1764028800000-InitialSchema';
 import { RecentCreates1764201600000 } from '../../migrations/1764201600000-RecentCreates';
 import { RateLimits1764288000000 } from '../../migrations/1764288000000-RateLimits';
+import { BuildStatusEvents1764374400000 } from '../../migrations/1764374400000-BuildStatusEvents';
+import { BuildAttemptStart1764460800000 } from '../../migrations/1764460800000-BuildAttemptStart';
 
 /** Every migration, in order; listed rather than globbed so source and build load the same set. */
-export const MIGRATIONS = [InitialSchema1764028800000, RecentCreates1764201600000, RateLimits1764288000000];
+export const MIGRATIONS = [
+  InitialSchema1764028800000,
+  RecentCreates1764201600000,
+  RateLimits1764288000000,
+  BuildStatusEvents1764374400000,
+  BuildAttemptStart1764460800000,
+];
 
 /**
  * The pool holds one connection per in-flight transaction (the create path takes one for its whole

@@ -60,25 +60,34 @@ export class IdempotencyService {
     return recent?.body;
   }
 
-  /** Remembers the response under the key (if any) and, for the dedupe window, under the fingerprint. */
-  async record(manager: EntityManager, identity: RequestIdentity, response: StoredResponse): Promise<void> {
-    const { ownerId, key, fingerprint } = identity;
-    if (key !== undefined) {
-      // An expired row for the key may still be there until the sweep: the new request takes it over.
-      await manager.query(
-        `INSERT INTO idempotency_keys (owner_id, key, request_hash, status, body) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (owner_id, key) DO UPDATE
-           SET request_hash = EXCLUDED.request_hash, status = EXCLUDED.status, body = EXCLUDED.body, created_at = now()`,
-        [ownerId, key, fingerprint, response.status, response.body],
-      );
-    }
-    if (this.dedupeEnabled) {
-      await manager.query(
-        `INSERT INTO recent_creates (owner_id, request_hash, body) VALUES ($1, $2, $3)
-         ON CONFLICT (owner_id, request_hash) DO UPDATE SET body = EXCLUDED.body, created_at = now()`,
-        [ownerId, fingerprint, response.body],
-      );
-    }
+  /** Remembers the response under the caller's Idempotency-Key; nothing without a key. */
+  async recordKey(
+    manager: EntityManager,
+    { ownerId, key, fingerprint }: RequestIdentity,
+    response: StoredResponse,
+  ): Promise<void> {
+    if (key === undefined) return;
+    // An expired row for the key may still be there until the sweep: the new request takes it over.
+    await manager.query(
+      `INSERT INTO idempotency_keys (owner_id, key, request_hash, status, body) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (owner_id, key) DO UPDATE
+         SET request_hash = EXCLUDED.request_hash, status = EXCLUDED.status, body = EXCLUDED.body, created_at = now()`,
+      [ownerId, key, fingerprint, response.status, response.body],
+    );
+  }
+
+  /** Remembers a create's body under its fingerprint for the dedupe window; nothing when the window is off. */
+  async recordRecentCreate(
+    manager: EntityManager,
+    { ownerId, fingerprint }: RequestIdentity,
+    body: object,
+  ): Promise<void> {
+    if (!this.dedupeEnabled) return;
+    await manager.query(
+      `INSERT INTO recent_creates (owner_id, request_hash, body) VALUES ($1, $2, $3)
+       ON CONFLICT (owner_id, request_hash) DO UPDATE SET body = EXCLUDED.body, created_at = now()`,
+      [ownerId, fingerprint, body],
+    );
   }
 
   /** Deletes expired keys and fingerprints older than the dedupe window; returns how many went. */

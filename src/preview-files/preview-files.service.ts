@@ -96,14 +96,17 @@ export class PreviewFilesService {
 }
 
 /**
- * The ids and the file path of a preview URL, or undefined when any part is not acceptable. The
- * path is split on the raw `/` before decoding, so `%2f` can never add a level; a trailing `/`
- * means that folder's `index.html`.
+ * The ids and the file path of a preview URL, or undefined when any part is not acceptable. UUIDs
+ * and ULIDs (Crockford base32) are case-insensitive, so the ids are brought to the case they are
+ * stored in: every spelling of a version serves it. The path is split on the raw `/` before
+ * decoding, so `%2f` can never add a level; a trailing `/` means that folder's `index.html`.
  */
 export function parsePreviewUrl(url: string): { projectId: string; versionId: string; segments: string[] } | undefined {
   const match = PREVIEW_URL.exec(url);
   if (!match) return undefined;
-  const [, projectId, versionId, rawPath] = match;
+  const [, rawProjectId, rawVersionId, rawPath] = match;
+  const projectId = rawProjectId.toLowerCase();
+  const versionId = rawVersionId.toUpperCase();
   if (!LOWER_CASE_UUID_PATTERN.test(projectId) || !ULID_PATTERN.test(versionId)) return undefined;
   const rawSegments = rawPath.split('/');
   if (rawSegments.length > MAX_SEGMENTS) return undefined;

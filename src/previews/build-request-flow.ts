@@ -5,7 +5,6 @@ import { IdempotencyService, RequestIdentity } from '../idempotency/idempotency.
 import { requestFingerprint } from '../idempotency/request-fingerprint';
 import { SingleFlight } from '../idempotency/single-flight';
 import { UserRateLimitService } from '../rate-limits/user-rate-limit.service';
-import { CreatePreviewResponse } from './dto/create-preview.response';
 
 /** What a build-starting request ends in, ready for the controller to answer with. */
 export interface RequestOutcome<Body> {
@@ -15,9 +14,6 @@ export interface RequestOutcome<Body> {
   replayed: boolean;
 }
 
-/** What a create-preview request ends in. */
-export type CreatePreviewOutcome = RequestOutcome<CreatePreviewResponse>;
-
 export function created<Body>(body: Body, status = 201): RequestOutcome<Body> {
   return { status, body, replayed: false };
 }
@@ -26,17 +22,32 @@ export function replayed<Body>(status: number, body: Body): RequestOutcome<Body>
   return { status, body, replayed: true };
 }
 
-/** An identical request without a key inside the dedupe window: the first request's body, flagged. */
-export function deduplicated<Body extends { deduplicated?: true }>(first: Body): RequestOutcome<Body> {
-  return { status: 200, body: { ...first, deduplicated: true }, replayed: false };
-}
-
 /** What every build-starting request's transaction needs besides the work of its own. */
 export interface BuildRequestCollaborators {
   transactions: TransactionRunner;
   idempotency: IdempotencyService;
   rateLimits: UserRateLimitService;
   balances: AiTimeBalancesService;
+}
+
+/**
+ * How a request without an Idempotency-Key that repeats an identical one of the same user is
+ * answered: `answer(first)`, given the first request's body. With `dedupeWindow` (create) the first
+ * body is remembered for DEDUPE_WINDOW_MS, repeats inside it are answered too, and nothing is
+ * answered this way when the window is 0. Without it (update) only a repeat in flight together with
+ * the first is; a later one goes through the request's own checks like any other.
+ */
+export interface KeylessRepeats<Body> {
+  dedupeWindow: boolean;
+  answer: (first: Body) => RequestOutcome<Body>;
+}
+
+/** What the flow runs: the method and path requests are fingerprinted with, and its answers. */
+export interface BuildRequestOperation<Body> {
+  method: string;
+  path: string;
+  successStatus: number;
+  keylessRepeats: KeylessRepeats<Body>;
 }
 
 /** The request-specific parts of a build-starting request, run inside its transaction. */
@@ -50,17 +61,17 @@ export interface BuildRequestSteps<Context, Body> {
 /**
  * The flow shared by the requests that start a build (ADR 012): in one transaction under the user's
  * advisory lock, a stored Idempotency-Key is replayed (or refused with 422), an identical request
- * without a key inside the dedupe window gets the first answer, then the request's own checks, the
- * AI-time balance (402) and the rate limit (429, consumed only by requests that really start), the
- * work, and the stored answer. Identical requests in flight in this process share one transaction.
- * Errors are never stored.
+ * without a key inside the dedupe window (if the operation has one) gets the first answer, then the
+ * request's own checks, the AI-time balance (402) and the rate limit (429, consumed only by requests
+ * that really start), the work, and the stored answer. Identical requests in flight in this process
+ * share one transaction. Errors are never stored.
  */
-export class BuildRequestFlow<Body extends { deduplicated?: true }> {
+export class BuildRequestFlow<Body extends object> {
   private readonly inFlight = new SingleFlight<RequestOutcome<Body>>();
 
   constructor(
     private readonly collaborators: BuildRequestCollaborators,
-    private readonly operation: { method: string; path: string; successStatus: number },
+    private readonly operation: BuildRequestOperation<Body>,
   ) {}
 
   async run<Context>(
@@ -73,16 +84,20 @@ export class BuildRequestFlow<Body extends { deduplicated?: true }> {
       key: idempotencyKey,
       fingerprint: requestFingerprint(this.operation.method, this.operation.path, request),
     };
-    if (identity.key === undefined && !this.collaborators.idempotency.dedupeEnabled) {
-      return this.runOnce(identity, steps);
-    }
+    const { keylessRepeats } = this.operation;
+    if (identity.key === undefined && !this.answersKeylessRepeats()) return this.runOnce(identity, steps);
     // Identical requests in flight in this process share one transaction (and one pooled connection).
     const { result, leader } = await this.inFlight.run(
       `${identity.ownerId}\n${identity.key ?? ''}\n${identity.fingerprint}`,
       () => this.runOnce(identity, steps),
     );
     if (leader) return result;
-    return identity.key === undefined ? deduplicated(result.body) : replayed(result.status, result.body);
+    return identity.key === undefined ? keylessRepeats.answer(result.body) : replayed(result.status, result.body);
+  }
+
+  /** An operation with a dedupe window answers no keyless repeat while the window is 0: each is new. */
+  private answersKeylessRepeats(): boolean {
+    return !this.operation.keylessRepeats.dedupeWindow || this.collaborators.idempotency.dedupeEnabled;
   }
 
   private runOnce<Context>(
@@ -94,17 +109,18 @@ export class BuildRequestFlow<Body extends { deduplicated?: true }> {
       const { manager } = transaction;
       const replay = await idempotency.findReplay<Body>(manager, identity);
       if (replay) return replayed(replay.status, replay.body);
-      if (identity.key === undefined) {
+      const { successStatus, keylessRepeats } = this.operation;
+      if (identity.key === undefined && keylessRepeats.dedupeWindow) {
         const first = await idempotency.findRecentCreate<Body>(manager, identity);
-        if (first) return deduplicated(first);
+        if (first) return keylessRepeats.answer(first);
       }
       const context = await steps.check(transaction);
       await balances.assertCanStartBuild(manager, identity.ownerId);
       // Only a request that really starts a build counts: replays, dedupes and refusals above are free.
       await rateLimits.consume(identity.ownerId);
       const body = await steps.start(transaction, context);
-      const { successStatus } = this.operation;
-      await idempotency.record(manager, identity, { status: successStatus, body });
+      await idempotency.recordKey(manager, identity, { status: successStatus, body });
+      if (keylessRepeats.dedupeWindow) await idempotency.recordRecentCreate(manager, identity, body);
       return created(body, successStatus);
     });
   }

@@ -8,7 +8,8 @@ import { QueuedBuildResponse } from './dto/queued-build.response';
 
 /**
  * Queues a build of a project inside the caller's transaction, the part create-preview and
- * update-project share: the build row, the project pointed at it, its AI-time session and its job.
+ * update-project share: the build row, the project pointed at it (and switched to its framework),
+ * its AI-time session and its job.
  */
 @Injectable()
 export class BuildStarter {
@@ -20,9 +21,9 @@ export class BuildStarter {
   ) {}
 
   async start(manager: EntityManager, build: NewBuild): Promise<QueuedBuildResponse> {
-    const { projectId, userId } = build;
+    const { projectId, userId, framework } = build;
     const queued = await this.builds.recordQueued(manager, build);
-    await this.projects.markBuildQueued(manager, projectId, queued.buildId);
+    await this.projects.markBuildQueued(manager, projectId, { buildId: queued.buildId, framework });
     const aiTimeSessionId = await this.sessions.open(manager, { userId, projectId, buildId: queued.buildId });
     const jobId = await this.buildQueue.enqueue(manager, {
       buildId: queued.buildId,

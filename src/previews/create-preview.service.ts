@@ -7,7 +7,7 @@ import { DEFAULT_PROJECT_NAME } from '../projects/project.entity';
 import { ProjectsService } from '../projects/projects.service';
 import { UserRateLimitService } from '../rate-limits/user-rate-limit.service';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { BuildRequestFlow, CreatePreviewOutcome } from './build-request-flow';
+import { BuildRequestFlow, RequestOutcome } from './build-request-flow';
 import { BuildStarter } from './build-starter.service';
 import { CreatePreviewRequest } from './dto/create-preview.request';
 import { CreatePreviewResponse } from './dto/create-preview.response';
@@ -36,11 +36,11 @@ export class CreatePreviewService {
   ) {
     this.flow = new BuildRequestFlow(
       { transactions, idempotency, rateLimits, balances },
-      { ...OPERATION, successStatus: 201 },
+      { ...OPERATION, successStatus: 201, keylessRepeats: { dedupeWindow: true, answer: deduplicated } },
     );
   }
 
-  create(request: CreatePreviewRequest, idempotencyKey?: string): Promise<CreatePreviewOutcome> {
+  create(request: CreatePreviewRequest, idempotencyKey?: string): Promise<RequestOutcome<CreatePreviewResponse>> {
     return this.flow.run(request, idempotencyKey, {
       check: () => Promise.resolve(),
       start: (transaction) => this.createProject(transaction, request),
@@ -70,4 +70,9 @@ export class CreatePreviewService {
     await this.workspace.createProjectDirectory(userId, projectId);
     return { ...queued, idSource, createdBy: 'worker-service' };
   }
+}
+
+/** An identical create without a key inside the dedupe window: the first project's body, flagged. */
+function deduplicated(first: CreatePreviewResponse): RequestOutcome<CreatePreviewResponse> {
+  return { status: 200, body: { ...first, deduplicated: true }, replayed: false };
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiExtraModels, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { replyWithOutcome } from './reply-with-outcome';
 import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
@@ -20,7 +20,7 @@ export class UpdateProjectController {
   @ApiOperation({
     summary: 'Queue a new build of an existing project',
     description:
-      'Queues a build (not the initial one) with the new prompt, its AI-time session and its job atomically. One build per project at a time: while one is queued or running the answer is 409 build_in_progress naming it. The new version exists only if the build succeeds.',
+      'Queues a build (not the initial one) with the new prompt, its AI-time session and its job atomically; a `framework` switches the project to it. One build per project at a time: while one is queued or running the answer is 409 build_in_progress naming it (`buildId`), also for an identical repeat without an Idempotency-Key. The new version exists only if the build succeeds.',
   })
   @ApiAcceptedResponse({ description: 'The build is queued.', type: UpdateProjectResponse })
   @ApiHeader({
@@ -29,11 +29,6 @@ export class UpdateProjectController {
     description:
       'Send the same key (1..255 printable ASCII) when retrying: the first response is replayed with `Idempotent-Replayed: true`. The same key with another body is 422.',
     example: 'update-7d8f4f0e-0001',
-  })
-  @ApiOkResponse({
-    description:
-      'Deduplicated: an identical update (no key) from the same user inside the dedupe window; the first build, with `deduplicated: true`.',
-    type: UpdateProjectResponse,
   })
   @ApiProblems(
     'validation_failed',

@@ -21,8 +21,10 @@ const ONE_ACTIVE_BUILD_INDEX = 'project_build_metrics_one_active_idx';
 
 /**
  * Queues a new build of an existing project in one transaction under the owner's advisory lock:
- * build, AI-time session, queued job and idempotency record exist together or not at all. Replays,
- * dedupe, the balance check and the rate limit are the create's (BuildRequestFlow).
+ * build, project switched to it (and to its framework), AI-time session, queued job and idempotency
+ * record exist together or not at all. Replays, the balance check and the rate limit are the
+ * create's (BuildRequestFlow); there is no dedupe window: CONTRACT.md answers an identical update
+ * without a key while its build is queued like any other update then, 409 build_in_progress.
  */
 @Injectable()
 export class UpdateProjectService {
@@ -39,7 +41,7 @@ export class UpdateProjectService {
   ) {
     this.flow = new BuildRequestFlow(
       { transactions, idempotency, rateLimits, balances },
-      { ...OPERATION, successStatus: 202 },
+      { ...OPERATION, successStatus: 202, keylessRepeats: { dedupeWindow: false, answer: buildInProgress } },
     );
   }
 
@@ -85,6 +87,11 @@ export class UpdateProjectService {
       throw new BuildInProgressError((await this.builds.findActive(manager, projectId)) ?? 'unknown');
     }
   }
+}
+
+/** A keyless twin of an update in flight: the build that update just queued is in progress. */
+function buildInProgress(first: UpdateProjectResponse): never {
+  throw new BuildInProgressError(first.buildId);
 }
 
 function isActiveBuildConflict(error: unknown): boolean {

@@ -54,9 +54,11 @@ export class ProjectReadsService {
     );
     const items = rows.slice(0, limit);
     const last = items.at(-1);
-    const nextCursor =
-      rows.length > limit && last ? encodeProjectCursor({ createdAt: last.cursor_at, id: last.id }) : null;
-    return { items: items.map(toResponse), nextCursor };
+    const hasMore = rows.length > limit && last !== undefined;
+    return {
+      items: items.map(toResponse),
+      ...(hasMore && { nextCursor: encodeProjectCursor({ createdAt: last.cursor_at, id: last.id }) }),
+    };
   }
 }
 
@@ -77,6 +79,7 @@ interface ProjectRow {
   updated_at: Date;
 }
 
+/** Columns that are NULL become absent fields: `null` is not a value in this API. */
 function toResponse(row: ProjectRow): ProjectResponse {
   return {
     projectId: row.id,
@@ -84,12 +87,12 @@ function toResponse(row: ProjectRow): ProjectResponse {
     name: row.name,
     framework: row.framework,
     buildStatus: row.build_status,
-    currentVersionId: row.current_version_id,
-    currentBuildId: row.current_build_id,
+    ...(row.current_version_id !== null && { currentVersionId: row.current_version_id }),
+    ...(row.current_build_id !== null && { currentBuildId: row.current_build_id }),
     idSource: row.id_source,
     createdBy: row.created_by_service,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
-    previewUrl: row.current_version_id === null ? null : previewUrl(row.id, row.current_version_id),
+    ...(row.current_version_id !== null && { previewUrl: previewUrl(row.id, row.current_version_id) }),
   };
 }

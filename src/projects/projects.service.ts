@@ -44,12 +44,24 @@ export class ProjectsService {
     return (await manager.findOne(Project, { where: { id: projectId, ownerId } })) ?? undefined;
   }
 
-  /** Points the project at the build that was just queued for it. */
-  async markBuildQueued(manager: EntityManager, projectId: string, buildId: string): Promise<void> {
+  /**
+   * Points the project at the build that was just queued for it. The project takes the build's
+   * framework: an update may switch it, and the project then reads as what it is being rebuilt as.
+   */
+  async markBuildQueued(
+    manager: EntityManager,
+    projectId: string,
+    build: { buildId: string; framework: Framework },
+  ): Promise<void> {
     await manager.update(
       Project,
       { id: projectId },
-      { currentBuildId: buildId, buildStatus: 'queued', lastBuildStarted: () => 'now()' },
+      {
+        currentBuildId: build.buildId,
+        framework: build.framework,
+        buildStatus: 'queued',
+        lastBuildStarted: () => 'now()',
+      },
     );
   }
 
@@ -85,12 +97,8 @@ export class ProjectsService {
     return project?.name;
   }
 
-  /** Deletes the project if this owner has it; false when it does not exist or is another user's. */
-  async deleteOwned(manager: EntityManager, projectId: string, ownerId: string): Promise<boolean> {
-    const [, deleted] = await manager.query<[unknown[], number]>(
-      `DELETE FROM projects WHERE id = $1 AND owner_id = $2`,
-      [projectId, ownerId],
-    );
-    return deleted > 0;
+  /** Deletes the project; its builds, versions and sessions go with it (cascading foreign keys). */
+  async delete(manager: EntityManager, projectId: string): Promise<void> {
+    await manager.query(`DELETE FROM projects WHERE id = $1`, [projectId]);
   }
 }

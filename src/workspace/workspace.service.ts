@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { mkdir, mkdtemp, rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { LOWER_CASE_UUID_PATTERN } from '../ids/ids';
+import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../ids/ids';
 import { WorkspaceConfig } from './workspace.config';
 
 /** The folders every project starts with: its sources, and one output folder per build. */
@@ -20,6 +20,65 @@ export class WorkspaceService {
       if (!LOWER_CASE_UUID_PATTERN.test(id)) throw new TypeError(`not a lower-case UUID: ${JSON.stringify(id)}`);
     }
     return this.underRoot(join(userId, projectId));
+  }
+
+  /** The project's `source/` folder, which every build of the project works in. */
+  sourceDirectory(userId: string, projectId: string): string {
+    return join(this.projectDirectory(userId, projectId), 'source');
+  }
+
+  /** The path of a build's published output, relative to its project's directory (the version's artifact path). */
+  buildOutputPath(buildId: string): string {
+    if (!ULID_PATTERN.test(buildId)) throw new TypeError(`not a ULID: ${JSON.stringify(buildId)}`);
+    return join('builds', buildId);
+  }
+
+  /**
+   * Where one attempt of a build writes its output: a hidden folder beside the published one, so an
+   * attempt that outlived its claim can never overwrite what a later attempt published.
+   */
+  attemptOutputDirectory(userId: string, projectId: string, buildId: string, attempt: number): string {
+    if (!Number.isInteger(attempt) || attempt < 1) throw new TypeError(`not an attempt number: ${attempt}`);
+    return join(this.buildsDirectory(userId, projectId), `${attemptPrefix(buildId)}${attempt}`);
+  }
+
+  /**
+   * Publishes an attempt's output as the build's output (an atomic rename) and returns the undo,
+   * which moves it back, so a retried publish finds it again. A leftover at the target can only come from a publish whose transaction
+   * did not commit, so it is replaced.
+   */
+  async publishAttemptOutput(
+    userId: string,
+    projectId: string,
+    buildId: string,
+    attempt: number,
+  ): Promise<() => Promise<void>> {
+    const published = join(this.projectDirectory(userId, projectId), this.buildOutputPath(buildId));
+    const attemptOutput = this.attemptOutputDirectory(userId, projectId, buildId, attempt);
+    try {
+      await rename(attemptOutput, published);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+      await rm(published, { recursive: true, force: true });
+      await rename(attemptOutput, published);
+    }
+    return () => rename(published, attemptOutput);
+  }
+
+  /** Removes what the build's attempts left unpublished (failed, stopped, or their worker died). */
+  async removeAttemptOutputs(userId: string, projectId: string, buildId: string): Promise<void> {
+    const builds = this.buildsDirectory(userId, projectId);
+    const entries = await readdir(builds).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
+    const prefix = attemptPrefix(buildId);
+    await Promise.all(
+      entries
+        .filter((entry) => entry.startsWith(prefix))
+        .map((entry) => rm(join(builds, entry), { recursive: true, force: true })),
+    );
   }
 
   /**
@@ -69,6 +128,10 @@ export class WorkspaceService {
     }
   }
 
+  private buildsDirectory(userId: string, projectId: string): string {
+    return join(this.projectDirectory(userId, projectId), 'builds');
+  }
+
   private underRoot(path: string): string {
     const root = this.config.projectsRoot;
     const absolute = resolve(root, path);
@@ -78,4 +141,9 @@ export class WorkspaceService {
     }
     return absolute;
   }
+}
+
+function attemptPrefix(buildId: string): string {
+  if (!ULID_PATTERN.test(buildId)) throw new TypeError(`not a ULID: ${JSON.stringify(buildId)}`);
+  return `.attempt-${buildId}-`;
 }

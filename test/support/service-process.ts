@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import type { ProcessRole } from '../../src/builds/worker.config';
 
 const ROOT = resolve(__dirname, '..', '..');
 /** The project's own Node 24 (a devDependency), whatever node runs npm. */
@@ -19,11 +20,16 @@ export class ServiceProcess {
   readonly exited: Promise<Exit>;
   private readonly child: ChildProcess;
 
-  constructor(env: Record<string, string>) {
+  /** `role` as `npm run start:api` / `start:worker` pass it; without it, both (as `npm start`). */
+  constructor(env: Record<string, string>, role?: ProcessRole) {
     const inherited = { ...process.env };
     // The child reads only what the test gives it (Jest sets NODE_ENV=test).
     for (const variable of ['DATABASE_URL', 'PORT', 'NODE_ENV', 'WORKER_SHARED_SECRET']) delete inherited[variable];
-    this.child = spawn(NODE, ENTRY, { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(NODE, role ? [...ENTRY, role] : ENTRY, {
+      cwd: ROOT,
+      env: { ...inherited, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
     this.exited = new Promise((resolveExit) =>

@@ -1,4 +1,3 @@
-import { Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, TestingModule, TestingModuleBuilder } from '@nestjs/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -26,8 +25,6 @@ export interface TestAppOptions {
   /** What this app plays: HTTP only by default, so suites about the API see their jobs stay queued. */
   roles?: ProcessRole[];
   database?: TestDatabase;
-  /** Test-only routes mounted beside the app's, e.g. a /v1 route of a kind the app has none of yet. */
-  controllers?: Type[];
 }
 
 export interface TestApp {
@@ -58,7 +55,6 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     const config = loadAppConfig({ PROJECTS_ROOT: projectsRoot, WORKER_SHARED_SECRET: TEST_SECRET, ...options.env });
     const builder = Test.createTestingModule({
       imports: [AppModule.forRoot(config, options.databaseUrl ?? db.url, new WorkerConfig(options.roles ?? ['api']))],
-      controllers: options.controllers,
     });
     moduleRef = await (options.override?.(builder) ?? builder).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {

@@ -26,7 +26,14 @@ export interface Builder {
   build(context: BuildContext, signal?: AbortSignal): Promise<void>;
 }
 
-export type BuildFailureReason = 'failed' | 'timeout';
+/** `stopped`: the attempt was stopped from outside (see AttemptLease); that is never the build's outcome. */
+export type BuildFailureReason = 'failed' | 'timeout' | 'stopped';
+
+const OUTCOME_WORDS: Record<BuildFailureReason, string> = {
+  failed: 'failed',
+  timeout: 'timed out',
+  stopped: 'stopped',
+};
 
 /**
  * A build that did not succeed. `detail` is safe to show to callers: builders put no server path in
@@ -38,7 +45,7 @@ export class BuildFailedError extends Error {
     readonly reason: BuildFailureReason,
     readonly detail: string,
   ) {
-    super(`build ${reason === 'timeout' ? 'timed out' : 'failed'}: ${detail}`);
+    super(`build ${OUTCOME_WORDS[reason]}: ${detail}`);
     this.name = 'BuildFailedError';
   }
 
@@ -46,8 +53,8 @@ export class BuildFailedError extends Error {
     return new BuildFailedError('timeout', `the build took longer than ${timeoutMs} ms and was stopped`);
   }
 
-  /** Stopped through the caller's AbortSignal (a worker shutting down, say): reported as a timeout. */
+  /** Stopped through the caller's AbortSignal: the worker shuts down, or the attempt lost its lease. */
   static stopped(): BuildFailedError {
-    return new BuildFailedError('timeout', 'the build was stopped before it finished');
+    return new BuildFailedError('stopped', 'the build was stopped before it finished');
   }
 }

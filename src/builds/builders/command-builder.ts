@@ -22,6 +22,14 @@ const STDERR_KEPT_BYTES = 64 * 1024;
 const STDERR_GRACE_MS = 1000;
 
 /**
+ * Runs the command (`$1`) as the leader of its own process group, beside a watcher that holds the
+ * lifeline pipe (fd 3) from this process. When this process dies, even by SIGKILL, the pipe
+ * closes, `read` returns, and the watcher kills the whole group: no build outlives its worker. The
+ * command itself does not get the pipe.
+ */
+const SUPERVISED_COMMAND = '(read _ <&3; kill -KILL 0) 2>/dev/null & exec sh -c "$1" 3<&-';
+
+/**
  * Runs BUILD_COMMAND through `/bin/sh -c` in the project's `source/` folder. The request's values
  * reach it only as environment variables, never as part of the command string, so no prompt can
  * change what the shell runs. The command leads its own process group, and that whole group is
@@ -50,13 +58,14 @@ export class CommandBuilder implements Builder {
     return new Promise<void>((resolve, reject) => {
       let child: ChildProcess;
       try {
-        child = spawn('/bin/sh', ['-c', this.options.command], {
+        child = spawn('/bin/sh', ['-c', SUPERVISED_COMMAND, 'sh', this.options.command], {
           // The shell prefixes its messages with argv[0]: `sh: 1: …`, not the server's `/bin/sh`.
           argv0: 'sh',
           cwd: context.sourceDir,
           env: commandEnvironment(context),
           detached: true,
-          stdio: ['ignore', 'ignore', 'pipe'],
+          // fd 3 is the lifeline SUPERVISED_COMMAND watches.
+          stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
         });
       } catch (error) {
         // E.g. a NUL character in an environment value; the message would quote the whole value.

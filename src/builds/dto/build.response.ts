@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { BuildStatus } from '../build-metrics.entity';
 
 export class BuildResponse {
@@ -32,37 +32,30 @@ export class BuildResponse {
   @ApiProperty({ description: 'Attempts started so far (retries included).', example: 1 })
   readonly attempts: number;
 
-  @ApiProperty({
-    description: 'When the first attempt started; null while queued.',
-    type: String,
+  @ApiPropertyOptional({
+    description: 'When the first attempt started; absent while queued.',
     format: 'date-time',
-    nullable: true,
     example: '2025-11-25T10:15:31.002Z',
   })
-  readonly startedAt: string | null;
+  readonly startedAt?: string;
 
-  @ApiProperty({
-    description: 'When it succeeded or failed; null until then.',
-    type: String,
+  @ApiPropertyOptional({
+    description: 'When it succeeded or failed; absent until then.',
     format: 'date-time',
-    nullable: true,
     example: '2025-11-25T10:15:42.456Z',
   })
-  readonly finishedAt: string | null;
+  readonly finishedAt?: string;
 
-  @ApiProperty({
-    description: "The attempts' running time added up, in milliseconds (the time billed); null until one ended.",
-    type: Number,
-    nullable: true,
+  @ApiPropertyOptional({
+    description: "The attempts' running time added up, in milliseconds (the time billed); absent until one ended.",
+    type: 'integer',
     example: 11454,
   })
-  readonly durationMs: number | null;
+  readonly durationMs?: number;
 
-  @ApiProperty({
-    description: 'Why the last attempt failed (the end of its output, without server paths); null otherwise.',
-    type: String,
-    nullable: true,
-    example: null,
+  @ApiPropertyOptional({
+    description: 'Why the last attempt failed (the end of its output, without server paths); absent otherwise.',
+    example: 'npm error Missing script: "build"',
   })
-  readonly error: string | null;
+  readonly error?: string;
 }

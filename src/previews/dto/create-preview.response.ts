@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { IdSource } from '../../projects/project.entity';
 import { QueuedBuildResponse } from './queued-build.response';
 
@@ -23,4 +23,12 @@ export class CreatePreviewResponse extends QueuedBuildResponse {
     example: 'worker-service',
   })
   readonly createdBy: 'worker-service';
+
+  @ApiPropertyOptional({
+    description:
+      'Present (true) only on a 200: an identical create from the same user inside the dedupe window, answered with the first request’s body.',
+    enum: [true],
+    example: true,
+  })
+  readonly deduplicated?: true;
 }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty } from '@nestjs/swagger';
 
 /** What every request that queues a build answers with (create-preview and update-project). */
 export class QueuedBuildResponse {
@@ -39,12 +39,4 @@ export class QueuedBuildResponse {
 
   @ApiProperty({ description: 'The build is queued; follow it by its buildId.', enum: ['queued'], example: 'queued' })
   readonly status: 'queued';
-
-  @ApiPropertyOptional({
-    description:
-      'Present (true) only on a 200: an identical request from the same user inside the dedupe window, answered with the first request’s body.',
-    enum: [true],
-    example: true,
-  })
-  readonly deduplicated?: true;
 }

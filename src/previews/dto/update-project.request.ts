@@ -33,7 +33,8 @@ export class UpdateProjectRequest {
   readonly prompt: string;
 
   @ApiPropertyOptional({
-    description: "The framework to build with; defaults to the project's current framework.",
+    description:
+      "The framework to build with, which the project switches to; defaults to the project's current framework.",
     enum: FRAMEWORKS,
     example: 'nextjs',
   })

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ProjectResponse } from './project.response';
 
 export class ProjectListResponse {
@@ -8,11 +8,9 @@ export class ProjectListResponse {
   })
   readonly items: ProjectResponse[];
 
-  @ApiProperty({
-    description: 'Pass as `cursor` for the next page; null on the last page.',
-    type: String,
-    nullable: true,
+  @ApiPropertyOptional({
+    description: 'Pass as `cursor` for the next page; absent on the last page.',
     example: 'MjAyNS0xMS0yNVQxMDoxNTozMC4xMjM0NTZafDNlNWMxYTJiLTlkOGYtNGM3ZS1hNmI1LTBmMWUyZDNjNGI1YQ',
   })
-  readonly nextCursor: string | null;
+  readonly nextCursor?: string;
 }

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { FRAMEWORKS } from '../framework';
 import type { Framework } from '../framework';
 import type { IdSource, ProjectBuildStatus } from '../project.entity';
@@ -17,7 +17,11 @@ export class ProjectResponse {
   @ApiProperty({ description: 'The display name.', example: 'Todo app' })
   readonly name: string;
 
-  @ApiProperty({ description: 'The framework it is built with.', enum: FRAMEWORKS, example: 'nextjs' })
+  @ApiProperty({
+    description: 'The framework it is built with: that of its latest build (an update may switch it).',
+    enum: FRAMEWORKS,
+    example: 'nextjs',
+  })
   readonly framework: Framework;
 
   @ApiProperty({
@@ -28,21 +32,17 @@ export class ProjectResponse {
   })
   readonly buildStatus: ProjectBuildStatus;
 
-  @ApiProperty({
-    description: 'The version of the last successful build (ULID); null until a build succeeded.',
-    type: String,
-    nullable: true,
+  @ApiPropertyOptional({
+    description: 'The version of the last successful build (ULID); absent until a build succeeded.',
     example: '01JDRZ8Q4XK8V1N9E6W3T2Y5B7',
   })
-  readonly currentVersionId: string | null;
+  readonly currentVersionId?: string;
 
-  @ApiProperty({
-    description: 'The latest build queued for it (ULID).',
-    type: String,
-    nullable: true,
+  @ApiPropertyOptional({
+    description: 'The latest build queued for it (ULID); absent only for a project no build was ever queued for.',
     example: '01JDRZ8Q4XK8V1N9E6W3T2Y5B6',
   })
-  readonly currentBuildId: string | null;
+  readonly currentBuildId?: string;
 
   @ApiProperty({
     description: 'Who chose projectId: the server, or a legacy client.',
@@ -60,11 +60,9 @@ export class ProjectResponse {
   @ApiProperty({ description: 'When it last changed.', format: 'date-time', example: '2025-11-25T10:15:42.456Z' })
   readonly updatedAt: string;
 
-  @ApiProperty({
-    description: "Where the current version's preview is served; null without a current version.",
-    type: String,
-    nullable: true,
+  @ApiPropertyOptional({
+    description: "Where the current version's preview is served; absent without a current version.",
     example: '/preview/3e5c1a2b-9d8f-4c7e-a6b5-0f1e2d3c4b5a/01JDRZ8Q4XK8V1N9E6W3T2Y5B7/',
   })
-  readonly previewUrl: string | null;
+  readonly previewUrl?: string;
 }
