@@ -4,6 +4,7 @@ import { RecentCreates1764201600000 } from '../../migrations/1764201600000-Recen
 import { RateLimits1764288000000 } from '../../migrations/1764288000000-RateLimits';
 import { BuildStatusEvents1764374400000 } from '../../migrations/1764374400000-BuildStatusEvents';
 import { BuildAttemptStart1764460800000 } from '../../migrations/1764460800000-BuildAttemptStart';
+import { VerbatimReplayBodies1764547200000 } from '../../migrations/1764547200000-VerbatimReplayBodies';
 
 /** Every migration, in order; listed rather than globbed so source and build load the same set. */
 export const MIGRATIONS = [
@@ -12,6 +13,7 @@ export const MIGRATIONS = [
   RateLimits1764288000000,
   BuildStatusEvents1764374400000,
   BuildAttemptStart1764460800000,
+  VerbatimReplayBodies1764547200000,
 ];
 
 /**
