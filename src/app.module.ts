@@ -8,9 +8,13 @@ import { DatabaseConnection } from './database/database-connection';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { HttpModule } from './http/http.module';
+import { IntegrityModule } from './integrity/integrity.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PreviewFilesModule } from './preview-files/preview-files.module';
 import { PreviewsModule } from './previews/previews.module';
 import { ProjectsModule } from './projects/projects.module';
+import { ShutdownModule } from './shutdown/shutdown.module';
 import { VersionsModule } from './versions/versions.module';
 import { WorkspaceModule } from './workspace/workspace.module';
 
@@ -25,8 +29,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config, roles),
+        LoggingModule.forRoot(config.logging),
         DatabaseModule.forRoot(new DatabaseConnection(databaseUrl)),
         HttpModule,
+        MetricsModule,
+        ShutdownModule,
         HealthModule,
         ProjectsModule,
         BuildsModule,
@@ -35,6 +42,7 @@ export class AppModule {
         WorkspaceModule,
         PreviewsModule,
         PreviewFilesModule,
+        IntegrityModule,
       ],
     };
   }

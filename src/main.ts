@@ -1,5 +1,7 @@
+// First: the tracer provider exists before anything that traces is loaded (npm start also --imports it).
+import { tracing } from './telemetry';
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { INestApplicationContext, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
@@ -8,6 +10,10 @@ import { loadAppConfig } from './config/app-config';
 import { InvalidConfigError } from './config/config-from-env';
 import { EmbeddedPostgres, startEmbeddedPostgres } from './database/embedded-postgres';
 import { APP_OPTIONS, configureApp, createFastifyAdapter } from './http/configure-app';
+import { useStructuredLogs } from './logging/logging.module';
+import { closeHttpListener, REQUEST_GRACE_MS } from './shutdown/close-http-listener';
+import { GracefulShutdown, shutdownDeadlineMs } from './shutdown/graceful-shutdown';
+import { ShutdownState } from './shutdown/shutdown-state';
 
 const EMBEDDED_DATA_DIR = '.data/postgres';
 
@@ -24,30 +30,38 @@ async function main(): Promise<void> {
   const databaseUrl = config.database.url ?? embedded!.url;
 
   const module = AppModule.forRoot(config, databaseUrl, roles);
-  let app: { close(): Promise<void> };
+  let app: INestApplicationContext;
+  let closeHttp: (() => Promise<void>) | undefined;
   if (roles.servesHttp) {
-    const http = await NestFactory.create<NestFastifyApplication>(module, createFastifyAdapter(), APP_OPTIONS);
+    const http = await NestFactory.create<NestFastifyApplication>(module, createFastifyAdapter(), {
+      ...APP_OPTIONS,
+      bufferLogs: true,
+    });
     configureApp(http);
     await http.listen({ port: config.http.port, host: config.http.host });
     logger.log(`listening on ${await http.getUrl()} (Swagger UI at /docs)`);
     app = http;
+    closeHttp = () =>
+      closeHttpListener(http.getHttpAdapter().getInstance(), REQUEST_GRACE_MS, (message) => logger.warn(message));
   } else {
-    app = await NestFactory.createApplicationContext(module);
+    app = await NestFactory.createApplicationContext(module, { bufferLogs: true });
+    useStructuredLogs(app);
   }
   if (roles.runsWorker) logger.log('build worker consuming the build queue');
 
-  const shutdown = async (signal: string): Promise<void> => {
-    logger.log(`${signal} received, shutting down`);
-    try {
-      await app.close();
+  new GracefulShutdown({
+    state: app.get(ShutdownState),
+    drainMs: config.shutdown.drainMs,
+    deadlineMs: shutdownDeadlineMs(config.shutdown.drainMs, config.buildQueue.shutdownGraceMs),
+    closeHttp,
+    closeApp: () => app.close(),
+    closeRest: async () => {
+      await tracing.shutdown();
       await embedded?.stop();
-      process.exit(0);
-    } catch (error) {
-      await exitWithError('shutdown failed', error);
-    }
-  };
-  process.once('SIGTERM', (signal) => void shutdown(signal));
-  process.once('SIGINT', (signal) => void shutdown(signal));
+    },
+    exit: (code) => process.exit(code),
+    logger,
+  }).listen(['SIGTERM', 'SIGINT']);
 }
 
 async function exitWithError(what: string, error: unknown): Promise<never> {

@@ -1,6 +1,9 @@
+import { Agent, request as httpRequest } from 'node:http';
 import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../src/ids/ids';
 import { FRAMEWORKS } from '../src/projects/framework';
-import { CREATE_PATH } from './support/requests';
+import { ShutdownState } from '../src/shutdown/shutdown-state';
+import { CREATE_PATH, createBody } from './support/requests';
+import { signed } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 
 /** The parts of an OpenAPI 3 document these tests read. */
@@ -173,5 +176,57 @@ describe('health and docs', () => {
       );
       expect([...(framework?.enum ?? [])].sort()).toEqual([...FRAMEWORKS].sort());
     });
+  });
+});
+
+describe('health and connections once shutdown has begun', () => {
+  let t: TestApp;
+
+  beforeEach(async () => {
+    t = await startTestApp();
+  });
+  afterEach(() => t?.close());
+
+  it('GET /health/ready answers 503 from the first moment; GET /health/live stays 200', async () => {
+    await t.http().get('/health/ready').expect(200);
+
+    t.app.get(ShutdownState).begin();
+
+    const ready = await t.http().get('/health/ready').expect(503);
+    expect(ready.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(ready.body).toMatchObject({ status: 503, code: 'service_unavailable' });
+    expect(await t.http().get('/health/live').expect(200)).toMatchObject({ body: { status: 'ok' } });
+  });
+
+  it('still serves requests, but closes each keep-alive connection after its answer', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const baseUrl = await t.app.getUrl();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (method: string, path: string, body = '') =>
+      new Promise<{ status?: number; connection?: string }>((resolve, reject) => {
+        const headers = {
+          'content-type': 'application/json',
+          ...signed(t.secret, { method, pathWithQuery: path, body }),
+        };
+        const sent = httpRequest(`${baseUrl}${path}`, { method, agent, headers }, (response) => {
+          response
+            .resume()
+            .on('end', () => resolve({ status: response.statusCode, connection: response.headers.connection }));
+        });
+        sent.on('error', reject).end(body);
+      });
+    try {
+      expect(await send('GET', '/health/live')).toEqual({ status: 200, connection: 'keep-alive' });
+
+      t.app.get(ShutdownState).begin();
+
+      expect(await send('POST', CREATE_PATH, JSON.stringify(createBody()))).toEqual({
+        status: 201,
+        connection: 'close',
+      });
+      expect(await send('POST', CREATE_PATH, '{}')).toEqual({ status: 400, connection: 'close' });
+    } finally {
+      agent.destroy();
+    }
   });
 });

@@ -470,7 +470,7 @@ describe('request signing', () => {
       }
 
       expect(service.stdout.match(WARNING)).toHaveLength(1);
-      expect(service.stdout).toMatch(/WARN.*WORKER_SHARED_SECRET is not set/);
+      expect(service.stdout).toMatch(/"level":"warn".*WORKER_SHARED_SECRET is not set/);
     }, 60_000);
 
     it('with NODE_ENV=production and a secret: verifies signatures over the real raw body, without a warning', async () => {

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { MAX_BALANCE_SECONDS } from './ai-time-policy';
 import { BillingConfig } from './billing.config';
 import { BalanceLimitExceededError, InsufficientAiTimeError } from './billing.errors';
+import { Traced } from '../telemetry/traced.decorator';
 
 /** A user's AI time as the API shows it. */
 export interface AiTimeBalanceView {
@@ -29,6 +30,7 @@ export class AiTimeBalancesService {
    * Creates the user's balance with the welcome seconds the first time they are seen (and records
    * the welcome in the ledger), then refuses a new build when nothing is left. One round trip.
    */
+  @Traced('billing.check_balance')
   async assertCanStartBuild(manager: EntityManager, userId: string): Promise<void> {
     const { secondsRemaining } = await this.ensure(manager, userId);
     if (secondsRemaining <= 0) throw new InsufficientAiTimeError(secondsRemaining);

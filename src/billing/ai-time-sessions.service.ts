@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { newUlid } from '../ids/ids';
 import { MAX_BALANCE_SECONDS } from './ai-time-policy';
 import { AiTimeSession } from './ai-time-session.entity';
+import { Traced } from '../telemetry/traced.decorator';
 
 export interface NewSession {
   userId: string;
@@ -22,6 +23,7 @@ export interface BuildUsage {
  */
 @Injectable()
 export class AiTimeSessionsService {
+  @Traced('db.insert ai_time_sessions')
   async open(manager: EntityManager, session: NewSession): Promise<string> {
     const id = newUlid();
     await manager

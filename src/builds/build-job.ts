@@ -13,4 +13,6 @@ export interface BuildJob {
   projectId: string;
   userId: string;
   versionId: string;
+  /** The W3C trace context (`traceparent`) of the request that queued it: its attempts join that trace. */
+  trace?: Record<string, string>;
 }

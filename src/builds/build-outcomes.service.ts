@@ -6,6 +6,7 @@ import { AiTimeSessionsService } from '../billing/ai-time-sessions.service';
 import { userLock } from '../database/advisory-lock';
 import { DatabaseUnavailableError, RequestInProgressError } from '../database/database.errors';
 import { Transaction, TransactionRunner } from '../database/transaction-runner';
+import { BuildWorkerMetrics } from '../metrics/build-worker-metrics.service';
 import { ProjectsService } from '../projects/projects.service';
 import { VersionsService } from '../versions/versions.service';
 import { WorkspaceService } from '../workspace/workspace.service';
@@ -39,6 +40,7 @@ export class BuildOutcomes {
     private readonly versions: VersionsService,
     private readonly sessions: AiTimeSessionsService,
     private readonly workspace: WorkspaceService,
+    private readonly metrics: BuildWorkerMetrics,
   ) {}
 
   /**
@@ -75,7 +77,7 @@ export class BuildOutcomes {
     const { buildId, projectId, userId } = build;
     const recorded = await this.step(userId, async ({ manager, onRollback }) => {
       const finished = await this.builds.finishAttempt(manager, buildId, build.attempts, { status: 'succeeded' });
-      if (!finished) return false;
+      if (!finished) return undefined;
       onRollback(await this.workspace.publishAttemptOutput(userId, projectId, buildId, build.attempts));
       await this.versions.recordSucceeded(manager, {
         versionId: build.versionId,
@@ -91,10 +93,12 @@ export class BuildOutcomes {
         versionId: build.versionId,
       });
       await this.sessions.closeAndDebit(manager, { buildId, secondsUsed: billableSeconds(finished.durationMs) });
-      return true;
+      return finished;
     });
-    if (recorded) await this.workspace.removeAttemptOutputs(userId, projectId, buildId);
-    return recorded;
+    if (!recorded) return false;
+    this.metrics.buildFinished('succeeded', recorded.durationMs);
+    await this.workspace.removeAttemptOutputs(userId, projectId, buildId);
+    return true;
   }
 
   /** The last attempt failed: the build `failed` with the error, the project `failed`, no version. */
@@ -103,9 +107,11 @@ export class BuildOutcomes {
       const outcome = { status: 'failed', error } as const;
       const finished = await this.builds.finishAttempt(manager, build.buildId, build.attempts, outcome);
       if (finished) await this.closeFailed(manager, build.projectId, build.buildId, finished.durationMs);
-      return finished !== undefined;
+      return finished;
     });
-    if (recorded) await this.workspace.removeAttemptOutputs(build.userId, build.projectId, build.buildId);
+    if (!recorded) return;
+    this.metrics.buildFinished('failed', recorded.durationMs);
+    await this.workspace.removeAttemptOutputs(build.userId, build.projectId, build.buildId);
   }
 
   /** The queue gave up on the build's job without an outcome (see ABANDONED_BUILD_QUEUE). */
@@ -113,9 +119,11 @@ export class BuildOutcomes {
     const recorded = await this.step(job.userId, async ({ manager }) => {
       const finished = await this.builds.failAbandoned(manager, job.buildId, ABANDONED_BUILD_ERROR);
       if (finished) await this.closeFailed(manager, job.projectId, job.buildId, finished.durationMs);
-      return finished !== undefined;
+      return finished;
     });
-    if (recorded) await this.workspace.removeAttemptOutputs(job.userId, job.projectId, job.buildId);
+    if (!recorded) return;
+    this.metrics.buildFinished('failed', recorded.durationMs);
+    await this.workspace.removeAttemptOutputs(job.userId, job.projectId, job.buildId);
   }
 
   /**

@@ -1,12 +1,15 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { context, propagation } from '@opentelemetry/api';
 import { PgBoss } from 'pg-boss';
 import type { Db, JobWithMetadata, Queue, WorkOptions } from 'pg-boss';
 import { EntityManager } from 'typeorm';
 import { DatabaseConnection } from '../database/database-connection';
 import { BuildQueueConfig, EXPIRY_MARGIN_SECONDS } from './build-queue.config';
-import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE, BuildJob } from './build-job';
+import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE } from './build-job';
+import type { BuildJob } from './build-job';
 import { BuildNotEnqueuedError } from './builds.errors';
 import { WorkerConfig } from './worker.config';
+import { Traced } from '../telemetry/traced.decorator';
 
 /**
  * How often a worker process looks for builds whose worker went silent (missed heartbeats, expired
@@ -79,9 +82,13 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  /** Enqueues the build inside the caller's transaction and returns the job id. */
+  /** Enqueues the build inside the caller's transaction, with the trace it belongs to, and returns the job id. */
+  @Traced('queue.enqueue')
   async enqueue(manager: EntityManager, job: BuildJob): Promise<string> {
-    const jobId = await this.boss.send(BUILD_QUEUE, job, { db: transactionDatabase(manager) });
+    const trace: Record<string, string> = {};
+    propagation.inject(context.active(), trace);
+    const data = Object.keys(trace).length > 0 ? { ...job, trace } : job;
+    const jobId = await this.boss.send(BUILD_QUEUE, data, { db: transactionDatabase(manager) });
     if (jobId === null) throw new BuildNotEnqueuedError(job.buildId);
     return jobId;
   }

@@ -1,6 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { context, propagation, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import { rm } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
+import { runWithLogFields } from '../logging/log-fields';
+import { inSpan } from '../telemetry/spans';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { AttemptLease } from './attempt-lease';
 import { BuildJob } from './build-job';
@@ -32,12 +36,28 @@ export class BuildRunner {
     @Inject(BUILDER) private readonly builder: Builder,
   ) {}
 
-  /** Resolves when the attempt is over; rejects to have the queue retry the job. */
-  async run(attempt: BuildAttempt): Promise<void> {
+  /**
+   * Resolves when the attempt is over; rejects to have the queue retry the job. The attempt is a
+   * span in the trace of the request that queued the build, and every log line of it carries the
+   * build's ids.
+   */
+  run(attempt: BuildAttempt): Promise<void> {
+    const { buildId, projectId, userId } = attempt.data;
+    const ids = { project_id: projectId, build_id: buildId, user_id: userId };
+    const queuedBy = propagation.extract(ROOT_CONTEXT, attempt.data.trace ?? {});
+    return runWithLogFields(ids, () =>
+      context.with(queuedBy, () =>
+        inSpan('build.attempt', (span) => this.runAttempt(attempt, span), { kind: SpanKind.CONSUMER, attributes: ids }),
+      ),
+    );
+  }
+
+  private async runAttempt(attempt: BuildAttempt, span: Span): Promise<void> {
     const { buildId, projectId, userId } = attempt.data;
     const started = await this.outcomes.startAttempt(attempt.data);
     if (!started) return;
     const { build, projectName } = started;
+    span.setAttribute('build.attempt', build.attempts);
     const outputDir = this.workspace.attemptOutputDirectory(userId, projectId, buildId, build.attempts);
 
     const lease = new AttemptLease(
@@ -68,21 +88,25 @@ export class BuildRunner {
     }
     // Once the build has finished, BuildOutcomes removes every attempt's leftovers; an attempt that
     // records nothing (no longer current) removes its own, and never another attempt's.
-    if (!failure && (await this.outcomes.recordSuccess(build))) return;
+    if (!failure && (await this.outcomes.recordSuccess(build))) {
+      this.logger.log(`build succeeded on attempt ${build.attempts}`);
+      return;
+    }
     await rm(outputDir, { recursive: true, force: true });
     if (!failure) return;
     if (lease.lost) {
       // The queue took the job back (and retries it), or the build was deleted or taken over: the
       // stop is not the build's failure. The time it ran is billed if the attempt is still current.
-      this.logger.warn(`build ${buildId} attempt ${build.attempts} stopped: its lease was lost`);
+      this.logger.warn(`build attempt ${build.attempts} stopped: its lease was lost`);
       await this.outcomes.recordAttemptTime(build);
       return;
     }
-    this.logger.warn(`build ${buildId} attempt ${build.attempts} failed: ${failure.reason}`);
+    this.logger.warn(`build attempt ${build.attempts} failed: ${failure.reason}`);
     if (!attempt.isLastAttempt) {
       await this.outcomes.recordAttemptTime(build);
       throw failure;
     }
     await this.outcomes.recordFailure(build, `${failure.reason}: ${failure.detail}`);
+    this.logger.warn(`build failed after ${build.attempts} attempts: ${failure.reason}`);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Client } from 'pg';
 import { Observable, ReplaySubject } from 'rxjs';
 import { DatabaseConnection } from '../database/database-connection';
+import { ShutdownState } from '../shutdown/shutdown-state';
 
 /** The channel the `project_build_metrics` trigger notifies, with the build id, when a status changes. */
 export const BUILD_STATUS_CHANNEL = 'build_status';
@@ -40,7 +41,12 @@ export class BuildStatusListener implements OnModuleDestroy {
   private retryDelayMs = FIRST_RETRY_DELAY_MS;
   private destroyed = false;
 
-  constructor(private readonly connection: DatabaseConnection) {}
+  constructor(
+    private readonly connection: DatabaseConnection,
+    shutdown: ShutdownState,
+  ) {
+    shutdown.signal.addEventListener('abort', () => this.endStreams(), { once: true });
+  }
 
   /** Open subscriptions in this process. */
   get subscriberCount(): number {
@@ -69,13 +75,20 @@ export class BuildStatusListener implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.destroyed = true;
-    clearTimeout(this.retryTimer);
-    // Open streams end, so the HTTP server can close; clients reconnect to another instance.
-    for (const changes of this.allSubscribers()) changes.complete();
-    this.subscribers.clear();
+    this.endStreams();
     await this.connecting?.catch(() => undefined);
     await this.client?.end().catch(() => undefined);
+  }
+
+  /**
+   * Ends every open stream and refuses new ones. Runs as soon as shutdown begins, so the HTTP
+   * listener can close without waiting for them; clients reconnect to another instance.
+   */
+  private endStreams(): void {
+    this.destroyed = true;
+    clearTimeout(this.retryTimer);
+    for (const changes of this.allSubscribers()) changes.complete();
+    this.subscribers.clear();
   }
 
   private listening(): Promise<void> {

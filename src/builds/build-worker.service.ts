@@ -1,4 +1,5 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { BuildWorkerMetrics } from '../metrics/build-worker-metrics.service';
 import { BuildOutcomes } from './build-outcomes.service';
 import { BuildQueueService } from './build-queue.service';
 import { BuildRunner } from './build-runner.service';
@@ -15,13 +16,16 @@ export class BuildWorker implements OnApplicationBootstrap {
     private readonly buildQueue: BuildQueueService,
     private readonly runner: BuildRunner,
     private readonly outcomes: BuildOutcomes,
+    private readonly metrics: BuildWorkerMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.worker.runsWorker) return;
-    await this.buildQueue.consume((job) =>
-      this.runner.run({ data: job.data, isLastAttempt: job.retryCount >= job.retryLimit, signal: job.signal }),
-    );
+    await this.buildQueue.consume((job) => {
+      // Retries wait out their backoff on purpose: only a first attempt's wait is pickup latency.
+      if (job.retryCount === 0) this.metrics.firstAttemptStarted(job.createdOn);
+      return this.runner.run({ data: job.data, isLastAttempt: job.retryCount >= job.retryLimit, signal: job.signal });
+    });
     await this.buildQueue.consumeAbandoned((job) => this.outcomes.recordAbandoned(job));
   }
 }

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { newUlid } from '../ids/ids';
 import { Framework } from '../projects/framework';
 import { BuildMetrics } from './build-metrics.entity';
+import { Traced } from '../telemetry/traced.decorator';
 
 export interface NewBuild {
   projectId: string;
@@ -23,6 +24,7 @@ export interface QueuedBuild {
 @Injectable()
 export class BuildsService {
   /** Records a build as queued; enqueueing its job is BuildQueueService's part. */
+  @Traced('db.insert project_build_metrics')
   async recordQueued(manager: EntityManager, build: NewBuild): Promise<QueuedBuild> {
     const buildId = newUlid();
     const versionId = newUlid();

@@ -17,12 +17,15 @@ const ALL_VARIABLES = [
   'BUILD_HEARTBEAT_SECONDS',
   'BUILD_CONCURRENCY',
   'BUILD_SHUTDOWN_GRACE_MS',
+  'SHUTDOWN_DRAIN_MS',
   'WORKER_SHARED_SECRET',
   'NODE_ENV',
   'DEDUPE_WINDOW_MS',
   'RATE_LIMIT_PER_MINUTE',
   'BUILDER',
   'BUILD_COMMAND',
+  'LOG_LEVEL',
+  'JANITOR_INTERVAL_MS',
 ];
 
 /** The plain values of the config, as CONTRACT.md documents them. */
@@ -38,6 +41,9 @@ function values(env: Environment): unknown {
     builders: { ...config.builders },
     idempotency: { ...config.idempotency },
     rateLimits: { ...config.rateLimits },
+    shutdown: { ...config.shutdown },
+    logging: { ...config.logging },
+    janitor: { ...config.janitor },
   };
 }
 
@@ -62,6 +68,9 @@ const DEFAULTS = {
   builders: { builder: 'template', timeoutMs: 600_000 },
   idempotency: { dedupeWindowMs: 10_000 },
   rateLimits: { perMinute: 30 },
+  shutdown: { drainMs: 0 },
+  logging: { level: 'info' },
+  janitor: { intervalMs: 60_000 },
 };
 
 describe('loadAppConfig', () => {
@@ -87,12 +96,15 @@ describe('loadAppConfig', () => {
       BUILD_HEARTBEAT_SECONDS: '12',
       BUILD_CONCURRENCY: '4',
       BUILD_SHUTDOWN_GRACE_MS: '0',
+      SHUTDOWN_DRAIN_MS: '5000',
       WORKER_SHARED_SECRET: 'old-secret-0123456789,new-secret-0123456789',
       NODE_ENV: 'production',
       DEDUPE_WINDOW_MS: '0',
       RATE_LIMIT_PER_MINUTE: '5',
       BUILDER: 'command',
       BUILD_COMMAND: 'make preview',
+      LOG_LEVEL: 'warn',
+      JANITOR_INTERVAL_MS: '0',
     };
 
     expect(values(env)).toEqual({
@@ -112,6 +124,9 @@ describe('loadAppConfig', () => {
       builders: { builder: 'command', command: 'make preview', timeoutMs: 30_000 },
       idempotency: { dedupeWindowMs: 0 },
       rateLimits: { perMinute: 5 },
+      shutdown: { drainMs: 5000 },
+      logging: { level: 'warn' },
+      janitor: { intervalMs: 0 },
     });
   });
 
@@ -147,6 +162,10 @@ describe('loadAppConfig', () => {
     ['BUILD_HEARTBEAT_SECONDS', '9'],
     ['BUILD_CONCURRENCY', '0'],
     ['BUILD_SHUTDOWN_GRACE_MS', '-1'],
+    ['SHUTDOWN_DRAIN_MS', '-1'],
+    ['SHUTDOWN_DRAIN_MS', '300001'],
+    ['LOG_LEVEL', 'verbose'],
+    ['JANITOR_INTERVAL_MS', '-1'],
     ['DATABASE_URL', 'mysql://localhost/sheen'],
     ['DATABASE_URL', 'http://localhost:5432/sheen'],
     ['DATABASE_URL', 'localhost:5432/sheen'],

@@ -3,7 +3,10 @@ import { BuildQueueConfig } from '../builds/build-queue.config';
 import { BuildersConfig } from '../builds/builders/builders.config';
 import { DatabaseConfig } from '../database/database.config';
 import { IdempotencyConfig } from '../idempotency/idempotency.config';
+import { JanitorConfig } from '../integrity/janitor.config';
+import { LoggingConfig } from '../logging/logging.config';
 import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
+import { ShutdownConfig } from '../shutdown/shutdown.config';
 import { WorkspaceConfig } from '../workspace/workspace.config';
 import { Environment, InvalidConfigError } from './config-from-env';
 import { HttpConfig } from '../http/http.config';
@@ -20,6 +23,9 @@ export interface AppConfig {
   readonly builders: BuildersConfig;
   readonly idempotency: IdempotencyConfig;
   readonly rateLimits: RateLimitsConfig;
+  readonly shutdown: ShutdownConfig;
+  readonly logging: LoggingConfig;
+  readonly janitor: JanitorConfig;
 }
 
 /** Reads and validates the whole environment, reporting every bad variable at once. */
@@ -46,6 +52,9 @@ export function loadAppConfig(env: Environment): AppConfig {
     builders: read(() => BuildersConfig.fromEnv(env, buildQueue ?? new BuildQueueConfig())),
     idempotency: read(() => IdempotencyConfig.fromEnv(env)),
     rateLimits: read(() => RateLimitsConfig.fromEnv(env)),
+    shutdown: read(() => ShutdownConfig.fromEnv(env)),
+    logging: read(() => LoggingConfig.fromEnv(env)),
+    janitor: read(() => JanitorConfig.fromEnv(env)),
   };
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return config;

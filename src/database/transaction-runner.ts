@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { AdvisoryLock } from './advisory-lock';
 import { DatabaseUnavailableError, RequestInProgressError, toDatabaseDomainError } from './database.errors';
+import { inSpan } from '../telemetry/spans';
 import { LocalLockQueue } from './local-lock-queue';
 
 /** Bounds on every wait inside a transaction, so a contended lock is an answer, never a hang. */
@@ -41,15 +42,19 @@ export class TransactionRunner {
 
   constructor(private readonly dataSource: DataSource) {}
 
-  async inTransaction<T>(lock: AdvisoryLock, work: (transaction: Transaction) => Promise<T>): Promise<T> {
-    // Wait for this process's earlier holders of the lock in memory, not on a pooled connection.
-    const release = await this.localQueue.acquire(`${lock.namespace}:${lock.key}`, TRANSACTION_LIMITS.lockTimeoutMs);
-    if (!release) throw new RequestInProgressError();
-    try {
-      return await this.runLocked(lock, work);
-    } finally {
-      release();
-    }
+  inTransaction<T>(lock: AdvisoryLock, work: (transaction: Transaction) => Promise<T>): Promise<T> {
+    return inSpan('db.transaction', async () => {
+      // Wait for this process's earlier holders of the lock in memory, not on a pooled connection.
+      const release = await inSpan('lock.local_queue', () =>
+        this.localQueue.acquire(`${lock.namespace}:${lock.key}`, TRANSACTION_LIMITS.lockTimeoutMs),
+      );
+      if (!release) throw new RequestInProgressError();
+      try {
+        return await this.runLocked(lock, work);
+      } finally {
+        release();
+      }
+    });
   }
 
   private async runLocked<T>(lock: AdvisoryLock, work: (transaction: Transaction) => Promise<T>): Promise<T> {
@@ -59,10 +64,10 @@ export class TransactionRunner {
     try {
       await runner.connect();
       await runner.startTransaction();
-      await runner.query(boundedLockStatement(lock));
+      await inSpan('db.advisory_lock', () => runner.query(boundedLockStatement(lock)));
       const result = await work({ manager: runner.manager, onRollback: (undo) => undos.push(undo) });
       committing = true;
-      await runner.commitTransaction();
+      await inSpan('db.commit', () => runner.commitTransaction());
       return result;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);

@@ -8,6 +8,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { BuildQueueService } from '../builds/build-queue.service';
+import { ShutdownState } from '../shutdown/shutdown-state';
 
 const CHECK_TIMEOUT_MS = 1500;
 
@@ -19,10 +20,11 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly buildQueue: BuildQueueService,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   @Get('live')
-  @ApiOkResponse({ description: 'The process is up.' })
+  @ApiOkResponse({ description: 'The process is up (also while it shuts down, until it exits).' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -31,10 +33,15 @@ export class HealthController {
   @HealthCheck()
   @ApiServiceUnavailableResponse({
     description:
-      'The database or the build queue cannot be reached (application/problem+json, code service_unavailable).',
+      'The process is shutting down, or the database or the build queue cannot be reached (application/problem+json, code service_unavailable).',
   })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
+      // From the first moment of a shutdown, so load balancers stop routing here while requests are still served.
+      () =>
+        this.shutdown.shuttingDown
+          ? this.indicators.check('lifecycle').down({ state: 'shutting down' })
+          : this.indicators.check('lifecycle').up({ state: 'serving' }),
       () => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
       () =>
         this.indicators

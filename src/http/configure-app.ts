@@ -2,6 +2,11 @@ import { NestApplicationOptions, RawBodyRequest } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { APP_LOGGER } from '../logging/logging.tokens';
+import { useStructuredLogs } from '../logging/logging.module';
+import { logRequests } from '../logging/request-logging';
+import { traceRequests } from '../telemetry/request-tracing';
+import { keepRequestContextAcrossBody } from './request-async-context';
 import { registerSignaturePrecheck } from './signature-precheck';
 import { SignatureConfig } from './signature.config';
 import {
@@ -19,17 +24,25 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Nest's own body parsers are off: they would add a form-urlencoded parser. */
 export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
 
+/**
+ * On close, idle keep-alive connections are closed at once and requests in flight are answered
+ * (never cut, as `forceCloseConnections: true` would); see closeHttpListener and KeepAliveDrain.
+ */
 export function createFastifyAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
+  return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, forceCloseConnections: 'idle' });
 }
 
 /**
- * What Nest's modules cannot express: JSON as the only body type (anything else is a 415), its raw
+ * What Nest's modules cannot express: structured logs, a trace span per request, JSON as the only body type (anything else is a 415), its raw
  * bytes kept for the signature check, and the docs. Fastify's own failures (malformed JSON, too
  * large) reach the global ProblemDetailsFilter.
  */
 export function configureApp(app: NestFastifyApplication): void {
+  useStructuredLogs(app);
   const fastify = app.getHttpAdapter().getInstance();
+  traceRequests(fastify);
+  logRequests(fastify, app.get(APP_LOGGER));
+  keepRequestContextAcrossBody(fastify);
   registerSignaturePrecheck(fastify, app.get(SignatureConfig));
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
   // Fastify's secure parser, so `__proto__` and `constructor.prototype` keys stay a 400.

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { IdempotencyConfig } from './idempotency.config';
 import { IdempotencyKeyReusedError } from './idempotency.errors';
-import { StoredResponse } from './stored-response';
+import type { StoredResponse } from './stored-response';
+import { Traced } from '../telemetry/traced.decorator';
 
 /** How long an Idempotency-Key is remembered. */
 export const KEY_LIFETIME_HOURS = 24;
@@ -61,6 +62,7 @@ export class IdempotencyService {
   }
 
   /** Remembers the response under the caller's Idempotency-Key; nothing without a key. */
+  @Traced('db.insert idempotency_keys')
   async recordKey(
     manager: EntityManager,
     { ownerId, key, fingerprint }: RequestIdentity,
@@ -77,6 +79,7 @@ export class IdempotencyService {
   }
 
   /** Remembers a create's body under its fingerprint for the dedupe window; nothing when the window is off. */
+  @Traced('db.insert recent_creates')
   async recordRecentCreate(
     manager: EntityManager,
     { ownerId, fingerprint }: RequestIdentity,

@@ -4,6 +4,7 @@ import { Transaction, TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyService, RequestIdentity } from '../idempotency/idempotency.service';
 import { requestFingerprint } from '../idempotency/request-fingerprint';
 import { SingleFlight } from '../idempotency/single-flight';
+import { auditBuildRequest } from '../logging/build-request-audit';
 import { UserRateLimitService } from '../rate-limits/user-rate-limit.service';
 
 /** What a build-starting request ends in, ready for the controller to answer with. */
@@ -75,6 +76,16 @@ export class BuildRequestFlow<Body extends object> {
   ) {}
 
   async run<Context>(
+    request: { userId: string },
+    idempotencyKey: string | undefined,
+    steps: BuildRequestSteps<Context, Body>,
+  ): Promise<RequestOutcome<Body>> {
+    const outcome = await this.answer(request, idempotencyKey, steps);
+    auditBuildRequest(this.operation.path.replace(/^\/v1\//, ''), request.userId, outcome);
+    return outcome;
+  }
+
+  private async answer<Context>(
     request: { userId: string },
     idempotencyKey: string | undefined,
     steps: BuildRequestSteps<Context, Body>,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AiTimeBalancesService } from '../billing/ai-time-balances.service';
 import { Transaction, TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import { ProjectMetrics } from '../metrics/project-metrics.service';
 import { DEFAULT_FRAMEWORK } from '../projects/framework';
 import { DEFAULT_PROJECT_NAME } from '../projects/project.entity';
 import { ProjectsService } from '../projects/projects.service';
@@ -33,6 +34,7 @@ export class CreatePreviewService {
     private readonly projects: ProjectsService,
     private readonly buildStarter: BuildStarter,
     private readonly workspace: WorkspaceService,
+    private readonly metrics: ProjectMetrics,
   ) {
     this.flow = new BuildRequestFlow(
       { transactions, idempotency, rateLimits, balances },
@@ -41,10 +43,12 @@ export class CreatePreviewService {
   }
 
   create(request: CreatePreviewRequest, idempotencyKey?: string): Promise<RequestOutcome<CreatePreviewResponse>> {
-    return this.flow.run(request, idempotencyKey, {
-      check: () => Promise.resolve(),
-      start: (transaction) => this.createProject(transaction, request),
-    });
+    return this.metrics.observeCreate(() =>
+      this.flow.run(request, idempotencyKey, {
+        check: () => Promise.resolve(),
+        start: (transaction) => this.createProject(transaction, request),
+      }),
+    );
   }
 
   private async createProject(

@@ -5,6 +5,7 @@ import { BuildInProgressError } from '../builds/builds.errors';
 import { BuildsService } from '../builds/builds.service';
 import { Transaction, TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import { ProjectMetrics } from '../metrics/project-metrics.service';
 import { Project } from '../projects/project.entity';
 import { ProjectNotFoundError } from '../projects/projects.errors';
 import { ProjectsService } from '../projects/projects.service';
@@ -38,6 +39,7 @@ export class UpdateProjectService {
     private readonly projects: ProjectsService,
     private readonly builds: BuildsService,
     private readonly buildStarter: BuildStarter,
+    private readonly metrics: ProjectMetrics,
   ) {
     this.flow = new BuildRequestFlow(
       { transactions, idempotency, rateLimits, balances },
@@ -46,10 +48,12 @@ export class UpdateProjectService {
   }
 
   update(request: UpdateProjectRequest, idempotencyKey?: string): Promise<RequestOutcome<UpdateProjectResponse>> {
-    return this.flow.run(request, idempotencyKey, {
-      check: (transaction) => this.checkProject(transaction, request),
-      start: (transaction, project) => this.queueBuild(transaction, request, project),
-    });
+    return this.metrics.observeUpdate(() =>
+      this.flow.run(request, idempotencyKey, {
+        check: (transaction) => this.checkProject(transaction, request),
+        start: (transaction, project) => this.queueBuild(transaction, request, project),
+      }),
+    );
   }
 
   /** 404 for an unknown or foreign project (existence is not revealed), 409 while a build is active. */

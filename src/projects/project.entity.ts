@@ -6,6 +6,9 @@ export type IdSource = 'server' | 'client';
 export const DEFAULT_PROJECT_NAME = 'Untitled Project';
 export type ProjectBuildStatus = 'queued' | 'building' | 'ready' | 'failed';
 
+/** The service every project names as its creator (`createdBy`). */
+export const CREATED_BY_SERVICE = 'worker-service';
+
 /** A row of `projects`, owned by the projects module. */
 @Entity({ name: 'projects' })
 export class Project {
@@ -21,7 +24,7 @@ export class Project {
   @Column('text')
   framework: Framework;
 
-  @Column('text', { name: 'created_by_service', default: 'worker-service' })
+  @Column('text', { name: 'created_by_service', default: CREATED_BY_SERVICE })
   createdByService: string;
 
   @Column('text', { name: 'id_source' })

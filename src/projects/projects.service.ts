@@ -4,6 +4,7 @@ import { newProjectId } from '../ids/ids';
 import { Framework } from './framework';
 import { IdSource, Project } from './project.entity';
 import { ProjectIdConflictError } from './projects.errors';
+import { Traced } from '../telemetry/traced.decorator';
 
 export interface NewProject {
   ownerId: string;
@@ -21,6 +22,7 @@ export interface CreatedProject {
 /** Owns `projects`: inserts, reads and deletes projects and keeps their build status fields. */
 @Injectable()
 export class ProjectsService {
+  @Traced('db.insert projects')
   async create(manager: EntityManager, project: NewProject): Promise<CreatedProject> {
     const idSource: IdSource = project.requestedId === undefined ? 'server' : 'client';
     const projectId = project.requestedId ?? newProjectId();
@@ -48,6 +50,7 @@ export class ProjectsService {
    * Points the project at the build that was just queued for it. The project takes the build's
    * framework: an update may switch it, and the project then reads as what it is being rebuilt as.
    */
+  @Traced('db.update projects')
   async markBuildQueued(
     manager: EntityManager,
     projectId: string,

@@ -1,11 +1,46 @@
 import { Injectable } from '@nestjs/common';
-import { mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../ids/ids';
 import { WorkspaceConfig } from './workspace.config';
+import { Traced } from '../telemetry/traced.decorator';
 
 /** The folders every project starts with: its sources, and one output folder per build. */
 const PROJECT_LAYOUT = ['source', 'builds'] as const;
+
+/** A create's staging folder: mkdtemp adds six characters to the prefix (createProjectDirectory). */
+const STAGING_PREFIX = '.staging-';
+const STAGING_FOLDER = /^\.staging-[A-Za-z0-9]{6}$/;
+
+/** An attempt's output folder (see attemptOutputDirectory): the build id and the attempt number. */
+const ATTEMPT_FOLDER = /^\.attempt-([0-9A-HJKMNP-TV-Z]{26})-([1-9][0-9]*)$/;
+
+/** A project's folder found under the root, and when an entry directly in it last changed. */
+export interface ProjectFolder {
+  userId: string;
+  projectId: string;
+  modifiedAt: Date;
+}
+
+/** What lies under the root, read without following symlinks. */
+export interface RootListing {
+  projects: ProjectFolder[];
+  /** Staging folders of creates: names directly under the root. */
+  staging: { name: string; modifiedAt: Date }[];
+  /** Anything else (files, symlinks, names the service never makes), relative to the root. */
+  unexpected: string[];
+}
+
+/** What lies in one project's folder, read without following symlinks. `source/` is the builds' business. */
+export interface ProjectContents {
+  /** Build ids with a published output (`builds/<buildId>`). */
+  published: string[];
+  /** Attempt output folders (`builds/.attempt-<buildId>-<n>`). */
+  attempts: { buildId: string; attempt: number; modifiedAt: Date }[];
+  /** Anything else, relative to the root. */
+  unexpected: string[];
+}
 
 /**
  * Owns the directories under PROJECTS_ROOT: `<root>/<userId>/<projectId>`. Paths are built only
@@ -85,10 +120,11 @@ export class WorkspaceService {
    * Creates the project's directory with its layout. It is assembled in a staging folder and renamed
    * into place, so the directory appears complete or not at all.
    */
+  @Traced('workspace.create_directory')
   async createProjectDirectory(userId: string, projectId: string): Promise<string> {
     const target = this.projectDirectory(userId, projectId);
     await mkdir(this.config.projectsRoot, { recursive: true });
-    const staging = await mkdtemp(join(this.config.projectsRoot, '.staging-'));
+    const staging = await mkdtemp(join(this.config.projectsRoot, STAGING_PREFIX));
     try {
       await Promise.all(PROJECT_LAYOUT.map((folder) => mkdir(join(staging, folder))));
       await this.moveIntoPlace(staging, target);
@@ -128,6 +164,85 @@ export class WorkspaceService {
     }
   }
 
+  /**
+   * Lists the root for the integrity audit: `<userId>/<projectId>` folders (lower-case UUIDs),
+   * staging folders, and everything else. Symlinks are listed as unexpected, never followed. An
+   * empty user folder is not listed: a create may be about to use it, and it holds nothing.
+   */
+  async listRoot(): Promise<RootListing> {
+    const listing: RootListing = { projects: [], staging: [], unexpected: [] };
+    for (const entry of await directoryEntries(this.config.projectsRoot)) {
+      const path = join(this.config.projectsRoot, entry.name);
+      if (entry.isDirectory() && STAGING_FOLDER.test(entry.name)) {
+        const modifiedAt = await modificationTime(path);
+        if (modifiedAt) listing.staging.push({ name: entry.name, modifiedAt });
+      } else if (entry.isDirectory() && LOWER_CASE_UUID_PATTERN.test(entry.name)) {
+        await this.listUserFolder(entry.name, listing);
+      } else {
+        listing.unexpected.push(entry.name);
+      }
+    }
+    return listing;
+  }
+
+  /** Lists a project's folder for the integrity audit: its published outputs, attempt folders, and anything else. */
+  async listProjectContents(userId: string, projectId: string): Promise<ProjectContents> {
+    const directory = this.projectDirectory(userId, projectId);
+    const contents: ProjectContents = { published: [], attempts: [], unexpected: [] };
+    let hasBuilds = false;
+    for (const entry of await directoryEntries(directory)) {
+      const expected = entry.isDirectory() && (PROJECT_LAYOUT as readonly string[]).includes(entry.name);
+      if (!expected) contents.unexpected.push(join(userId, projectId, entry.name));
+      hasBuilds ||= expected && entry.name === 'builds';
+    }
+    if (!hasBuilds) return contents;
+    const builds = this.buildsDirectory(userId, projectId);
+    for (const entry of await directoryEntries(builds)) {
+      const attempt = ATTEMPT_FOLDER.exec(entry.name);
+      if (entry.isDirectory() && ULID_PATTERN.test(entry.name)) {
+        contents.published.push(entry.name);
+      } else if (entry.isDirectory() && attempt) {
+        const modifiedAt = await modificationTime(join(builds, entry.name));
+        if (modifiedAt) contents.attempts.push({ buildId: attempt[1], attempt: Number(attempt[2]), modifiedAt });
+      } else {
+        contents.unexpected.push(join(userId, projectId, 'builds', entry.name));
+      }
+    }
+    return contents;
+  }
+
+  /**
+   * Removes the folder of a project that does not exist (the caller checked, under the owner's lock)
+   * and the user's folder when it was the last. False, removing nothing, when either folder is not
+   * a real directory (a symlink could lead the removal out of the root).
+   */
+  async removeOrphanProjectDirectory(userId: string, projectId: string): Promise<boolean> {
+    const target = this.projectDirectory(userId, projectId);
+    if (!(await isRealDirectory(this.underRoot(userId))) || !(await isRealDirectory(target))) return false;
+    await this.removeProjectDirectory(userId, projectId);
+    return true;
+  }
+
+  /** Removes a staging folder a create left behind. False when it is gone or not a real directory. */
+  async removeStagingDirectory(name: string): Promise<boolean> {
+    if (!STAGING_FOLDER.test(name)) throw new TypeError(`not a staging folder: ${JSON.stringify(name)}`);
+    const path = this.underRoot(name);
+    if (!(await isRealDirectory(path))) return false;
+    await rm(path, { recursive: true, force: true });
+    return true;
+  }
+
+  private async listUserFolder(userId: string, listing: RootListing): Promise<void> {
+    for (const entry of await directoryEntries(this.underRoot(userId))) {
+      if (entry.isDirectory() && LOWER_CASE_UUID_PATTERN.test(entry.name)) {
+        const modifiedAt = await modificationTime(this.projectDirectory(userId, entry.name));
+        if (modifiedAt) listing.projects.push({ userId, projectId: entry.name, modifiedAt });
+      } else {
+        listing.unexpected.push(join(userId, entry.name));
+      }
+    }
+  }
+
   private buildsDirectory(userId: string, projectId: string): string {
     return join(this.projectDirectory(userId, projectId), 'builds');
   }
@@ -146,4 +261,33 @@ export class WorkspaceService {
 function attemptPrefix(buildId: string): string {
   if (!ULID_PATTERN.test(buildId)) throw new TypeError(`not a ULID: ${JSON.stringify(buildId)}`);
   return `.attempt-${buildId}-`;
+}
+
+/** The entries of a directory, none when it is gone (removed while being listed). */
+async function directoryEntries(directory: string): Promise<Dirent[]> {
+  return readdir(directory, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+    throw error;
+  });
+}
+
+/** When the entry last changed (the link itself for a symlink); undefined when it is gone. */
+async function modificationTime(path: string): Promise<Date | undefined> {
+  return lstat(path).then(
+    (stats) => stats.mtime,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    },
+  );
+}
+
+async function isRealDirectory(path: string): Promise<boolean> {
+  return lstat(path).then(
+    (stats) => stats.isDirectory(),
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
 }

@@ -5,8 +5,11 @@ import type { ProcessRole } from '../../src/builds/worker.config';
 const ROOT = resolve(__dirname, '..', '..');
 /** The project's own Node 24 (a devDependency), whatever node runs npm. */
 const NODE = join(ROOT, 'node_modules', '.bin', 'node');
-/** The real entry point from source, so the test does not depend on a prior `npm run build`. */
-const ENTRY = ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+/**
+ * The real entry point from source, so the test does not depend on a prior `npm run build`, with
+ * telemetry loaded first as `npm start` loads it (`--import ./dist/src/telemetry.js`).
+ */
+const ENTRY = ['-r', 'ts-node/register/transpile-only', '-r', './src/telemetry.ts', 'src/main.ts'];
 
 export interface Exit {
   code: number | null;

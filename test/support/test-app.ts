@@ -52,7 +52,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   try {
     db = options.database ?? (await createTestDatabase());
     projectsRoot = options.env?.PROJECTS_ROOT ?? (await mkdtemp(join(tmpdir(), 'sheen-projects-')));
-    const config = loadAppConfig({ PROJECTS_ROOT: projectsRoot, WORKER_SHARED_SECRET: TEST_SECRET, ...options.env });
+    const config = loadAppConfig({
+      PROJECTS_ROOT: projectsRoot,
+      WORKER_SHARED_SECRET: TEST_SECRET,
+      // Quiet unless a test reads the logs (it then sets LOG_LEVEL and a LOG_DESTINATION).
+      LOG_LEVEL: 'silent',
+      ...options.env,
+    });
     const builder = Test.createTestingModule({
       imports: [AppModule.forRoot(config, options.databaseUrl ?? db.url, new WorkerConfig(options.roles ?? ['api']))],
     });

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { WorkspaceService } from '../workspace/workspace.service';
+import { BuildWithoutLiveJob, findBuildsWithoutLiveJob, findDatabaseDamage } from './database-checks';
+import { findDirectoryDamage, findRemovableDirectories, RemovableDirectories } from './directory-checks';
+import { sortFindings } from './integrity-findings';
+import { IntegrityReport } from './integrity-report';
+
+/**
+ * Checks the database and the project directories for orphans and broken invariants. Reads only;
+ * `npm run audit:integrity` reports what it finds, the janitor repairs the part that is safe to.
+ */
+@Injectable()
+export class IntegrityAuditService {
+  constructor(private readonly workspace: WorkspaceService) {}
+
+  async audit(manager: EntityManager): Promise<IntegrityReport> {
+    const checkedAt = new Date();
+    const findings = [...(await findDirectoryDamage(manager, this.workspace)), ...(await findDatabaseDamage(manager))];
+    return { clean: findings.length === 0, checkedAt, findings: sortFindings(findings) };
+  }
+
+  /** Queued or running builds past the grace period that no job will ever finish. */
+  buildsWithoutLiveJob(manager: EntityManager): Promise<BuildWithoutLiveJob[]> {
+    return findBuildsWithoutLiveJob(manager);
+  }
+
+  /** Folders of no project and staging folders left behind, past the grace period. */
+  removableDirectories(manager: EntityManager): Promise<RemovableDirectories> {
+    return findRemovableDirectories(manager, this.workspace);
+  }
+}

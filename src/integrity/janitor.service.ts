@@ -1,0 +1,114 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { BuildOutcomes } from '../builds/build-outcomes.service';
+import { WorkerConfig } from '../builds/worker.config';
+import { JANITOR_LOCK, tryTransactionLock, userLock } from '../database/advisory-lock';
+import { TransactionRunner } from '../database/transaction-runner';
+import { ProjectsService } from '../projects/projects.service';
+import { WorkspaceService } from '../workspace/workspace.service';
+import { IntegrityAuditService } from './integrity-audit.service';
+import { JanitorConfig } from './janitor.config';
+
+/**
+ * Repairs, in processes with the worker role, what the integrity audit finds and is safe to repair:
+ * builds no job will ever finish are failed (closed and billed once, through BuildOutcomes), and
+ * folders of no project and staging folders left behind are removed. Everything else is only
+ * reported by `npm run audit:integrity`. One janitor acts at a time across processes (JANITOR_LOCK);
+ * the others skip the round.
+ */
+@Injectable()
+export class Janitor implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(Janitor.name);
+  private timer?: NodeJS.Timeout;
+  private round?: Promise<boolean>;
+
+  constructor(
+    private readonly config: JanitorConfig,
+    private readonly roles: WorkerConfig,
+    private readonly dataSource: DataSource,
+    private readonly transactions: TransactionRunner,
+    private readonly audit: IntegrityAuditService,
+    private readonly outcomes: BuildOutcomes,
+    private readonly projects: ProjectsService,
+    private readonly workspace: WorkspaceService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.roles.runsWorker || this.config.intervalMs === 0) return;
+    this.timer = setInterval(() => {
+      this.runOnce().catch((error: Error) => this.logger.warn(`janitor round failed: ${error.message}`));
+    }, this.config.intervalMs).unref();
+  }
+
+  /** Lets a round in progress finish, so it never runs on a closed pool. */
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.round?.catch(() => undefined);
+  }
+
+  /**
+   * Runs one round, or joins the one this process is running. False when another process's janitor
+   * holds the lock: this round is skipped.
+   */
+  runOnce(): Promise<boolean> {
+    this.round ??= this.lockedRound().finally(() => (this.round = undefined));
+    return this.round;
+  }
+
+  private lockedRound(): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      if (!(await tryTransactionLock(manager, JANITOR_LOCK))) return false;
+      await this.failBuildsWithoutLiveJob(manager);
+      await this.removeDirectories(manager);
+      return true;
+    });
+  }
+
+  private async failBuildsWithoutLiveJob(manager: EntityManager): Promise<void> {
+    const builds = await this.audit.buildsWithoutLiveJob(manager);
+    for (const { buildId, projectId, userId, versionId, buildStatus } of builds) {
+      await this.repair(`fail build ${buildId}`, async () => {
+        // Fenced and idempotent: a build that finished meanwhile is left as it is.
+        await this.outcomes.recordAbandoned({ buildId, projectId, userId, versionId });
+        this.logger.log(
+          `failed build ${buildId} of project ${projectId} (user ${userId}): ${buildStatus} with no live job`,
+        );
+      });
+    }
+  }
+
+  private async removeDirectories(manager: EntityManager): Promise<void> {
+    const { orphans, staleStaging } = await this.audit.removableDirectories(manager);
+    for (const { userId, projectId } of orphans) {
+      await this.repair(`remove the orphan directory ${userId}/${projectId}`, async () => {
+        if (await this.removeOrphan(userId, projectId))
+          this.logger.log(`removed orphan directory of project ${projectId} (user ${userId})`);
+      });
+    }
+    for (const name of staleStaging) {
+      await this.repair(`remove the staging folder ${name}`, async () => {
+        if (await this.workspace.removeStagingDirectory(name)) this.logger.log(`removed stale staging folder ${name}`);
+      });
+    }
+  }
+
+  /**
+   * Under the owner's lock, which a create holds until its project and directory have committed or
+   * rolled back together, the project is checked to still be missing before its folder goes.
+   */
+  private removeOrphan(userId: string, projectId: string): Promise<boolean> {
+    return this.transactions.inTransaction(userLock(userId), async ({ manager }) => {
+      if (await this.projects.findOwned(manager, projectId, userId)) return false;
+      return this.workspace.removeOrphanProjectDirectory(userId, projectId);
+    });
+  }
+
+  /** One repair failing (a user's lock busy, a folder in use) does not stop the others; the next round retries. */
+  private async repair(what: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.logger.warn(`janitor could not ${what}: ${(error as Error).message}`);
+    }
+  }
+}

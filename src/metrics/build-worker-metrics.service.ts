@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Histogram, Registry } from 'prom-client';
+
+export type BuildOutcome = 'succeeded' | 'failed';
+
+/** Builds run from well under a second (the template builder) to the 10-minute default timeout. */
+const BUILD_SECONDS_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
+/** NOTIFY wakes a worker within milliseconds; polling (1 s) and busy workers make the tail. */
+const PICKUP_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** What the build worker of this process recorded: outcomes, billed durations, queue pickup latency. */
+@Injectable()
+export class BuildWorkerMetrics {
+  private readonly finished: Counter<'outcome'>;
+  private readonly durationSeconds: Histogram<'outcome'>;
+  private readonly pickupSeconds: Histogram;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.finished = new Counter({
+      name: 'sheen_builds_finished_total',
+      help: 'Builds whose outcome this process recorded, by outcome.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.durationSeconds = new Histogram({
+      name: 'sheen_build_duration_seconds',
+      help: "A finished build's billed running time (the sum of its attempts' running times), by outcome.",
+      labelNames: ['outcome'],
+      buckets: BUILD_SECONDS_BUCKETS,
+      registers,
+    });
+    this.pickupSeconds = new Histogram({
+      name: 'sheen_build_queue_pickup_seconds',
+      help: "Time from a build job's creation (in the create or update transaction) to its first attempt's start.",
+      buckets: PICKUP_SECONDS_BUCKETS,
+      registers,
+    });
+  }
+
+  /** Called once per build, where its outcome was recorded. */
+  buildFinished(outcome: BuildOutcome, billedMs: number): void {
+    this.finished.inc({ outcome });
+    this.durationSeconds.observe({ outcome }, billedMs / 1000);
+  }
+
+  /** A job's first attempt started; `createdOn` is the job's creation on the database clock. */
+  firstAttemptStarted(createdOn: Date): void {
+    // Clocks of the database and of this process may differ slightly: never a negative wait.
+    this.pickupSeconds.observe(Math.max(0, Date.now() - createdOn.getTime()) / 1000);
+  }
+}
