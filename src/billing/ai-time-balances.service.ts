@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { Traced } from '../telemetry/traced.decorator';
 import { MAX_BALANCE_SECONDS } from './ai-time-policy';
 import { BillingConfig } from './billing.config';
 import { BalanceLimitExceededError, InsufficientAiTimeError } from './billing.errors';
-import { Traced } from '../telemetry/traced.decorator';
 
 /** A user's AI time as the API shows it. */
 export interface AiTimeBalanceView {

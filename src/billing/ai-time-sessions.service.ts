@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { newUlid } from '../ids/ids';
+import { Traced } from '../telemetry/traced.decorator';
 import { MAX_BALANCE_SECONDS } from './ai-time-policy';
 import { AiTimeSession } from './ai-time-session.entity';
-import { Traced } from '../telemetry/traced.decorator';
 
 export interface NewSession {
   userId: string;

@@ -4,12 +4,12 @@ import { PgBoss } from 'pg-boss';
 import type { Db, JobWithMetadata, Queue, WorkOptions } from 'pg-boss';
 import { EntityManager } from 'typeorm';
 import { DatabaseConnection } from '../database/database-connection';
+import { Traced } from '../telemetry/traced.decorator';
 import { BuildQueueConfig, EXPIRY_MARGIN_SECONDS } from './build-queue.config';
 import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE } from './build-job';
 import type { BuildJob } from './build-job';
 import { BuildNotEnqueuedError } from './builds.errors';
 import { WorkerConfig } from './worker.config';
-import { Traced } from '../telemetry/traced.decorator';
 
 /**
  * How often a worker process looks for builds whose worker went silent (missed heartbeats, expired

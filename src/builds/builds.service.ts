@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { newUlid } from '../ids/ids';
 import { Framework } from '../projects/framework';
-import { BuildMetrics } from './build-metrics.entity';
 import { Traced } from '../telemetry/traced.decorator';
+import { BuildMetrics } from './build-metrics.entity';
 
 export interface NewBuild {
   projectId: string;

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { AdvisoryLock } from './advisory-lock';
 import { DatabaseUnavailableError, RequestInProgressError, toDatabaseDomainError } from './database.errors';
 import { inSpan } from '../telemetry/spans';
@@ -71,8 +71,11 @@ export class TransactionRunner {
       return result;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      const domainError = toDatabaseDomainError(error);
-      if (committing && domainError instanceof DatabaseUnavailableError) {
+      // TypeORM releases a runner whose connection failed between two statements (pg's 'error'
+      // event: a terminated backend, a network cut); the next statement, COMMIT included, is never sent.
+      const neverSent = error instanceof QueryRunnerAlreadyReleasedError;
+      const domainError = neverSent ? new DatabaseUnavailableError() : toDatabaseDomainError(error);
+      if (committing && !neverSent && domainError instanceof DatabaseUnavailableError) {
         // The connection went during COMMIT, so the server may have committed: keeping a side effect
         // of a transaction that did not commit (an orphan the integrity audit finds) is the lesser
         // harm than undoing one of a transaction that did.

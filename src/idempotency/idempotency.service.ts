@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { Traced } from '../telemetry/traced.decorator';
 import { IdempotencyConfig } from './idempotency.config';
 import { IdempotencyKeyReusedError } from './idempotency.errors';
 import type { StoredResponse } from './stored-response';
-import { Traced } from '../telemetry/traced.decorator';
 
 /** How long an Idempotency-Key is remembered. */
 export const KEY_LIFETIME_HOURS = 24;

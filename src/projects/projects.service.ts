@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { newProjectId } from '../ids/ids';
+import { Traced } from '../telemetry/traced.decorator';
 import { Framework } from './framework';
 import { IdSource, Project } from './project.entity';
 import { ProjectIdConflictError } from './projects.errors';
-import { Traced } from '../telemetry/traced.decorator';
 
 export interface NewProject {
   ownerId: string;

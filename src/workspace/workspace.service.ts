@@ -3,8 +3,8 @@ import type { Dirent } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../ids/ids';
-import { WorkspaceConfig } from './workspace.config';
 import { Traced } from '../telemetry/traced.decorator';
+import { WorkspaceConfig } from './workspace.config';
 
 /** The folders every project starts with: its sources, and one output folder per build. */
 const PROJECT_LAYOUT = ['source', 'builds'] as const;
