@@ -1,5 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { DataSource, QueryRunner } from 'typeorm';
+import {
+  DataSource,
+  QueryRunner,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 import { DatabaseUnavailableError, RequestInProgressError } from './database.errors';
 import { TransactionRunner } from './transaction-runner';
 
@@ -81,6 +86,30 @@ describe('TransactionRunner', () => {
     warn.mockRestore();
     expect(calls.at(-1)).toBe('release');
   });
+
+  it.each([
+    ['a statement of the work (EntityManager.query)', 'work', new QueryRunnerProviderAlreadyReleasedError()],
+    ['COMMIT', 'commit', new QueryRunnerAlreadyReleasedError()],
+  ])(
+    'answers database_unavailable and runs the undos when TypeORM released the runner before %s',
+    async (_statement, where, released) => {
+      // The connection's 'error' event released the runner: the next statement never reaches the server.
+      const { calls, transactions } = fakeRunner(() =>
+        where === 'commit' ? Promise.reject(released) : Promise.resolve(),
+      );
+      const undo = jest.fn(() => Promise.resolve());
+
+      await expect(
+        transactions.inTransaction(LOCK, ({ onRollback }) => {
+          onRollback(undo);
+          return where === 'work' ? Promise.reject(released) : Promise.resolve();
+        }),
+      ).rejects.toBeInstanceOf(DatabaseUnavailableError);
+
+      expect(undo).toHaveBeenCalledTimes(1);
+      expect(calls.at(-1)).toBe('release');
+    },
+  );
 
   it('turns a lock wait that ran out into request_in_progress, so the worker sees the same codes as HTTP', async () => {
     const { transactions, runner } = fakeRunner();

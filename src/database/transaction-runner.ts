@@ -1,5 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import {
+  DataSource,
+  EntityManager,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 import { AdvisoryLock } from './advisory-lock';
 import { DatabaseUnavailableError, RequestInProgressError, toDatabaseDomainError } from './database.errors';
 import { inSpan } from '../telemetry/spans';
@@ -73,7 +78,8 @@ export class TransactionRunner {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       // TypeORM releases a runner whose connection failed between two statements (pg's 'error'
       // event: a terminated backend, a network cut); the next statement, COMMIT included, is never sent.
-      const neverSent = error instanceof QueryRunnerAlreadyReleasedError;
+      const neverSent =
+        error instanceof QueryRunnerAlreadyReleasedError || error instanceof QueryRunnerProviderAlreadyReleasedError;
       const domainError = neverSent ? new DatabaseUnavailableError() : toDatabaseDomainError(error);
       if (committing && !neverSent && domainError instanceof DatabaseUnavailableError) {
         // The connection went during COMMIT, so the server may have committed: keeping a side effect

@@ -1,0 +1,22 @@
+/**
+ * The service's request and response types, taken from the very DTOs the server validates requests
+ * and shapes answers with, so the client cannot drift from them. Type-only: nothing of the server
+ * is loaded at run time (the compiled client requires none of these files).
+ */
+
+export type { AiTimeBalanceResponse } from '../billing/dto/ai-time-balance.response';
+export type { GrantAiTimeRequest } from '../billing/dto/grant-ai-time.request';
+export type { BuildStatus } from '../builds/build-metrics.entity';
+export type { BuildResponse } from '../builds/dto/build.response';
+export type { ErrorCode } from '../errors/domain-error';
+export type { ProblemDetailsDto } from '../http/problem-details.dto';
+export type { CreatePreviewRequest } from '../previews/dto/create-preview.request';
+export type { CreatePreviewResponse } from '../previews/dto/create-preview.response';
+export type { UpdateProjectRequest } from '../previews/dto/update-project.request';
+export type { UpdateProjectResponse } from '../previews/dto/update-project.response';
+export type { ListProjectsQuery } from '../projects/dto/list-projects.query';
+export type { OwnerQuery } from '../projects/dto/owner.query';
+export type { ProjectListResponse } from '../projects/dto/project-list.response';
+export type { ProjectResponse } from '../projects/dto/project.response';
+export type { Framework } from '../projects/framework';
+export type { VersionListResponse } from '../versions/dto/version-list.response';

@@ -1,0 +1,283 @@
+import type {
+  AiTimeBalanceResponse,
+  BuildResponse,
+  BuildStatus,
+  CreatePreviewRequest,
+  CreatePreviewResponse,
+  GrantAiTimeRequest,
+  ListProjectsQuery,
+  OwnerQuery,
+  ProjectListResponse,
+  ProjectResponse,
+  UpdateProjectRequest,
+  UpdateProjectResponse,
+  VersionListResponse,
+} from './contract';
+import { RequestSigner } from './request-signer';
+import { DEFAULT_RETRY, isRetryable, retryDelayMs, RetryOptions, sleep } from './retry-policy';
+import { serverSentEvents } from './server-sent-events';
+import { WorkerApiError } from './worker-api.error';
+
+/**
+ * The typed client of the worker service for server-side callers (a NextJS route handler, a
+ * script): one method per endpoint of CONTRACT.md. Every request is signed; creates and updates
+ * always carry an Idempotency-Key; answers worth retrying are retried with the same key. Needs
+ * only `fetch` and Web Crypto, and loads nothing of the server.
+ */
+
+export type * from './contract';
+export { RequestSigner, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './request-signer';
+export type { RetryOptions } from './retry-policy';
+export type { ServerSentEvent } from './server-sent-events';
+export { WorkerApiError } from './worker-api.error';
+export type { Problem, WorkerErrorCode } from './worker-api.error';
+
+export interface WorkerClientOptions {
+  /** The service's origin, e.g. `https://worker.internal:3000`; no path (what is signed is the path the service sees). */
+  baseUrl: string;
+  /** One of the service's WORKER_SHARED_SECRET values. Server-side only: never ship it to a browser. */
+  secret: string;
+  /** The fetch to use (default: the global one, looked up at each call). */
+  fetch?: typeof fetch;
+  /** Retries of `503`, `409 request_in_progress` and network failures. */
+  retry?: RetryOptions;
+}
+
+export interface CallOptions {
+  /** Aborts the request, its retries and the waits between them. */
+  signal?: AbortSignal;
+}
+
+export interface WriteOptions extends CallOptions {
+  /**
+   * 1..255 printable ASCII. Default: a fresh random one per call (kept across that call's retries).
+   * Pass your own to make a retry of yours (a resubmitted form) replay the first answer.
+   */
+  idempotencyKey?: string;
+}
+
+/** `?userId=`: the user asking, who must own what is read or deleted. */
+export type OwnerOptions = OwnerQuery & CallOptions;
+
+/** The create body. `projectId` is legacy: leave it out and the server chooses the id. */
+export type CreatePreviewBody = Omit<CreatePreviewRequest, 'projectId'> & {
+  /** @deprecated Let the server choose the id; a used one is `409 project_id_conflict`. */
+  readonly projectId?: CreatePreviewRequest['projectId'];
+};
+
+const TERMINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed']);
+
+interface Call extends CallOptions {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path segments, each encoded here. */
+  path: string[];
+  query?: Record<string, string | number | undefined>;
+  body?: object;
+  idempotencyKey?: string;
+  accept?: string;
+  /** Whether a try that got no answer may be sent again (not for grants: they are not idempotent). */
+  retryNetworkFailures: boolean;
+  /** A delete whose earlier try got no answer and that now finds nothing: the earlier one deleted it. */
+  goneAfterNetworkFailureIsDone?: boolean;
+}
+
+export function createWorkerClient(options: WorkerClientOptions): WorkerClient {
+  return new WorkerClient(options);
+}
+
+export class WorkerClient {
+  private readonly origin: string;
+  private readonly signer: RequestSigner;
+  private readonly fetch: typeof fetch;
+  private readonly retry: Required<RetryOptions>;
+
+  constructor(options: WorkerClientOptions) {
+    const base = new URL(options.baseUrl);
+    if (base.pathname !== '/' || base.search !== '' || base.hash !== '') {
+      throw new TypeError(`baseUrl must be an origin without a path, e.g. ${base.origin}`);
+    }
+    this.origin = base.origin;
+    this.signer = new RequestSigner(options.secret);
+    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    if (!Number.isInteger(this.retry.attempts) || this.retry.attempts < 1) {
+      throw new TypeError('retry.attempts must be a whole number, at least 1');
+    }
+  }
+
+  /** `POST /v1/create-preview-for-new-project`: `201`, or `200` with `deduplicated: true` for a double click without a key. */
+  async createPreview(body: CreatePreviewBody, options: WriteOptions = {}): Promise<CreatePreviewResponse> {
+    return this.json<CreatePreviewResponse>({
+      method: 'POST',
+      path: ['v1', 'create-preview-for-new-project'],
+      body,
+      idempotencyKey: options.idempotencyKey ?? crypto.randomUUID(),
+      retryNetworkFailures: true,
+      signal: options.signal,
+    });
+  }
+
+  /** `POST /v1/update-project`: `202`; `409 build_in_progress` (with `buildId`) while a build is queued or running. */
+  async updateProject(body: UpdateProjectRequest, options: WriteOptions = {}): Promise<UpdateProjectResponse> {
+    return this.json<UpdateProjectResponse>({
+      method: 'POST',
+      path: ['v1', 'update-project'],
+      body,
+      idempotencyKey: options.idempotencyKey ?? crypto.randomUUID(),
+      retryNetworkFailures: true,
+      signal: options.signal,
+    });
+  }
+
+  /** `GET /v1/projects/:projectId`; `404 project_not_found` unless `userId` owns it. */
+  async getProject(projectId: string, { userId, signal }: OwnerOptions): Promise<ProjectResponse> {
+    return this.read<ProjectResponse>(['v1', 'projects', projectId], { userId }, signal);
+  }
+
+  /** `GET /v1/projects`: newest first; pass `nextCursor` as `cursor` for the next page. */
+  async listProjects({ signal, ...query }: ListProjectsQuery & CallOptions): Promise<ProjectListResponse> {
+    return this.read<ProjectListResponse>(['v1', 'projects'], query, signal);
+  }
+
+  /** `GET /v1/projects/:projectId/versions`: one per successful build, newest first. */
+  async getVersions(projectId: string, { userId, signal }: OwnerOptions): Promise<VersionListResponse> {
+    return this.read<VersionListResponse>(['v1', 'projects', projectId, 'versions'], { userId }, signal);
+  }
+
+  /** `GET /v1/builds/:buildId`. */
+  async getBuild(buildId: string, { userId, signal }: OwnerOptions): Promise<BuildResponse> {
+    return this.read<BuildResponse>(['v1', 'builds', buildId], { userId }, signal);
+  }
+
+  /**
+   * `GET /v1/builds/:buildId/events`: the build's current state, then each status change, ending
+   * after `succeeded` or `failed`. A stream that ends or breaks before that (a deploy, a dropped
+   * connection) is reopened, and a state already seen is not yielded twice; after `retry.attempts`
+   * reopenings in a row with no new status, the last failure is thrown. A deleted build is a
+   * `404 build_not_found`. Leaving the loop (`break`) or aborting `signal` closes the stream.
+   */
+  async *followBuild(
+    buildId: string,
+    { userId, signal }: OwnerOptions,
+  ): AsyncGenerator<BuildResponse, void, undefined> {
+    let lastStatus: BuildStatus | undefined;
+    let fruitless = 0;
+    for (;;) {
+      const response = await this.send({
+        method: 'GET',
+        path: ['v1', 'builds', buildId, 'events'],
+        query: { userId },
+        accept: 'text/event-stream',
+        retryNetworkFailures: true,
+        signal,
+      });
+      let failure: unknown = new Error(`the event stream of build ${buildId} ended before the build did`);
+      try {
+        for await (const event of serverSentEvents(response.body!)) {
+          if (event.event !== 'status') continue;
+          const build = JSON.parse(event.data) as BuildResponse;
+          if (build.status === lastStatus) continue;
+          lastStatus = build.status;
+          fruitless = 0;
+          yield build;
+          if (TERMINAL_STATUSES.has(build.status)) return;
+        }
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        failure = error;
+      }
+      fruitless += 1;
+      if (fruitless >= this.retry.attempts) throw failure;
+      await sleep(retryDelayMs(this.retry, fruitless), signal);
+    }
+  }
+
+  /** `DELETE /v1/projects/:projectId`: the project, its builds, versions and directory are gone. */
+  async deleteProject(projectId: string, { userId, signal }: OwnerOptions): Promise<void> {
+    const response = await this.send({
+      method: 'DELETE',
+      path: ['v1', 'projects', projectId],
+      query: { userId },
+      retryNetworkFailures: true,
+      goneAfterNetworkFailureIsDone: true,
+      signal,
+    });
+    await response.body?.cancel();
+  }
+
+  /** `GET /v1/billing/:userId/balance`. */
+  async getBalance(userId: string, { signal }: CallOptions = {}): Promise<AiTimeBalanceResponse> {
+    return this.read<AiTimeBalanceResponse>(['v1', 'billing', userId, 'balance'], {}, signal);
+  }
+
+  /**
+   * `POST /v1/billing/:userId/grants`: `201` with the new balance. Not idempotent: retried only
+   * after answers that say nothing was written (`503`, `409 request_in_progress`), never after a
+   * network failure (the grant may have been made).
+   */
+  async grant(userId: string, body: GrantAiTimeRequest, { signal }: CallOptions = {}): Promise<AiTimeBalanceResponse> {
+    return this.json<AiTimeBalanceResponse>({
+      method: 'POST',
+      path: ['v1', 'billing', userId, 'grants'],
+      body,
+      retryNetworkFailures: false,
+      signal,
+    });
+  }
+
+  private read<T>(path: string[], query: Call['query'], signal: AbortSignal | undefined): Promise<T> {
+    return this.json<T>({ method: 'GET', path, query, retryNetworkFailures: true, signal });
+  }
+
+  private async json<T>(call: Call): Promise<T> {
+    const response = await this.send(call);
+    return (await response.json()) as T;
+  }
+
+  /**
+   * Sends `call` until it gets a success, an answer not worth retrying (thrown as WorkerApiError)
+   * or runs out of tries. Each try is signed afresh (a retry after a long wait would be stale); the
+   * body and the Idempotency-Key stay the same.
+   */
+  private async send(call: Call): Promise<Response> {
+    const url = new URL(call.path.map((segment) => `/${encodeURIComponent(segment)}`).join(''), this.origin);
+    for (const [name, value] of Object.entries(call.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    // What fetch puts on the request line is the URL's own serialisation: sign exactly that.
+    const pathWithQuery = `${url.pathname}${url.search}`;
+    const body = call.body === undefined ? '' : JSON.stringify(call.body);
+    let unanswered = false;
+    for (let attempt = 1; ; attempt++) {
+      const headers: Record<string, string> = {
+        Accept: call.accept ?? 'application/json',
+        ...(call.body !== undefined && { 'Content-Type': 'application/json' }),
+        ...(call.idempotencyKey !== undefined && { 'Idempotency-Key': call.idempotencyKey }),
+        ...(await this.signer.headers(call.method, pathWithQuery, body)),
+      };
+      let response: Response;
+      try {
+        // no-store: a framework's fetch cache (NextJS) must not answer for the service.
+        response = await this.fetch(url.href, {
+          method: call.method,
+          headers,
+          cache: 'no-store',
+          signal: call.signal,
+          ...(call.body !== undefined && { body }),
+        });
+      } catch (error) {
+        if (call.signal?.aborted || !call.retryNetworkFailures || attempt >= this.retry.attempts) throw error;
+        unanswered = true;
+        await sleep(retryDelayMs(this.retry, attempt), call.signal);
+        continue;
+      }
+      if (response.ok) return response;
+      const error = await WorkerApiError.fromResponse(response);
+      if (unanswered && call.goneAfterNetworkFailureIsDone && error.status === 404) {
+        return new Response(null, { status: 204 });
+      }
+      if (!isRetryable(error) || attempt >= this.retry.attempts) throw error;
+      await sleep(retryDelayMs(this.retry, attempt, error.retryAfterSeconds), call.signal);
+    }
+  }
+}
