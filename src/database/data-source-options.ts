@@ -1,3 +1,4 @@
+import type { ClientBase } from 'pg';
 import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { InitialSchema1764028800000 } from '../../migrations/1764028800000-InitialSchema';
 import { RecentCreates1764201600000 } from '../../migrations/1764201600000-RecentCreates';
@@ -22,6 +23,18 @@ export const MIGRATIONS = [
  */
 export const POOL = { max: 10, connectionTimeoutMillis: 5000 } as const;
 
+/**
+ * Gives every pooled connection an 'error' listener for its whole life. pg-pool takes its own off a
+ * connection it hands out, and TypeORM adds one only a microtask later: a FATAL read in the same
+ * chunk as a new connection's ReadyForQuery (a backend terminated as it became ready) was emitted
+ * with nobody listening, which ends the process (brianc/node-postgres#2762). Nothing is lost: the
+ * connection is marked unusable, its next query fails (503) and the pool discards it on release.
+ */
+function keepConnectionErrorsHeard(client: ClientBase): void {
+  client.on('error', () => undefined);
+}
+
+/** Every data source of ours (the service, the audit CLI, the migration CLI, tests) is built from these. */
 export function postgresOptions(url: string): PostgresDataSourceOptions {
   return {
     type: 'postgres',
@@ -30,6 +43,6 @@ export function postgresOptions(url: string): PostgresDataSourceOptions {
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { ...POOL, application_name: 'sheen-worker-service' },
+    extra: { ...POOL, application_name: 'sheen-worker-service', onConnect: keepConnectionErrorsHeard },
   };
 }
