@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuildOutcomes } from '../src/builds/build-outcomes.service';
 import { BuildRunner } from '../src/builds/build-runner.service';
@@ -161,6 +161,38 @@ describe('the build worker with a command builder', () => {
     },
     40_000,
   );
+});
+
+describe('the build worker with a backlog', () => {
+  it('runs BUILD_CONCURRENCY builds at a time, never more, and drains the backlog to the end', async () => {
+    const log = `/tmp/sheen-concurrency-${randomUUID()}.log`;
+    const t = await startTestApp({
+      roles: ['api', 'worker'],
+      env: {
+        BUILDER: 'command',
+        BUILD_CONCURRENCY: '2',
+        BUILD_COMMAND: `echo "+1" >> "${log}"; sleep 0.4; echo "-1" >> "${log}"; echo ok > "$OUTPUT_DIR/index.html"`,
+      },
+    });
+    try {
+      const created: { buildId: string }[] = [];
+      for (let i = 0; i < 6; i++) created.push((await t.http().post(CREATE_PATH).send(createBody()).expect(201)).body);
+
+      const builds = await Promise.all(created.map(({ buildId }) => finishedBuild(t, buildId, 30_000)));
+
+      expect(builds.map((build) => build.status)).toEqual(Array(6).fill('succeeded'));
+      let running = 0;
+      let mostAtOnce = 0;
+      for (const change of (await readFile(log, 'utf8')).trim().split('\n')) {
+        running += Number(change);
+        mostAtOnce = Math.max(mostAtOnce, running);
+      }
+      expect(mostAtOnce).toBe(2);
+    } finally {
+      await t.close();
+      await rm(log, { force: true });
+    }
+  }, 60_000);
 });
 
 describe('attempts that are no longer current', () => {

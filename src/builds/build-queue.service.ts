@@ -72,7 +72,23 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
    * moves it to the abandoned queue.
    */
   async consume(handler: (job: BuildJobAttempt) => Promise<void>): Promise<void> {
-    await this.boss.work(BUILD_QUEUE, this.workOptions(), async ([job]: BuildJobAttempt[]) => handler(job));
+    // One pg-boss worker per slot, woken as soon as its build is done: pg-boss otherwise waits out
+    // the rest of its polling interval after each job (NOTIFY wakes it only for jobs sent meanwhile),
+    // so a backlog of builds shorter than a second drained at BUILD_CONCURRENCY per second
+    // (BENCHMARKS.md).
+    for (let slot = 0; slot < this.config.concurrency; slot++) {
+      const workerId: string = await this.boss.work(
+        BUILD_QUEUE,
+        { ...this.workOptions(), localConcurrency: 1 },
+        async ([job]: BuildJobAttempt[]) => {
+          try {
+            await handler(job);
+          } finally {
+            this.boss.notifyWorker(workerId);
+          }
+        },
+      );
+    }
   }
 
   /** Starts consuming the jobs pg-boss gave up on (see ABANDONED_BUILD_QUEUE). */
