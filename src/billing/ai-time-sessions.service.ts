@@ -3,7 +3,6 @@ import { EntityManager } from 'typeorm';
 import { newUlid } from '../ids/ids';
 import { Traced } from '../telemetry/traced.decorator';
 import { MAX_BALANCE_SECONDS } from './ai-time-policy';
-import { AiTimeSession } from './ai-time-session.entity';
 
 export interface NewSession {
   userId: string;
@@ -26,13 +25,12 @@ export class AiTimeSessionsService {
   @Traced('db.insert ai_time_sessions')
   async open(manager: EntityManager, session: NewSession): Promise<string> {
     const id = newUlid();
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(AiTimeSession)
-      .values({ id, ...session })
-      .updateEntity(false)
-      .execute();
+    await manager.query(`INSERT INTO ai_time_sessions (id, user_id, project_id, build_id) VALUES ($1, $2, $3, $4)`, [
+      id,
+      session.userId,
+      session.projectId,
+      session.buildId,
+    ]);
     return id;
   }
 

@@ -28,15 +28,11 @@ export class BuildsService {
   async recordQueued(manager: EntityManager, build: NewBuild): Promise<QueuedBuild> {
     const buildId = newUlid();
     const versionId = newUlid();
-    const inserted = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(BuildMetrics)
-      .values({ ...build, buildId, versionId, status: 'queued' })
-      .updateEntity(false)
-      .returning('id')
-      .execute();
-    const [{ id }] = inserted.raw as { id: number }[];
+    const [{ id }] = await manager.query<{ id: number }[]>(
+      `INSERT INTO project_build_metrics (build_id, version_id, project_id, user_id, is_initial_build, status, framework, prompt)
+       VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7) RETURNING id`,
+      [buildId, versionId, build.projectId, build.userId, build.isInitialBuild, build.framework, build.prompt],
+    );
     return { buildMetricsId: id, buildId, versionId };
   }
 

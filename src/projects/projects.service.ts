@@ -28,16 +28,12 @@ export class ProjectsService {
     const projectId = project.requestedId ?? newProjectId();
     // ON CONFLICT also covers a concurrent insert of the same legacy id: it waits for that
     // transaction and reports the conflict once it commits, instead of failing with a 500.
-    const inserted = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(Project)
-      .values({ id: projectId, ownerId: project.ownerId, name: project.name, framework: project.framework, idSource })
-      .orIgnore()
-      .updateEntity(false)
-      .returning('id')
-      .execute();
-    if ((inserted.raw as unknown[]).length === 0) throw new ProjectIdConflictError(projectId);
+    const inserted = await manager.query<{ id: string }[]>(
+      `INSERT INTO projects (id, owner_id, name, framework, id_source) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [projectId, project.ownerId, project.name, project.framework, idSource],
+    );
+    if (inserted.length === 0) throw new ProjectIdConflictError(projectId);
     return { projectId, idSource };
   }
 
@@ -56,15 +52,11 @@ export class ProjectsService {
     projectId: string,
     build: { buildId: string; framework: Framework },
   ): Promise<void> {
-    await manager.update(
-      Project,
-      { id: projectId },
-      {
-        currentBuildId: build.buildId,
-        framework: build.framework,
-        buildStatus: 'queued',
-        lastBuildStarted: () => 'now()',
-      },
+    await manager.query(
+      `UPDATE projects SET current_build_id = $2, framework = $3, build_status = 'queued', last_build_started = now(),
+              updated_at = now()
+        WHERE id = $1`,
+      [projectId, build.buildId, build.framework],
     );
   }
 
