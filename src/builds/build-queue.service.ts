@@ -1,9 +1,11 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { context, propagation } from '@opentelemetry/api';
 import { PgBoss } from 'pg-boss';
-import type { Db, JobWithMetadata, Queue, WorkOptions } from 'pg-boss';
+import type { ConstructorOptions, Db, JobWithMetadata, Queue, WorkOptions } from 'pg-boss';
+import type { PoolConfig } from 'pg';
 import { EntityManager } from 'typeorm';
 import { DatabaseConnection } from '../database/database-connection';
+import { keepConnectionErrorsHeard } from '../database/data-source-options';
 import { Traced } from '../telemetry/traced.decorator';
 import { BuildQueueConfig, EXPIRY_MARGIN_SECONDS } from './build-queue.config';
 import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE } from './build-job';
@@ -35,7 +37,8 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
     private readonly config: BuildQueueConfig,
     private readonly roles: WorkerConfig,
   ) {
-    this.boss = new PgBoss({
+    // pg-boss hands its options on to its pg.Pool, onConnect included.
+    const options: ConstructorOptions & Pick<PoolConfig, 'onConnect'> = {
       connectionString: connection.url,
       application_name: 'sheen-build-queue',
       max: 3,
@@ -43,7 +46,9 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
       supervise: roles.runsWorker,
       superviseIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
       monitorIntervalSeconds: SUPERVISE_INTERVAL_SECONDS,
-    });
+      onConnect: keepConnectionErrorsHeard,
+    };
+    this.boss = new PgBoss(options);
     this.boss.on('error', (error) => this.logger.error(`pg-boss: ${error.message}`));
   }
 

@@ -29,8 +29,9 @@ export const POOL = { max: 10, connectionTimeoutMillis: 5000 } as const;
  * chunk as a new connection's ReadyForQuery (a backend terminated as it became ready) was emitted
  * with nobody listening, which ends the process (brianc/node-postgres#2762). Nothing is lost: the
  * connection is marked unusable, its next query fails (503) and the pool discards it on release.
+ * Every pg pool of ours takes it as `onConnect`: pg-boss and the rate limiter have the same gap.
  */
-function keepConnectionErrorsHeard(client: ClientBase): void {
+export function keepConnectionErrorsHeard(client: ClientBase): void {
   client.on('error', () => undefined);
 }
 

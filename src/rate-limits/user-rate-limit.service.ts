@@ -2,7 +2,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Pool } from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { DatabaseConnection } from '../database/database-connection';
-import { POOL } from '../database/data-source-options';
+import { keepConnectionErrorsHeard, POOL } from '../database/data-source-options';
 import { toDatabaseDomainError } from '../database/database.errors';
 import { RateLimitsConfig } from './rate-limits.config';
 import { RateLimitedError } from './rate-limits.errors';
@@ -40,6 +40,7 @@ export class UserRateLimitService implements OnModuleDestroy {
       connectionTimeoutMillis: POOL.connectionTimeoutMillis,
       statement_timeout: 2000,
       application_name: 'sheen-rate-limits',
+      onConnect: keepConnectionErrorsHeard,
     });
     // An idle connection the server drops is replaced on next use; unheard, it would crash the process.
     pool.on('error', (error) => this.logger.warn(`idle rate-limit connection lost: ${error.message}`));
