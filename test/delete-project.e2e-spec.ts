@@ -72,7 +72,12 @@ describe('DELETE /v1/projects/:projectId while its build runs', () => {
     scratch = await mkdtemp(join(tmpdir(), 'sheen-delete-running-'));
     t = await startTestApp({
       roles: ['api', 'worker'],
-      env: { BUILDER: 'command', BUILD_COMMAND: `echo $$ > "${scratch}/$BUILD_ID.pid"; exec sleep 60` },
+      // The command keeps writing into its folder until it is killed, as a real build would: the
+      // delete's removal of that folder races the writes (ENOTEMPTY) and must still succeed.
+      env: {
+        BUILDER: 'command',
+        BUILD_COMMAND: `echo $$ > "${scratch}/$BUILD_ID.pid"; i=0; while :; do i=$((i+1)); : > "$OUTPUT_DIR/f$i"; done 2>/dev/null`,
+      },
     });
   });
   afterAll(async () => {
@@ -80,7 +85,7 @@ describe('DELETE /v1/projects/:projectId while its build runs', () => {
     await rm(scratch, { recursive: true, force: true });
   });
 
-  it('bills the time the build ran, stops its command, and leaves nothing behind', async () => {
+  it('answers 204, bills the time the build ran, stops its command, and leaves nothing behind', async () => {
     const body = createBody();
     const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
     const pid = await pidWrittenTo(join(scratch, `${created.buildId as string}.pid`), 15_000);

@@ -138,7 +138,9 @@ export class WorkspaceService {
   /** Removes the project's directory and, when it was the user's last, the user's folder too. */
   async removeProjectDirectory(userId: string, projectId: string): Promise<void> {
     const target = this.projectDirectory(userId, projectId);
-    await rm(target, { recursive: true, force: true });
+    // A build of the project may still write into it until it sees the project gone (within a
+    // second, ADR 016): a folder refilled while it is removed fails with ENOTEMPTY, so retry.
+    await rm(target, { recursive: true, force: true, maxRetries: 6, retryDelay: 100 });
     await rmdir(this.underRoot(userId)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOTEMPTY' && error.code !== 'ENOENT') throw error;
     });
