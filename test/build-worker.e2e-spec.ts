@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { BuildOutcomes } from '../src/builds/build-outcomes.service';
 import { BuildRunner } from '../src/builds/build-runner.service';
 import { WorkspaceService } from '../src/workspace/workspace.service';
+import { billingOfBuild } from './support/build-billing';
+import { eventually } from './support/processes';
 import { CREATE_PATH, createBody } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -14,34 +16,19 @@ interface BuildRow {
   finished_at: Date | null;
 }
 
-/** Polls the build row until it has finished (succeeded or failed), or fails the test. */
-async function finishedBuild(t: TestApp, buildId: string, timeoutMs = 15_000): Promise<BuildRow> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [build] = await t.db.query<BuildRow>(
-      `SELECT status, attempts, error, finished_at FROM project_build_metrics WHERE build_id = $1`,
-      [buildId],
-    );
-    if (build.status === 'succeeded' || build.status === 'failed') return build;
-    if (Date.now() > deadline) throw new Error(`build ${buildId} still ${build.status} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function billing(t: TestApp, userId: unknown, buildId: string) {
-  const [session] = await t.db.query<{ status: string; seconds_used: number | null }>(
-    `SELECT status, seconds_used FROM ai_time_sessions WHERE build_id = $1`,
-    [buildId],
+/** The build row once it has finished (succeeded or failed). */
+function finishedBuild(t: TestApp, buildId: string, timeoutMs = 15_000): Promise<BuildRow> {
+  return eventually(
+    `build ${buildId} finished`,
+    async () => {
+      const [build] = await t.db.query<BuildRow>(
+        `SELECT status, attempts, error, finished_at FROM project_build_metrics WHERE build_id = $1`,
+        [buildId],
+      );
+      return build.status === 'succeeded' || build.status === 'failed' ? build : undefined;
+    },
+    timeoutMs,
   );
-  const debits = await t.db.query<{ seconds: number }>(
-    `SELECT seconds FROM ai_time_ledger WHERE build_id = $1 AND kind = 'debit'`,
-    [buildId],
-  );
-  const [balance] = await t.db.query<{ seconds_remaining: number; seconds_used: number }>(
-    `SELECT seconds_remaining, seconds_used FROM ai_time_balances WHERE user_id = $1`,
-    [userId],
-  );
-  return { session, debits, balance };
 }
 
 describe('the build worker with the template builder', () => {
@@ -66,10 +53,13 @@ describe('the build worker with the template builder', () => {
       created.projectId,
     ]);
     expect(project).toEqual({ build_status: 'ready', current_version_id: created.versionId });
-    const { session, debits, balance } = await billing(t, body.userId, created.buildId);
+    const { session, debits } = await billingOfBuild(t.db, created.buildId);
     expect(session.status).toBe('closed');
-    expect(debits).toHaveLength(1);
-    expect(debits[0].seconds).toBe(-session.seconds_used!);
+    expect(debits).toEqual([-session.seconds_used!]);
+    const [balance] = await t.db.query<{ seconds_remaining: number; seconds_used: number }>(
+      `SELECT seconds_remaining, seconds_used FROM ai_time_balances WHERE user_id = $1`,
+      [body.userId],
+    );
     expect(balance.seconds_remaining + balance.seconds_used).toBe(600);
     const preview = await readFile(
       join(t.projectsRoot, body.userId as string, created.projectId, 'builds', created.buildId, 'index.html'),
@@ -91,7 +81,7 @@ describe('the build worker with the template builder', () => {
     };
     await t.app.get(BuildRunner).run({ data: job, isLastAttempt: false, signal: new AbortController().signal });
 
-    const { debits } = await billing(t, body.userId, created.buildId);
+    const { debits } = await billingOfBuild(t.db, created.buildId);
     expect(debits).toHaveLength(1);
     expect(await t.db.query(`SELECT 1 FROM project_versions WHERE build_id = $1`, [created.buildId])).toHaveLength(1);
     const [build] = await t.db.query<BuildRow>(`SELECT attempts FROM project_build_metrics WHERE build_id = $1`, [
@@ -150,7 +140,7 @@ describe('the build worker with a command builder', () => {
           [created.projectId],
         );
         expect(project.build_status).toBe(expected.status === 'succeeded' ? 'ready' : 'failed');
-        const { session, debits } = await billing(t, body.userId, created.buildId);
+        const { session, debits } = await billingOfBuild(t.db, created.buildId);
         expect(session.status).toBe('closed');
         expect(debits).toHaveLength(1);
         const builds = await readdir(join(t.projectsRoot, body.userId as string, created.projectId, 'builds'));
@@ -242,7 +232,7 @@ describe('attempts that are no longer current', () => {
     ]);
     expect(build).toEqual({ status: 'succeeded', attempts: 2, error: null });
     expect(await t.db.query(`SELECT 1 FROM project_versions WHERE build_id = $1`, [job.buildId])).toHaveLength(1);
-    expect((await billing(t, job.userId, job.buildId)).debits).toHaveLength(1);
+    expect((await billingOfBuild(t.db, job.buildId)).debits).toHaveLength(1);
     expect(await readFile(join(projectDir, 'builds', job.buildId, 'index.html'), 'utf8')).toBe('attempt 2');
     // The late attempt's own folder is its runner's to remove; nothing of it was published.
     expect(await readdir(join(projectDir, 'builds'))).toEqual([`.attempt-${job.buildId}-1`, job.buildId]);

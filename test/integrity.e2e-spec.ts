@@ -15,6 +15,7 @@ import { IntegrityReport } from '../src/integrity/integrity-report';
 import { JanitorConfig } from '../src/integrity/janitor.config';
 import { Janitor } from '../src/integrity/janitor.service';
 import { runAuditCli } from './support/audit-cli';
+import { billingOfBuild } from './support/build-billing';
 import {
   age,
   ageRows,
@@ -72,18 +73,6 @@ async function buildRow(buildId: string) {
     [buildId],
   );
   return build;
-}
-
-async function billingOf(app: TestApp, buildId: string) {
-  const [session] = await app.db.query<{ status: string; seconds_used: number | null }>(
-    `SELECT status, seconds_used FROM ai_time_sessions WHERE build_id = $1`,
-    [buildId],
-  );
-  const debits = await app.db.query<{ seconds: number }>(
-    `SELECT seconds FROM ai_time_ledger WHERE build_id = $1 AND kind = 'debit'`,
-    [buildId],
-  );
-  return { session, debits: debits.map((debit) => debit.seconds) };
 }
 
 /** A project folder no project owns, past the grace period unless told otherwise. */
@@ -180,7 +169,7 @@ describe('the integrity audit finds each kind of damage, and only it', () => {
       async () => {
         const { buildId, sessionId } = await createBuiltProject(t);
         await t.db.query(`UPDATE ai_time_ledger SET seconds = seconds - 5 WHERE build_id = $1`, [buildId]);
-        const { session } = await billingOf(t, buildId);
+        const { session } = await billingOfBuild(t.db, buildId);
         const sessionSeconds = session.seconds_used!;
         return [
           { kind: 'debit_not_matching_session', sessionId, buildId, sessionSeconds, debitSeconds: sessionSeconds + 5 },
@@ -439,14 +428,14 @@ describe('the janitor', () => {
     expect(await t.app.get(Janitor).runOnce()).toBe(true);
 
     expect(await buildRow(stuck.buildId)).toEqual({ status: 'failed', error: ABANDONED_BUILD_ERROR });
-    expect(await billingOf(t, stuck.buildId)).toEqual({
+    expect(await billingOfBuild(t.db, stuck.buildId)).toEqual({
       session: { status: 'closed', seconds_used: 1 },
       debits: [-1],
     });
     const [project] = await t.db.query(`SELECT build_status FROM projects WHERE id = $1`, [stuck.projectId]);
     expect(project).toEqual({ build_status: 'failed' });
     expect(await buildRow(fresh.buildId)).toEqual({ status: 'queued', error: null });
-    expect(await billingOf(t, fresh.buildId)).toEqual({
+    expect(await billingOfBuild(t.db, fresh.buildId)).toEqual({
       session: { status: 'active', seconds_used: null },
       debits: [],
     });
@@ -478,7 +467,7 @@ describe('the janitor', () => {
     await Promise.all([t.app.get(Janitor).runOnce(), t.app.get(Janitor).runOnce()]);
     await t.app.get(Janitor).runOnce();
 
-    expect((await billingOf(t, stuck.buildId)).debits).toEqual([-1]);
+    expect((await billingOfBuild(t.db, stuck.buildId)).debits).toEqual([-1]);
   });
 
   it('keeps a directory whose project was created between the listing and the removal', async () => {

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { billingOfBuild } from './support/build-billing';
 import { eventually, exited, isAlive, pidWrittenTo } from './support/processes';
 import { CREATE_PATH, createBody } from './support/requests';
 import { ServiceProcess } from './support/service-process';
@@ -71,12 +72,7 @@ describe('build worker processes', () => {
   const commandPid = (buildId: string) => pidWrittenTo(join(scratch, `${buildId}.pid`), BOOT_MS);
 
   async function billingOf(buildId: string) {
-    const debits = await t.db.query(`SELECT seconds FROM ai_time_ledger WHERE build_id = $1 AND kind = 'debit'`, [
-      buildId,
-    ]);
-    const [session] = await t.db.query<{ status: string }>(`SELECT status FROM ai_time_sessions WHERE build_id = $1`, [
-      buildId,
-    ]);
+    const { session, debits } = await billingOfBuild(t.db, buildId);
     const versions = await t.db.query(`SELECT 1 FROM project_versions WHERE build_id = $1`, [buildId]);
     return { debits: debits.length, session: session.status, versions: versions.length };
   }
