@@ -8,14 +8,12 @@ import { AppModule } from './app.module';
 import { WorkerConfig } from './builds/worker.config';
 import { loadAppConfig } from './config/app-config';
 import { InvalidConfigError } from './config/config-from-env';
-import { EmbeddedPostgres, startEmbeddedPostgres } from './database/embedded-postgres';
+import { EMBEDDED_DATA_DIR, EmbeddedPostgres, startEmbeddedPostgres } from './database/embedded-postgres';
 import { APP_OPTIONS, configureApp, createFastifyAdapter } from './http/configure-app';
 import { useStructuredLogs } from './logging/logging.module';
 import { closeHttpListener, REQUEST_GRACE_MS } from './shutdown/close-http-listener';
 import { GracefulShutdown, shutdownDeadlineMs } from './shutdown/graceful-shutdown';
 import { ShutdownState } from './shutdown/shutdown-state';
-
-const EMBEDDED_DATA_DIR = '.data/postgres';
 
 const logger = new Logger('Main');
 /** Started only when DATABASE_URL is unset; stopped on every way out. */

