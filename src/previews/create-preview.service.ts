@@ -4,7 +4,7 @@ import { Transaction, TransactionRunner } from '../database/transaction-runner';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { ProjectMetrics } from '../metrics/project-metrics.service';
 import { DEFAULT_FRAMEWORK } from '../projects/framework';
-import { DEFAULT_PROJECT_NAME } from '../projects/project.entity';
+import { CREATED_BY_SERVICE, DEFAULT_PROJECT_NAME } from '../projects/project.entity';
 import { ProjectsService } from '../projects/projects.service';
 import { UserRateLimitService } from '../rate-limits/user-rate-limit.service';
 import { WorkspaceService } from '../workspace/workspace.service';
@@ -72,7 +72,7 @@ export class CreatePreviewService {
     });
     onRollback(() => this.workspace.removeProjectDirectory(userId, projectId));
     await this.workspace.createProjectDirectory(userId, projectId);
-    return { ...queued, idSource, createdBy: 'worker-service' };
+    return { ...queued, idSource, createdBy: CREATED_BY_SERVICE };
   }
 }
 
