@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Dirent } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../ids/ids';
@@ -275,21 +275,17 @@ async function directoryEntries(directory: string): Promise<Dirent[]> {
 
 /** When the entry last changed (the link itself for a symlink); undefined when it is gone. */
 async function modificationTime(path: string): Promise<Date | undefined> {
-  return lstat(path).then(
-    (stats) => stats.mtime,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    },
-  );
+  return (await entryStats(path))?.mtime;
 }
 
 async function isRealDirectory(path: string): Promise<boolean> {
-  return lstat(path).then(
-    (stats) => stats.isDirectory(),
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return false;
-      throw error;
-    },
-  );
+  return (await entryStats(path))?.isDirectory() ?? false;
+}
+
+/** The entry itself (never a symlink's target); undefined when it is gone. */
+async function entryStats(path: string): Promise<Stats | undefined> {
+  return lstat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
 }
