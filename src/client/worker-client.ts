@@ -107,26 +107,12 @@ export class WorkerClient {
 
   /** `POST /v1/create-preview-for-new-project`: `201`, or `200` with `deduplicated: true` for a double click without a key. */
   async createPreview(body: CreatePreviewBody, options: WriteOptions = {}): Promise<CreatePreviewResponse> {
-    return this.json<CreatePreviewResponse>({
-      method: 'POST',
-      path: ['v1', 'create-preview-for-new-project'],
-      body,
-      idempotencyKey: options.idempotencyKey ?? crypto.randomUUID(),
-      retryNetworkFailures: true,
-      signal: options.signal,
-    });
+    return this.keyedWrite<CreatePreviewResponse>(['v1', 'create-preview-for-new-project'], body, options);
   }
 
   /** `POST /v1/update-project`: `202`; `409 build_in_progress` (with `buildId`) while a build is queued or running. */
   async updateProject(body: UpdateProjectRequest, options: WriteOptions = {}): Promise<UpdateProjectResponse> {
-    return this.json<UpdateProjectResponse>({
-      method: 'POST',
-      path: ['v1', 'update-project'],
-      body,
-      idempotencyKey: options.idempotencyKey ?? crypto.randomUUID(),
-      retryNetworkFailures: true,
-      signal: options.signal,
-    });
+    return this.keyedWrite<UpdateProjectResponse>(['v1', 'update-project'], body, options);
   }
 
   /** `GET /v1/projects/:projectId`; `404 project_not_found` unless `userId` owns it. */
@@ -227,6 +213,18 @@ export class WorkerClient {
 
   private read<T>(path: string[], query: Call['query'], signal: AbortSignal | undefined): Promise<T> {
     return this.json<T>({ method: 'GET', path, query, retryNetworkFailures: true, signal });
+  }
+
+  /** A POST under an Idempotency-Key (the caller's, or a new one), so a resend after a network failure is safe. */
+  private keyedWrite<T>(path: string[], body: object, { idempotencyKey, signal }: WriteOptions): Promise<T> {
+    return this.json<T>({
+      method: 'POST',
+      path,
+      body,
+      idempotencyKey: idempotencyKey ?? crypto.randomUUID(),
+      retryNetworkFailures: true,
+      signal,
+    });
   }
 
   private async json<T>(call: Call): Promise<T> {
