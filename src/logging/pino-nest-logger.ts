@@ -1,8 +1,9 @@
 import { Inject, Injectable, LoggerService } from '@nestjs/common';
 import type { Logger } from 'pino';
+import type { LogLevel } from './logging.config';
 import { APP_LOGGER } from './logging.tokens';
 
-type PinoLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+type PinoLevel = Exclude<LogLevel, 'silent'>;
 
 /**
  * Nest's LoggerService on pino, so `new Logger('Context').log(...)` anywhere writes a JSON line.
