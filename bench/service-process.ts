@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { freePort } from '../src/net/free-port';
 import { BENCH_SECRET } from './signed-create';
 
 const ROOT = resolve(__dirname, '..');
@@ -99,17 +99,4 @@ export class ServiceProcess {
   private keep(chunk: string): void {
     this.output = (this.output + chunk).slice(-20_000);
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no free port')),
-      );
-    });
-  });
 }
