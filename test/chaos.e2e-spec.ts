@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AuditRun, runAuditCli } from './support/audit-cli';
 import { ageTree } from './support/integrity-fixtures';
@@ -60,21 +60,10 @@ describe('killing processes and cutting database connections under load', () => 
   let scratch: string;
   let cluster: ServiceCluster;
 
-  /**
-   * Each worker's command appends the worker's name to a file named after the build, once per
-   * attempt; `hold` prompts wait until the test opens their gate.
-   */
-  const command = (worker: string) =>
-    `echo ${worker} >> "${scratch}/$BUILD_ID.ran"; ` +
-    `case "$PROMPT" in *hold*) until [ -e "${scratch}/open" ]; do sleep 0.05; done;; esac; ` +
-    `echo ok > "$OUTPUT_DIR/index.html"`;
-  const ranBy = (buildId: string): Promise<string[] | undefined> =>
-    readFile(join(scratch, `${buildId}.ran`), 'utf8').then(
-      (text) => text.trim().split('\n'),
-      () => undefined,
-    );
+  /** Prompts with `hold` wait until the test opens their gate. */
   const startWorker = (name: string): Promise<WorkerInstance> =>
-    cluster.startWorker(name, { BUILDER: 'command', BUILD_COMMAND: command(name) });
+    cluster.startRecordingWorker(name, `*hold*) until [ -e "${scratch}/open" ]; do sleep 0.05; done;;`);
+  const ranBy = (buildId: string): Promise<string[] | undefined> => cluster.workersThatRan(buildId);
 
   beforeAll(async () => {
     cluster = await ServiceCluster.open('chaos', {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runAuditCli } from './support/audit-cli';
 import { ageTree } from './support/integrity-fixtures';
@@ -50,19 +50,7 @@ describe('two API and two worker processes on one database', () => {
   /** Every build the tests created, with what its prompt makes of it. */
   const created: Created[] = [];
 
-  /**
-   * Each worker's command appends the worker's name to a file named after the build, once per
-   * attempt; `broken` prompts fail, `gated` ones wait for their gate file.
-   */
-  const command = (worker: string) =>
-    `echo ${worker} >> "${scratch}/$BUILD_ID.ran"; ` +
-    `case "$PROMPT" in ` +
-    `*broken*) echo "broken on purpose" >&2; exit 3;; ` +
-    `*gated*) until [ -e "${scratch}/$BUILD_ID.open" ]; do sleep 0.05; done;; ` +
-    `esac; echo ok > "$OUTPUT_DIR/index.html"`;
-
-  const ranBy = async (buildId: string): Promise<string[]> =>
-    (await readFile(join(scratch, `${buildId}.ran`), 'utf8')).trim().split('\n');
+  const ranBy = async (buildId: string): Promise<string[]> => (await cluster.workersThatRan(buildId)) ?? [];
 
   beforeAll(async () => {
     cluster = await ServiceCluster.open('scale-out', {
@@ -73,12 +61,14 @@ describe('two API and two worker processes on one database', () => {
       JANITOR_INTERVAL_MS: '0',
     });
     ({ db, projectsRoot, scratch } = cluster);
+    // Prompts with `broken` fail, `gated` ones wait for their gate file.
+    const cases =
+      `*broken*) echo "broken on purpose" >&2; exit 3;; ` +
+      `*gated*) until [ -e "${scratch}/$BUILD_ID.open" ]; do sleep 0.05; done;;`;
     // In parallel: each boot alone takes tens of seconds here.
     [apis] = await Promise.all([
       Promise.all(['api-1', 'api-2'].map((name) => cluster.startApi(name))),
-      Promise.all(
-        WORKER_NAMES.map((name) => cluster.startWorker(name, { BUILDER: 'command', BUILD_COMMAND: command(name) })),
-      ),
+      Promise.all(WORKER_NAMES.map((name) => cluster.startRecordingWorker(name, cases))),
     ]);
   }, BOOT_MS + 30_000);
 

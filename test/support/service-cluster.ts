@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GRACE_PERIOD_SECONDS } from '../../src/integrity/integrity-findings';
@@ -70,6 +70,28 @@ export class ServiceCluster {
     const process = this.spawn(name, env, 'worker');
     await process.waitForStdout(/build worker consuming the build queue/, BOOT_MS);
     return { name, process };
+  }
+
+  /**
+   * A worker whose BUILD_COMMAND notes the worker's name once per attempt (see workersThatRan),
+   * then runs `cases` as the branches of `case "$PROMPT" in … esac` (where a prompt may fail or
+   * wait), then writes the build's output.
+   */
+  startRecordingWorker(name: string, cases: string): Promise<WorkerInstance> {
+    return this.startWorker(name, {
+      BUILDER: 'command',
+      BUILD_COMMAND:
+        `echo ${name} >> "${this.scratch}/$BUILD_ID.ran"; ` +
+        `case "$PROMPT" in ${cases} esac; echo ok > "$OUTPUT_DIR/index.html"`,
+    });
+  }
+
+  /** The recording workers that ran the build's attempts, in order; undefined before the first began. */
+  workersThatRan(buildId: string): Promise<string[] | undefined> {
+    return readFile(join(this.scratch, `${buildId}.ran`), 'utf8').then(
+      (text) => text.trim().split('\n'),
+      () => undefined,
+    );
   }
 
   /** The processes that exited although the test did not kill them (a crash), with their stderr's end. */
