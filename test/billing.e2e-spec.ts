@@ -289,7 +289,7 @@ describe('AI-time billing', () => {
            VALUES ($1, $2, $3, $4, true, 'react', 'billing test')`,
           [buildId, newUlid(), projectId, userId],
         );
-        await sessions.open(manager, { userId, projectId, buildId });
+        await manager.query('SELECT ai_time_sessions_open($1, $2, $3, $4)', [newUlid(), userId, projectId, buildId]);
       });
       return { userId, buildId };
     }

@@ -1,10 +1,10 @@
-import { PgBoss } from 'pg-boss';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { userLock } from '../src/database/advisory-lock';
 import { WorkspaceService } from '../src/workspace/workspace.service';
 import { NOTHING, persistedState } from './support/persisted-state';
+import { whileTheQueueInsertsNothing } from './support/skipped-jobs';
 import { withClient } from './support/pg-client';
 import { CREATE_PATH, createBody } from './support/requests';
 import { TcpProxy } from './support/tcp-proxy';
@@ -51,6 +51,7 @@ describe('a create that fails at any step inside the transaction leaves nothing 
     ["the project's current build", 'projects', 'UPDATE'],
     ['the AI-time session', 'ai_time_sessions', 'INSERT'],
     ['the build job', 'pgboss.job', 'INSERT'],
+    ['the dedupe record, the last write of a keyless create', 'recent_creates', 'INSERT'],
   ];
 
   it.each(steps)('when writing %s fails (trigger on %s %s)', async (_step, table, event) => {
@@ -78,15 +79,22 @@ describe('a create that fails at any step inside the transaction leaves nothing 
     }
   });
 
-  it('when the queue answers null instead of a job id, the create fails and nothing is written', async () => {
-    const send = jest.spyOn(PgBoss.prototype, 'send').mockResolvedValueOnce(null);
+  it('when writing the Idempotency-Key record, the last write of a keyed create, fails', async () => {
+    await t.db.query(
+      `CREATE TRIGGER fail_step BEFORE INSERT ON idempotency_keys FOR EACH ROW EXECUTE FUNCTION fail_injected()`,
+    );
     try {
-      expectInternalError(await t.http().post(CREATE_PATH).send(createBody()));
-      expect(send).toHaveBeenCalledTimes(1);
+      expectInternalError(await t.http().post(CREATE_PATH).set('Idempotency-Key', 'last-write').send(createBody()));
       expect(await persistedState(t.db, t.projectsRoot)).toEqual(NOTHING);
     } finally {
-      send.mockRestore();
+      await t.db.query(`DROP TRIGGER fail_step ON idempotency_keys`);
     }
+  });
+
+  it('when the queue inserts no job (as pg-boss does on a singleton clash), the create fails and nothing is written', async () => {
+    const response = await whileTheQueueInsertsNothing(t.db, () => t.http().post(CREATE_PATH).send(createBody()));
+    expectInternalError(response);
+    expect(await persistedState(t.db, t.projectsRoot)).toEqual(NOTHING);
   });
 
   it('still creates complete projects once the failures are gone', async () => {

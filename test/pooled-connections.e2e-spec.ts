@@ -45,7 +45,7 @@ describe('connections handed out by every pool of the service', () => {
         const connections = guarded.get(pool) ?? [];
         return connections.length > 0 && connections.every(Boolean);
       };
-      for (const pool of ['sheen-worker-service', 'sheen-build-queue', 'sheen-rate-limits'])
+      for (const pool of ['sheen-worker-service', 'sheen-build-queue'])
         expect({ pool, guarded: everyConnection(pool) }).toEqual({ pool, guarded: true });
       // The test's own pool has no guard, and the check sees it.
       expect(guarded.get('the test’s own')).toContain(false);

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Traced } from '../telemetry/traced.decorator';
 import { MAX_BALANCE_SECONDS } from './ai-time-policy';
 import { BillingConfig } from './billing.config';
-import { BalanceLimitExceededError, InsufficientAiTimeError } from './billing.errors';
+import { BalanceLimitExceededError } from './billing.errors';
 
 /** A user's AI time as the API shows it. */
 export interface AiTimeBalanceView {
@@ -20,41 +19,21 @@ interface BalanceRow {
 /**
  * Owns `ai_time_balances` and the ledger rows that add to them (`welcome`, `grant`); debits belong
  * to AiTimeSessionsService. Writers hold the user's advisory lock, except debits, which only lower
- * a balance.
+ * a balance. A create or update checks the balance inside its database function.
  */
 @Injectable()
 export class AiTimeBalancesService {
   constructor(private readonly config: BillingConfig) {}
 
   /**
-   * Creates the user's balance with the welcome seconds the first time they are seen (and records
-   * the welcome in the ledger), then refuses a new build when nothing is left. One round trip.
+   * The balance, created with the welcome seconds (and its ledger row) if the user is new: the same
+   * step create_project and update_project take (migration BuildRequestFunctions).
    */
-  @Traced('billing.check_balance')
-  async assertCanStartBuild(manager: EntityManager, userId: string): Promise<void> {
-    const { secondsRemaining } = await this.ensure(manager, userId);
-    if (secondsRemaining <= 0) throw new InsufficientAiTimeError(secondsRemaining);
-  }
-
-  /** The balance, created with the welcome seconds (and its ledger row) if the user is new. */
   async ensure(manager: EntityManager, userId: string): Promise<AiTimeBalanceView> {
-    const rows = await manager.query<BalanceRow[]>(
-      `WITH welcomed AS (
-         INSERT INTO ai_time_balances (user_id, seconds_remaining) VALUES ($1, $2)
-         ON CONFLICT (user_id) DO NOTHING
-         RETURNING user_id, seconds_remaining, seconds_used
-       ), welcome_entry AS (
-         INSERT INTO ai_time_ledger (user_id, kind, seconds, reason)
-         SELECT user_id, 'welcome', seconds_remaining, 'welcome' FROM welcomed
-       )
-       SELECT seconds_remaining, seconds_used FROM welcomed
-       UNION ALL
-       SELECT seconds_remaining, seconds_used FROM ai_time_balances WHERE user_id = $1`,
+    const [row] = await manager.query<BalanceRow[]>(
+      'SELECT seconds_remaining, seconds_used FROM ai_time_balances_ensure($1, $2)',
       [userId, this.config.welcomeSeconds],
     );
-    // Empty only when a writer not holding the user's lock inserted the row after this statement's
-    // snapshot was taken; a new statement sees it.
-    const [row] = rows.length > 0 ? rows : await this.select(manager, userId);
     return view(userId, row);
   }
 

@@ -1,14 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { newUlid } from '../ids/ids';
-import { Traced } from '../telemetry/traced.decorator';
 import { MAX_BALANCE_SECONDS } from './ai-time-policy';
-
-export interface NewSession {
-  userId: string;
-  projectId: string;
-  buildId: string;
-}
 
 export interface BuildUsage {
   buildId: string;
@@ -18,22 +10,11 @@ export interface BuildUsage {
 
 /**
  * Owns `ai_time_sessions` (one per build, opened when the build is queued, closed once when it
- * ends) and the ledger's `debit` rows (one per build).
+ * ends) and the ledger's `debit` rows (one per build). A session is opened by the create and update
+ * database functions (`ai_time_sessions_open`; migration BuildRequestFunctions).
  */
 @Injectable()
 export class AiTimeSessionsService {
-  @Traced('db.insert ai_time_sessions')
-  async open(manager: EntityManager, session: NewSession): Promise<string> {
-    const id = newUlid();
-    await manager.query(`INSERT INTO ai_time_sessions (id, user_id, project_id, build_id) VALUES ($1, $2, $3, $4)`, [
-      id,
-      session.userId,
-      session.projectId,
-      session.buildId,
-    ]);
-    return id;
-  }
-
   /**
    * Bills a build that has ended (succeeded, failed or timed out), inside the caller's outcome
    * transaction: closes its session (`closed`, `closed_at`, `seconds_used`), writes its one `debit`

@@ -1,3 +1,5 @@
+import { context, propagation } from '@opentelemetry/api';
+
 /** The build queue's name in pg-boss. */
 export const BUILD_QUEUE = 'project-build';
 
@@ -15,4 +17,11 @@ export interface BuildJob {
   versionId: string;
   /** The W3C trace context (`traceparent`) of the request that queued it: its attempts join that trace. */
   trace?: Record<string, string>;
+}
+
+/** The job's data as it is queued: the ids, and the trace of the request that is active now. */
+export function buildJobData(job: Omit<BuildJob, 'trace'>): BuildJob {
+  const trace: Record<string, string> = {};
+  propagation.inject(context.active(), trace);
+  return Object.keys(trace).length > 0 ? { ...job, trace } : job;
 }

@@ -1,16 +1,14 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { context, propagation } from '@opentelemetry/api';
 import { PgBoss } from 'pg-boss';
 import type { ConstructorOptions, Db, JobWithMetadata, Queue, WorkOptions } from 'pg-boss';
 import type { PoolConfig } from 'pg';
 import { EntityManager } from 'typeorm';
 import { DatabaseConnection } from '../database/database-connection';
 import { keepConnectionErrorsHeard } from '../database/data-source-options';
-import { Traced } from '../telemetry/traced.decorator';
+import { QUEUE_FUNCTIONS_LOCK } from '../database/advisory-lock';
 import { BuildQueueConfig, EXPIRY_MARGIN_SECONDS } from './build-queue.config';
 import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE } from './build-job';
 import type { BuildJob } from './build-job';
-import { BuildNotEnqueuedError } from './builds.errors';
 import { WorkerConfig } from './worker.config';
 
 /**
@@ -19,12 +17,17 @@ import { WorkerConfig } from './worker.config';
  */
 const SUPERVISE_INTERVAL_SECONDS = 10;
 
+/** What the recorder answers pg-boss's `send` with (defineJobInsert); never stored. */
+const RECORDED_JOB_ID = '00000000-0000-4000-8000-000000000000';
+const FUNCTION_BODY_QUOTE = '$build_queue_insert$';
+
 /** Whatever the job carries, plus pg-boss's own record of its retries and limits. */
 export type BuildJobAttempt = JobWithMetadata<BuildJob>;
 
 /**
- * Owns the pg-boss build queue. Jobs are sent through the caller's transaction, so a job exists
- * exactly when the project and build rows it names do. Only worker processes supervise the queue
+ * Owns the pg-boss build queue. Jobs are inserted by the request's own transaction (through
+ * `build_queue_insert`, see defineJobInsert), so a job exists exactly when the project and build
+ * rows it names do. Only worker processes supervise the queue
  * and set its options, so API processes never fight them over the retry settings.
  */
 @Injectable()
@@ -59,6 +62,39 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
     await this.boss.createQueue(ABANDONED_BUILD_QUEUE);
     await this.boss.createQueue(BUILD_QUEUE, options);
     if (this.roles.runsWorker) await this.boss.updateQueue(BUILD_QUEUE, options);
+    await this.defineJobInsert();
+  }
+
+  /**
+   * Defines `build_queue_insert(jobs text)`, which queue_project_build (migration
+   * BuildRequestFunctions) calls to enqueue a build in the request's own statement: its body is the
+   * very statement pg-boss's `send` runs for this queue (its columns, the queue's defaults, the
+   * NOTIFY that wakes the workers), taken from the installed pg-boss by letting `send` write to a
+   * recorder instead of the database. Every process defines it as it starts, under a lock, so the
+   * function always matches the pg-boss the newest process runs.
+   */
+  private async defineJobInsert(): Promise<void> {
+    let insert: string | undefined;
+    const recorder: Db = {
+      executeSql: (text: string) => {
+        insert = text;
+        return Promise.resolve({ rows: [{ id: RECORDED_JOB_ID }] });
+      },
+    };
+    await this.boss.send(BUILD_QUEUE, {}, { db: recorder });
+    if (insert === undefined || insert.includes(FUNCTION_BODY_QUOTE)) {
+      throw new Error('pg-boss did not give a job insert statement that can be wrapped');
+    }
+    const { namespace, key } = QUEUE_FUNCTIONS_LOCK;
+    // Statements sent together run as one implicit transaction: the lock covers the definition,
+    // and two processes starting at once do not collide on it.
+    await this.boss.getDb().executeSql(
+      `SELECT pg_advisory_xact_lock(${namespace}, ${key});
+       CREATE OR REPLACE FUNCTION build_queue_insert(jobs text) RETURNS SETOF uuid LANGUAGE plpgsql AS ${FUNCTION_BODY_QUOTE}
+       BEGIN
+         RETURN QUERY ${insert};
+       END ${FUNCTION_BODY_QUOTE};`,
+    );
   }
 
   /** Lets running builds finish within the grace period, then hands the rest back to the queue. */
@@ -101,17 +137,6 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
     await this.boss.work(ABANDONED_BUILD_QUEUE, this.workOptions(), async ([job]: BuildJobAttempt[]) =>
       handler(job.data),
     );
-  }
-
-  /** Enqueues the build inside the caller's transaction, with the trace it belongs to, and returns the job id. */
-  @Traced('queue.enqueue')
-  async enqueue(manager: EntityManager, job: BuildJob): Promise<string> {
-    const trace: Record<string, string> = {};
-    propagation.inject(context.active(), trace);
-    const data = Object.keys(trace).length > 0 ? { ...job, trace } : job;
-    const jobId = await this.boss.send(BUILD_QUEUE, data, { db: transactionDatabase(manager) });
-    if (jobId === null) throw new BuildNotEnqueuedError(job.buildId);
-    return jobId;
   }
 
   /** Deletes the project's jobs still waiting to run, inside the caller's transaction. */

@@ -1,17 +1,6 @@
 import { DomainError } from '../errors/domain-error';
 
 /**
- * pg-boss answered `null`: the queue is missing or a singleton key clashed. A server fault (a 500),
- * never silently dropped, so the project's transaction rolls back.
- */
-export class BuildNotEnqueuedError extends Error {
-  constructor(buildId: string) {
-    super(`the build queue refused build ${buildId}`);
-    this.name = 'BuildNotEnqueuedError';
-  }
-}
-
-/**
  * The project already has a build queued or running (one at a time, `project_build_metrics_one_active_idx`).
  * The build's id is a problem extension member, so a caller can follow that build.
  */

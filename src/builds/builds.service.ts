@@ -1,50 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { newUlid } from '../ids/ids';
-import { Framework } from '../projects/framework';
-import { Traced } from '../telemetry/traced.decorator';
 import { BuildMetrics } from './build-metrics.entity';
 
-export interface NewBuild {
-  projectId: string;
-  userId: string;
-  prompt: string;
-  framework: Framework;
-  isInitialBuild: boolean;
-}
-
-export interface QueuedBuild {
-  buildMetricsId: number;
-  buildId: string;
-  /** The version this build creates if, and only if, it succeeds. */
-  versionId: string;
-}
-
-/** Owns `project_build_metrics`: one row per build, from queued to its outcome. */
+/**
+ * Owns `project_build_metrics`: one row per build, from queued to its outcome. A build is recorded as
+ * queued by the create and update database functions (`project_build_metrics_record_queued`;
+ * migration BuildRequestFunctions).
+ */
 @Injectable()
 export class BuildsService {
-  /** Records a build as queued; enqueueing its job is BuildQueueService's part. */
-  @Traced('db.insert project_build_metrics')
-  async recordQueued(manager: EntityManager, build: NewBuild): Promise<QueuedBuild> {
-    const buildId = newUlid();
-    const versionId = newUlid();
-    const [{ id }] = await manager.query<{ id: number }[]>(
-      `INSERT INTO project_build_metrics (build_id, version_id, project_id, user_id, is_initial_build, status, framework, prompt)
-       VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7) RETURNING id`,
-      [buildId, versionId, build.projectId, build.userId, build.isInitialBuild, build.framework, build.prompt],
-    );
-    return { buildMetricsId: id, buildId, versionId };
-  }
-
-  /** The build of the project that is queued or running, if any (there is at most one). */
-  async findActive(manager: EntityManager, projectId: string): Promise<string | undefined> {
-    const [active] = await manager.query<{ build_id: string }[]>(
-      `SELECT build_id FROM project_build_metrics WHERE project_id = $1 AND status IN ('queued', 'running')`,
-      [projectId],
-    );
-    return active?.build_id;
-  }
-
   /**
    * Marks an attempt as started (status `running`, one more attempt, its start on the database
    * clock) and returns the build; `build.attempts` numbers this attempt and fences everything it

@@ -13,9 +13,13 @@ const NAMESPACE = {
   migrations: 0x5e11_0001,
   user: 0x5e11_0002,
   janitor: 0x5e11_0003,
+  queueFunctions: 0x5e11_0004,
 } as const;
 
 export const MIGRATIONS_LOCK: AdvisoryLock = { namespace: NAMESPACE.migrations, key: 0 };
+
+/** Serialises the processes that (re)define the build queue's insert function as they start. */
+export const QUEUE_FUNCTIONS_LOCK: AdvisoryLock = { namespace: NAMESPACE.queueFunctions, key: 0 };
 
 /** Held by the one process whose janitor runs a round; the others skip theirs (src/integrity). */
 export const JANITOR_LOCK: AdvisoryLock = { namespace: NAMESPACE.janitor, key: 0 };

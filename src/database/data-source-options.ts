@@ -6,6 +6,7 @@ import { RateLimits1764288000000 } from '../../migrations/1764288000000-RateLimi
 import { BuildStatusEvents1764374400000 } from '../../migrations/1764374400000-BuildStatusEvents';
 import { BuildAttemptStart1764460800000 } from '../../migrations/1764460800000-BuildAttemptStart';
 import { VerbatimReplayBodies1764547200000 } from '../../migrations/1764547200000-VerbatimReplayBodies';
+import { BuildRequestFunctions1764633600000 } from '../../migrations/1764633600000-BuildRequestFunctions';
 
 /** Every migration, in order; listed rather than globbed so source and build load the same set. */
 export const MIGRATIONS = [
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   BuildStatusEvents1764374400000,
   BuildAttemptStart1764460800000,
   VerbatimReplayBodies1764547200000,
+  BuildRequestFunctions1764633600000,
 ];
 
 /**

@@ -10,20 +10,13 @@ import { TransactionRunner } from './transaction-runner';
 
 const LOCK = { namespace: 1, key: 2 };
 
-/** A QueryRunner double that records what the helper did with it. */
+/** A QueryRunner double that records what the helper sent and did with it; `commit` answers COMMIT. */
 function fakeRunner(commit: () => Promise<void> = () => Promise.resolve()) {
   const calls: string[] = [];
-  let active = false;
   const runner = {
     manager: {},
-    get isTransactionActive() {
-      return active;
-    },
     connect: jest.fn(() => (calls.push('connect'), Promise.resolve())),
-    startTransaction: jest.fn(() => (calls.push('begin'), (active = true), Promise.resolve())),
-    query: jest.fn((sql: string) => (calls.push(sql), Promise.resolve([]))),
-    commitTransaction: jest.fn(() => (calls.push('commit'), commit())),
-    rollbackTransaction: jest.fn(() => (calls.push('rollback'), (active = false), Promise.resolve())),
+    query: jest.fn((sql: string) => (calls.push(sql), sql === 'COMMIT' ? commit() : Promise.resolve([]))),
     release: jest.fn(() => (calls.push('release'), Promise.resolve())),
   };
   const dataSource = { createQueryRunner: () => runner as unknown as QueryRunner } as unknown as DataSource;
@@ -31,16 +24,16 @@ function fakeRunner(commit: () => Promise<void> = () => Promise.resolve()) {
 }
 
 describe('TransactionRunner', () => {
-  it('bounds the waits and takes the two-key advisory lock before the work, then commits and releases', async () => {
+  it('begins, bounds the waits and takes the two-key advisory lock in one round trip, then commits and releases', async () => {
     const { calls, transactions } = fakeRunner();
 
     await expect(transactions.inTransaction(LOCK, () => Promise.resolve('done'))).resolves.toBe('done');
 
     expect(calls[0]).toBe('connect');
-    expect(calls[1]).toBe('begin');
-    expect(calls[2]).toMatch(/SET LOCAL lock_timeout = '\d+ms'; SET LOCAL statement_timeout = '\d+ms'; /);
-    expect(calls[2]).toContain('SELECT pg_advisory_xact_lock(1, 2)');
-    expect(calls.slice(3)).toEqual(['commit', 'release']);
+    expect(calls[1]).toMatch(
+      /^BEGIN; SET LOCAL lock_timeout = '\d+ms'; SET LOCAL statement_timeout = '\d+ms'; SELECT pg_advisory_xact_lock\(1, 2\)$/,
+    );
+    expect(calls.slice(2)).toEqual(['COMMIT', 'release']);
   });
 
   it('rolls back, runs the undos newest first, releases, and rethrows when the work fails', async () => {
@@ -55,7 +48,7 @@ describe('TransactionRunner', () => {
       }),
     ).rejects.toBe(failure);
 
-    expect(calls.slice(-4)).toEqual(['rollback', 'undo second', 'undo first', 'release']);
+    expect(calls.slice(-4)).toEqual(['ROLLBACK', 'undo second', 'undo first', 'release']);
   });
 
   it('runs the undos when the server refuses the COMMIT (the transaction certainly did not commit)', async () => {

@@ -24,12 +24,15 @@ export interface Transaction {
 }
 
 /**
- * One round trip: integers only are inlined (never caller input), so the simple query protocol may
- * carry the three statements together. SET LOCAL ends with the transaction.
+ * The transaction's first round trip: BEGIN, the bounds on its waits and the advisory lock, sent
+ * together (TypeORM's startTransaction would cost a round trip of its own). Integers only are
+ * inlined (never caller input), so the simple query protocol may carry the statements together;
+ * SET LOCAL ends with the transaction.
  */
-function boundedLockStatement({ namespace, key }: AdvisoryLock): string {
+function beginLockedStatement({ namespace, key }: AdvisoryLock): string {
   if (!Number.isInteger(namespace) || !Number.isInteger(key)) throw new TypeError('lock keys must be integers');
   return (
+    `BEGIN; ` +
     `SET LOCAL lock_timeout = '${TRANSACTION_LIMITS.lockTimeoutMs}ms'; ` +
     `SET LOCAL statement_timeout = '${TRANSACTION_LIMITS.statementTimeoutMs}ms'; ` +
     `SELECT pg_advisory_xact_lock(${namespace}, ${key})`
@@ -38,7 +41,8 @@ function boundedLockStatement({ namespace, key }: AdvisoryLock): string {
 
 /**
  * The one place that touches QueryRunner: connect, begin, bound the waits, take the advisory lock,
- * commit or roll back, and always release the connection.
+ * commit or roll back, and always release the connection. It sends BEGIN, COMMIT and ROLLBACK
+ * itself, so TypeORM's own transaction state stays unset: nothing here relies on it.
  */
 @Injectable()
 export class TransactionRunner {
@@ -68,14 +72,14 @@ export class TransactionRunner {
     let committing = false;
     try {
       await runner.connect();
-      await runner.startTransaction();
-      await inSpan('db.advisory_lock', () => runner.query(boundedLockStatement(lock)));
+      await inSpan('db.advisory_lock', () => runner.query(beginLockedStatement(lock)));
       const result = await work({ manager: runner.manager, onRollback: (undo) => undos.push(undo) });
       committing = true;
-      await inSpan('db.commit', () => runner.commitTransaction());
+      await inSpan('db.commit', () => runner.query('COMMIT'));
       return result;
     } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      // Also after a failed BEGIN or COMMIT: ROLLBACK outside a transaction only warns.
+      await runner.query('ROLLBACK').catch(() => undefined);
       // TypeORM releases a runner whose connection failed between two statements (pg's 'error'
       // event: a terminated backend, a network cut); the next statement, COMMIT included, is never sent.
       const neverSent =

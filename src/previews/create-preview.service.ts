@@ -1,78 +1,124 @@
 import { Injectable } from '@nestjs/common';
-import { AiTimeBalancesService } from '../billing/ai-time-balances.service';
-import { Transaction, TransactionRunner } from '../database/transaction-runner';
-import { IdempotencyService } from '../idempotency/idempotency.service';
+import { BillingConfig } from '../billing/billing.config';
+import { buildJobData } from '../builds/build-job';
+import { userLock } from '../database/advisory-lock';
+import { TransactionRunner } from '../database/transaction-runner';
+import { newProjectId } from '../ids/ids';
+import {
+  IdempotencyService,
+  inFlightKey,
+  KEY_LIFETIME_HOURS,
+  RequestIdentity,
+} from '../idempotency/idempotency.service';
+import { SingleFlight } from '../idempotency/single-flight';
+import { auditBuildRequest } from '../logging/build-request-audit';
 import { ProjectMetrics } from '../metrics/project-metrics.service';
 import { DEFAULT_FRAMEWORK } from '../projects/framework';
-import { CREATED_BY_SERVICE, DEFAULT_PROJECT_NAME } from '../projects/project.entity';
-import { ProjectsService } from '../projects/projects.service';
-import { UserRateLimitService } from '../rate-limits/user-rate-limit.service';
+import { DEFAULT_PROJECT_NAME } from '../projects/project.entity';
+import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
+import { inSpan } from '../telemetry/spans';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { BuildRequestFlow, RequestOutcome } from './build-request-flow';
-import { BuildStarter } from './build-starter.service';
+import { BuildRequestAnswer, placeholders, refusalError } from './build-request-answer';
 import { CreatePreviewRequest } from './dto/create-preview.request';
 import { CreatePreviewResponse } from './dto/create-preview.response';
+import { annotateQueuedBuild, newQueuedBuildIds } from './queued-build';
+import { created, replayed, RequestOutcome } from './request-outcome';
 
 const OPERATION = { method: 'POST', path: '/v1/create-preview-for-new-project' } as const;
+const CREATE_PROJECT = `SELECT create_project(${placeholders(16)}) AS answer`;
 
 /**
- * Creates a project with its first build in one transaction under the user's advisory lock:
- * project, build, AI-time session, queued job, idempotency record and directory exist all together
- * or not at all. A repeated request (same Idempotency-Key, or an identical body inside the dedupe
- * window) gets the first request's answer instead of a second project, and does not count against
- * the user's rate limit.
+ * POST /v1/create-preview-for-new-project: a project with its first build, all of it or nothing
+ * (ADR 023).
  */
 @Injectable()
 export class CreatePreviewService {
-  private readonly flow: BuildRequestFlow<CreatePreviewResponse>;
+  private readonly inFlight = new SingleFlight<RequestOutcome<CreatePreviewResponse>>();
 
   constructor(
-    transactions: TransactionRunner,
-    idempotency: IdempotencyService,
-    rateLimits: UserRateLimitService,
-    balances: AiTimeBalancesService,
-    private readonly projects: ProjectsService,
-    private readonly buildStarter: BuildStarter,
+    private readonly transactions: TransactionRunner,
+    private readonly idempotency: IdempotencyService,
+    private readonly billing: BillingConfig,
+    private readonly rateLimits: RateLimitsConfig,
     private readonly workspace: WorkspaceService,
     private readonly metrics: ProjectMetrics,
-  ) {
-    this.flow = new BuildRequestFlow(
-      { transactions, idempotency, rateLimits, balances },
-      { ...OPERATION, successStatus: 201, keylessRepeats: { dedupeWindow: true, answer: deduplicated } },
-    );
-  }
+  ) {}
 
+  /**
+   * A create, in order:
+   * 1. identical creates in flight in this process share the first one's transaction (a storm of
+   *    double-clicks takes one pooled connection, not one each);
+   * 2. the ids are chosen: the project's (unless a legacy caller chose an unused one), the build's,
+   *    its version's and its AI-time session's;
+   * 3. in one transaction under the user's advisory lock, one call of `create_project` (migration
+   *    BuildRequestFunctions): a replay of the Idempotency-Key (or 422), an identical create inside
+   *    the dedupe window, the balance (402), the rate limit (429), then the project, its build,
+   *    session and job, and the answer recorded under the key or for the dedupe window;
+   * 4. the project's directory, removed again if the transaction does not commit;
+   * 5. commit; the ids go on the request's span and log lines, and one audit line says what was answered.
+   */
   create(request: CreatePreviewRequest, idempotencyKey?: string): Promise<RequestOutcome<CreatePreviewResponse>> {
-    return this.metrics.observeCreate(() =>
-      this.flow.run(request, idempotencyKey, {
-        check: () => Promise.resolve(),
-        start: (transaction) => this.createProject(transaction, request),
-      }),
-    );
+    return this.metrics.observeCreate(async () => {
+      const identity = this.idempotency.identify(OPERATION, request, idempotencyKey);
+      const outcome = await this.coalesced(identity, () => this.createOnce(request, identity));
+      auditBuildRequest('create-preview-for-new-project', request.userId, outcome);
+      return outcome;
+    });
   }
 
-  private async createProject(
-    { manager, onRollback }: Transaction,
+  /** Without a key and with the dedupe window off, every create is one of its own. */
+  private async coalesced(
+    identity: RequestIdentity,
+    create: () => Promise<RequestOutcome<CreatePreviewResponse>>,
+  ): Promise<RequestOutcome<CreatePreviewResponse>> {
+    if (identity.key === undefined && this.idempotency.dedupeWindowMs === 0) return create();
+    const { result, leader } = await this.inFlight.run(inFlightKey(identity), create);
+    if (leader) return result;
+    return identity.key === undefined ? deduplicated(result.body) : replayed(result.status, result.body);
+  }
+
+  private createOnce(
     request: CreatePreviewRequest,
-  ): Promise<CreatePreviewResponse> {
+    identity: RequestIdentity,
+  ): Promise<RequestOutcome<CreatePreviewResponse>> {
     const { userId, prompt } = request;
-    const framework = request.framework ?? DEFAULT_FRAMEWORK;
-    const { projectId, idSource } = await this.projects.create(manager, {
-      ownerId: userId,
-      name: request.name ?? DEFAULT_PROJECT_NAME,
-      framework,
-      requestedId: request.projectId,
+    const projectId = request.projectId ?? newProjectId();
+    const build = newQueuedBuildIds();
+    const job = buildJobData({ buildId: build.buildId, projectId, userId, versionId: build.versionId });
+    return this.transactions.inTransaction(userLock(userId), async ({ manager, onRollback }) => {
+      const [{ answer }] = await inSpan('db.create_project', () =>
+        manager.query<{ answer: BuildRequestAnswer<CreatePreviewResponse> }[]>(CREATE_PROJECT, [
+          userId,
+          identity.key ?? null,
+          identity.fingerprint,
+          KEY_LIFETIME_HOURS,
+          this.idempotency.dedupeWindowMs,
+          this.billing.welcomeSeconds,
+          this.rateLimits.perMinute,
+          projectId,
+          request.projectId === undefined ? 'server' : 'client',
+          request.name ?? DEFAULT_PROJECT_NAME,
+          request.framework ?? DEFAULT_FRAMEWORK,
+          prompt,
+          build.buildId,
+          build.versionId,
+          build.aiTimeSessionId,
+          job,
+        ]),
+      );
+      switch (answer.answer) {
+        case 'replay':
+          return replayed(answer.status, answer.body);
+        case 'dedupe':
+          return deduplicated(answer.body);
+        case 'refused':
+          throw refusalError(answer, { projectId, perMinute: this.rateLimits.perMinute });
+      }
+      onRollback(() => this.workspace.removeProjectDirectory(userId, projectId));
+      await this.workspace.createProjectDirectory(userId, projectId);
+      annotateQueuedBuild(userId, answer.body);
+      return created(answer.body, 201);
     });
-    const queued = await this.buildStarter.start(manager, {
-      projectId,
-      userId,
-      prompt,
-      framework,
-      isInitialBuild: true,
-    });
-    onRollback(() => this.workspace.removeProjectDirectory(userId, projectId));
-    await this.workspace.createProjectDirectory(userId, projectId);
-    return { ...queued, idSource, createdBy: CREATED_BY_SERVICE };
   }
 }
 

@@ -6,7 +6,6 @@ import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { CreatePreviewController } from './create-preview.controller';
-import { BuildStarter } from './build-starter.service';
 import { CreatePreviewService } from './create-preview.service';
 import { DeleteProjectController } from './delete-project.controller';
 import { DeleteProjectService } from './delete-project.service';
@@ -17,6 +16,6 @@ import { UpdateProjectService } from './update-project.service';
 @Module({
   imports: [IdempotencyModule, RateLimitsModule, ProjectsModule, BuildsModule, BillingModule, WorkspaceModule],
   controllers: [CreatePreviewController, UpdateProjectController, DeleteProjectController],
-  providers: [BuildStarter, CreatePreviewService, UpdateProjectService, DeleteProjectService],
+  providers: [CreatePreviewService, UpdateProjectService, DeleteProjectService],
 })
 export class PreviewsModule {}

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import { RequestOutcome } from './build-request-flow';
+import { RequestOutcome } from './request-outcome';
 
 /** Sets the outcome's status (and `Idempotent-Replayed` on a replay) and gives the body to send. */
 export function replyWithOutcome<Body>(reply: FastifyReply, outcome: RequestOutcome<Body>): Body {

@@ -1,105 +1,104 @@
 import { Injectable } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
-import { AiTimeBalancesService } from '../billing/ai-time-balances.service';
+import { BillingConfig } from '../billing/billing.config';
+import { buildJobData } from '../builds/build-job';
 import { BuildInProgressError } from '../builds/builds.errors';
-import { BuildsService } from '../builds/builds.service';
-import { Transaction, TransactionRunner } from '../database/transaction-runner';
-import { IdempotencyService } from '../idempotency/idempotency.service';
+import { userLock } from '../database/advisory-lock';
+import { TransactionRunner } from '../database/transaction-runner';
+import {
+  IdempotencyService,
+  inFlightKey,
+  KEY_LIFETIME_HOURS,
+  RequestIdentity,
+} from '../idempotency/idempotency.service';
+import { SingleFlight } from '../idempotency/single-flight';
+import { auditBuildRequest } from '../logging/build-request-audit';
 import { ProjectMetrics } from '../metrics/project-metrics.service';
-import { Project } from '../projects/project.entity';
-import { ProjectNotFoundError } from '../projects/projects.errors';
-import { ProjectsService } from '../projects/projects.service';
-import { UserRateLimitService } from '../rate-limits/user-rate-limit.service';
-import { BuildRequestFlow, RequestOutcome } from './build-request-flow';
-import { BuildStarter } from './build-starter.service';
+import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
+import { inSpan } from '../telemetry/spans';
+import { BuildRequestAnswer, placeholders, refusalError } from './build-request-answer';
 import { UpdateProjectRequest } from './dto/update-project.request';
 import { UpdateProjectResponse } from './dto/update-project.response';
+import { annotateQueuedBuild, newQueuedBuildIds } from './queued-build';
+import { created, replayed, RequestOutcome } from './request-outcome';
 
 const OPERATION = { method: 'POST', path: '/v1/update-project' } as const;
+const UPDATE_PROJECT = `SELECT update_project(${placeholders(13)}) AS answer`;
 
-/** The partial unique index that allows one queued or running build per project. */
-const ONE_ACTIVE_BUILD_INDEX = 'project_build_metrics_one_active_idx';
+/** An update has no dedupe window, so update_project never answers with one. */
+type UpdateAnswer = Exclude<BuildRequestAnswer<UpdateProjectResponse>, { answer: 'dedupe' }>;
 
-/**
- * Queues a new build of an existing project in one transaction under the owner's advisory lock:
- * build, project switched to it (and to its framework), AI-time session, queued job and idempotency
- * record exist together or not at all. Replays, the balance check and the rate limit are the
- * create's (BuildRequestFlow); there is no dedupe window: CONTRACT.md answers an identical update
- * without a key while its build is queued like any other update then, 409 build_in_progress.
- */
+/** POST /v1/update-project: a new build of an existing project, all of it or nothing (ADR 023). */
 @Injectable()
 export class UpdateProjectService {
-  private readonly flow: BuildRequestFlow<UpdateProjectResponse>;
+  private readonly inFlight = new SingleFlight<RequestOutcome<UpdateProjectResponse>>();
 
   constructor(
-    transactions: TransactionRunner,
-    idempotency: IdempotencyService,
-    rateLimits: UserRateLimitService,
-    balances: AiTimeBalancesService,
-    private readonly projects: ProjectsService,
-    private readonly builds: BuildsService,
-    private readonly buildStarter: BuildStarter,
+    private readonly transactions: TransactionRunner,
+    private readonly idempotency: IdempotencyService,
+    private readonly billing: BillingConfig,
+    private readonly rateLimits: RateLimitsConfig,
     private readonly metrics: ProjectMetrics,
-  ) {
-    this.flow = new BuildRequestFlow(
-      { transactions, idempotency, rateLimits, balances },
-      { ...OPERATION, successStatus: 202, keylessRepeats: { dedupeWindow: false, answer: buildInProgress } },
-    );
-  }
-
-  update(request: UpdateProjectRequest, idempotencyKey?: string): Promise<RequestOutcome<UpdateProjectResponse>> {
-    return this.metrics.observeUpdate(() =>
-      this.flow.run(request, idempotencyKey, {
-        check: (transaction) => this.checkProject(transaction, request),
-        start: (transaction, project) => this.queueBuild(transaction, request, project),
-      }),
-    );
-  }
-
-  /** 404 for an unknown or foreign project (existence is not revealed), 409 while a build is active. */
-  private async checkProject({ manager }: Transaction, { userId, projectId }: UpdateProjectRequest): Promise<Project> {
-    const project = await this.projects.findOwned(manager, projectId, userId);
-    if (!project) throw new ProjectNotFoundError(projectId);
-    const active = await this.builds.findActive(manager, projectId);
-    if (active !== undefined) throw new BuildInProgressError(active);
-    return project;
-  }
+  ) {}
 
   /**
-   * Queues the build; a build that became active after the check (the index refused a second one)
-   * is the same 409. The savepoint keeps the transaction usable to name that build.
+   * An update, in order:
+   * 1. identical updates in flight in this process share the first one's transaction; a keyless
+   *    twin is answered 409 build_in_progress with the build the first one queued (an update has
+   *    no dedupe window: CONTRACT.md);
+   * 2. the build's ids are chosen;
+   * 3. in one transaction under the owner's advisory lock, one call of `update_project` (migration
+   *    BuildRequestFunctions): a replay of the Idempotency-Key (or 422), the project (404 for an
+   *    unknown or foreign one: existence is not revealed), no build queued or running (409), the
+   *    balance (402), the rate limit (429), then the build, the project switched to it (and to its
+   *    framework), its session and job, and the answer recorded under the key;
+   * 4. commit; the ids go on the request's span and log lines, and one audit line says what was answered.
    */
-  private async queueBuild(
-    { manager }: Transaction,
-    { userId, projectId, prompt, framework }: UpdateProjectRequest,
-    project: Project,
-  ): Promise<UpdateProjectResponse> {
-    await manager.query('SAVEPOINT update_project_build');
-    try {
-      const queued = await this.buildStarter.start(manager, {
-        projectId,
-        userId,
-        prompt,
-        framework: framework ?? project.framework,
-        isInitialBuild: false,
-      });
-      await manager.query('RELEASE SAVEPOINT update_project_build');
-      return queued;
-    } catch (error) {
-      if (!isActiveBuildConflict(error)) throw error;
-      await manager.query('ROLLBACK TO SAVEPOINT update_project_build');
-      throw new BuildInProgressError((await this.builds.findActive(manager, projectId)) ?? 'unknown');
-    }
+  update(request: UpdateProjectRequest, idempotencyKey?: string): Promise<RequestOutcome<UpdateProjectResponse>> {
+    return this.metrics.observeUpdate(async () => {
+      const identity = this.idempotency.identify(OPERATION, request, idempotencyKey);
+      const { result, leader } = await this.inFlight.run(inFlightKey(identity), () =>
+        this.updateOnce(request, identity),
+      );
+      if (!leader && identity.key === undefined) throw new BuildInProgressError(result.body.buildId);
+      const outcome = leader ? result : replayed(result.status, result.body);
+      auditBuildRequest('update-project', request.userId, outcome);
+      return outcome;
+    });
   }
-}
 
-/** A keyless twin of an update in flight: the build that update just queued is in progress. */
-function buildInProgress(first: UpdateProjectResponse): never {
-  throw new BuildInProgressError(first.buildId);
-}
-
-function isActiveBuildConflict(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const { code, constraint } = error.driverError as { code?: string; constraint?: string };
-  return code === '23505' && constraint === ONE_ACTIVE_BUILD_INDEX;
+  private updateOnce(
+    request: UpdateProjectRequest,
+    identity: RequestIdentity,
+  ): Promise<RequestOutcome<UpdateProjectResponse>> {
+    const { userId, projectId } = request;
+    const build = newQueuedBuildIds();
+    const job = buildJobData({ buildId: build.buildId, projectId, userId, versionId: build.versionId });
+    return this.transactions.inTransaction(userLock(userId), async ({ manager }) => {
+      const [{ answer }] = await inSpan('db.update_project', () =>
+        manager.query<{ answer: UpdateAnswer }[]>(UPDATE_PROJECT, [
+          userId,
+          identity.key ?? null,
+          identity.fingerprint,
+          KEY_LIFETIME_HOURS,
+          this.billing.welcomeSeconds,
+          this.rateLimits.perMinute,
+          projectId,
+          request.framework ?? null,
+          request.prompt,
+          build.buildId,
+          build.versionId,
+          build.aiTimeSessionId,
+          job,
+        ]),
+      );
+      switch (answer.answer) {
+        case 'replay':
+          return replayed(answer.status, answer.body);
+        case 'refused':
+          throw refusalError(answer, { projectId, perMinute: this.rateLimits.perMinute });
+      }
+      annotateQueuedBuild(userId, answer.body);
+      return created(answer.body, 202);
+    });
+  }
 }

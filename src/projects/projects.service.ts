@@ -1,63 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { newProjectId } from '../ids/ids';
-import { Traced } from '../telemetry/traced.decorator';
-import { Framework } from './framework';
-import { IdSource, Project } from './project.entity';
-import { ProjectIdConflictError } from './projects.errors';
+import { Project } from './project.entity';
 
-export interface NewProject {
-  ownerId: string;
-  name: string;
-  framework: Framework;
-  /** Legacy callers may still choose the id; it is accepted only while unused. */
-  requestedId?: string;
-}
-
-export interface CreatedProject {
-  projectId: string;
-  idSource: IdSource;
-}
-
-/** Owns `projects`: inserts, reads and deletes projects and keeps their build status fields. */
+/**
+ * Owns `projects`: reads and deletes projects and keeps their build status fields. A project is
+ * inserted, and pointed at its queued builds, by the create and update database functions
+ * (`projects_insert`, `projects_mark_build_queued`; migration BuildRequestFunctions).
+ */
 @Injectable()
 export class ProjectsService {
-  @Traced('db.insert projects')
-  async create(manager: EntityManager, project: NewProject): Promise<CreatedProject> {
-    const idSource: IdSource = project.requestedId === undefined ? 'server' : 'client';
-    const projectId = project.requestedId ?? newProjectId();
-    // ON CONFLICT also covers a concurrent insert of the same legacy id: it waits for that
-    // transaction and reports the conflict once it commits, instead of failing with a 500.
-    const inserted = await manager.query<{ id: string }[]>(
-      `INSERT INTO projects (id, owner_id, name, framework, id_source) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT DO NOTHING RETURNING id`,
-      [projectId, project.ownerId, project.name, project.framework, idSource],
-    );
-    if (inserted.length === 0) throw new ProjectIdConflictError(projectId);
-    return { projectId, idSource };
-  }
-
   /** The project if it belongs to the owner; undefined for an unknown project and for another owner's. */
   async findOwned(manager: EntityManager, projectId: string, ownerId: string): Promise<Project | undefined> {
     return (await manager.findOne(Project, { where: { id: projectId, ownerId } })) ?? undefined;
-  }
-
-  /**
-   * Points the project at the build that was just queued for it. The project takes the build's
-   * framework: an update may switch it, and the project then reads as what it is being rebuilt as.
-   */
-  @Traced('db.update projects')
-  async markBuildQueued(
-    manager: EntityManager,
-    projectId: string,
-    build: { buildId: string; framework: Framework },
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE projects SET current_build_id = $2, framework = $3, build_status = 'queued', last_build_started = now(),
-              updated_at = now()
-        WHERE id = $1`,
-      [projectId, build.buildId, build.framework],
-    );
   }
 
   /** The project's current build started an attempt. */

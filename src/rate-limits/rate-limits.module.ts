@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
-import { UserRateLimitService } from './user-rate-limit.service';
+import { RateLimitSweeper } from './rate-limit-sweeper';
 
-/** Needs DatabaseConnection (global, DatabaseModule) and RateLimitsConfig (global, ConfigModule). */
+/** Owns `rate_limits`; the per-user count is a step of the create and update database functions. */
 @Module({
-  providers: [UserRateLimitService],
-  exports: [UserRateLimitService],
+  providers: [RateLimitSweeper],
 })
 export class RateLimitsModule {}

@@ -12,6 +12,11 @@ export interface PersistedState {
   balances: number;
   ledger: number;
   jobs: number;
+  /** Answers remembered for an Idempotency-Key, and for the dedupe window. */
+  idempotencyKeys: number;
+  recentCreates: number;
+  /** Starts counted against users' rate limits, summed. */
+  rateLimitPoints: number;
   /** Every path under the projects root, relative to it. */
   paths: string[];
 }
@@ -24,7 +29,10 @@ export async function persistedState(db: TestDatabase, projectsRoot: string): Pr
             (SELECT count(*)::int FROM ai_time_sessions) AS sessions,
             (SELECT count(*)::int FROM ai_time_balances) AS balances,
             (SELECT count(*)::int FROM ai_time_ledger) AS ledger,
-            (SELECT count(*)::int FROM pgboss.job WHERE name = $1) AS jobs`,
+            (SELECT count(*)::int FROM pgboss.job WHERE name = $1) AS jobs,
+            (SELECT count(*)::int FROM idempotency_keys) AS "idempotencyKeys",
+            (SELECT count(*)::int FROM recent_creates) AS "recentCreates",
+            (SELECT coalesce(sum(points), 0)::int FROM rate_limits) AS "rateLimitPoints"`,
     [BUILD_QUEUE],
   );
   return { ...counts, paths: await listTree(projectsRoot) };
@@ -38,6 +46,9 @@ export const NOTHING: PersistedState = {
   balances: 0,
   ledger: 0,
   jobs: 0,
+  idempotencyKeys: 0,
+  recentCreates: 0,
+  rateLimitPoints: 0,
   paths: [],
 };
 

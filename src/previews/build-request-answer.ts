@@ -1,0 +1,43 @@
+import { InsufficientAiTimeError } from '../billing/billing.errors';
+import { BuildInProgressError } from '../builds/builds.errors';
+import { DomainError } from '../errors/domain-error';
+import { IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
+import { ProjectIdConflictError, ProjectNotFoundError } from '../projects/projects.errors';
+import { RateLimitedError } from '../rate-limits/rate-limits.errors';
+
+/** Why create_project or update_project (migration BuildRequestFunctions) started nothing. */
+export type Refusal =
+  | { answer: 'refused'; code: 'idempotency_key_reused' | 'project_id_conflict' | 'project_not_found' }
+  | { answer: 'refused'; code: 'insufficient_ai_time'; secondsRemaining: number }
+  | { answer: 'refused'; code: 'rate_limited'; retryAfterMs: number }
+  | { answer: 'refused'; code: 'build_in_progress'; buildId: string };
+
+/** What create_project and update_project answer: a build started, a stored answer, or a refusal. */
+export type BuildRequestAnswer<Body> =
+  | { answer: 'created'; body: Body }
+  | { answer: 'replay'; status: number; body: Body }
+  | { answer: 'dedupe'; body: Body }
+  | Refusal;
+
+/** The domain error a refusal is answered with (the transaction then rolls back what it wrote). */
+export function refusalError(refusal: Refusal, request: { projectId: string; perMinute: number }): DomainError {
+  switch (refusal.code) {
+    case 'idempotency_key_reused':
+      return new IdempotencyKeyReusedError();
+    case 'insufficient_ai_time':
+      return new InsufficientAiTimeError(refusal.secondsRemaining);
+    case 'rate_limited':
+      return new RateLimitedError(request.perMinute, refusal.retryAfterMs);
+    case 'project_id_conflict':
+      return new ProjectIdConflictError(request.projectId);
+    case 'project_not_found':
+      return new ProjectNotFoundError(request.projectId);
+    case 'build_in_progress':
+      return new BuildInProgressError(refusal.buildId);
+  }
+}
+
+/** `$1, $2, …, $count`, for a call of one of the functions. */
+export function placeholders(count: number): string {
+  return Array.from({ length: count }, (_, index) => `$${index + 1}`).join(', ');
+}

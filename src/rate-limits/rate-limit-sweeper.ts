@@ -1,0 +1,39 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+/** The table of migrations/1764288000000-RateLimits.ts. */
+export const RATE_LIMITS_TABLE = 'rate_limits';
+/** Expired rows go every few minutes; the grace keeps the sweep well clear of any clock skew. */
+const SWEEP_EVERY_MS = 5 * 60_000;
+const SWEEP_GRACE_MS = 10 * 60_000;
+
+/**
+ * Owns the `rate_limits` table: one row per user, how many creates plus updates they started in
+ * their current one-minute window. The counting is `rate_limits_consume_user_write`, a step of the
+ * create and update functions (migration BuildRequestFunctions), inside the request's transaction
+ * under the user's lock, so every API process shares the count; this deletes the windows that ended.
+ */
+@Injectable()
+export class RateLimitSweeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(RateLimitSweeper.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.sweepExpired(), SWEEP_EVERY_MS).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Deletes windows that ended more than the grace ago (they count as empty anyway). */
+  async sweepExpired(now: number = Date.now()): Promise<void> {
+    try {
+      await this.dataSource.query(`DELETE FROM ${RATE_LIMITS_TABLE} WHERE expire < $1`, [now - SWEEP_GRACE_MS]);
+    } catch (error) {
+      this.logger.warn(`rate-limit sweep failed: ${(error as Error).message}`);
+    }
+  }
+}
