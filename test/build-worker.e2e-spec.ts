@@ -206,8 +206,11 @@ describe('attempts that are no longer current', () => {
     return { job, projectDir: join(t.projectsRoot, job.userId, job.projectId) };
   }
 
+  /** What an attempt's builder leaves, in the folders the runner makes for it. */
   async function writeAttemptOutput(job: { userId: string; projectId: string; buildId: string }, attempt: number) {
-    const output = t.app.get(WorkspaceService).attemptOutputDirectory(job.userId, job.projectId, job.buildId, attempt);
+    const workspace = t.app.get(WorkspaceService);
+    await workspace.ensureBuildLayout(job.userId, job.projectId);
+    const output = workspace.attemptOutputDirectory(job.userId, job.projectId, job.buildId, attempt);
     await mkdir(output);
     await writeFile(join(output, 'index.html'), `attempt ${attempt}`);
   }

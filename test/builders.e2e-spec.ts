@@ -122,7 +122,10 @@ describe('Builders', () => {
     sandbox = await mkdtemp(join(tmpdir(), 'sheen-builders-'));
     root = join(sandbox, 'projects');
     const [userId, projectId] = [randomUUID(), randomUUID()];
-    projectDir = await new WorkspaceService({ projectsRoot: root }).createProjectDirectory(userId, projectId);
+    // As BuildRunner hands a project over to a builder: its directory, and the folders of its builds.
+    const workspace = new WorkspaceService({ projectsRoot: root });
+    projectDir = await workspace.createProjectDirectory(userId, projectId);
+    await workspace.ensureBuildLayout(userId, projectId);
     const buildId = newUlid();
     context = {
       projectId,

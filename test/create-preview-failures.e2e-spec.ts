@@ -220,7 +220,7 @@ describe('concurrency', () => {
     );
     expect(complete[0].count).toBe(20);
     for (const [i, response] of responses.entries()) {
-      expect(state.paths).toContain(join(bodies[i].userId as string, response.body.projectId as string, 'source'));
+      expect(state.paths).toContain(join(bodies[i].userId as string, response.body.projectId as string));
     }
   });
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUILD_QUEUE } from '../src/builds/build-job';
 import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../src/ids/ids';
@@ -95,9 +95,10 @@ describe('POST /v1/create-preview-for-new-project', () => {
       data: { buildId, projectId, userId: body.userId, versionId },
     });
 
+    // The project's folders come with its first build; the create makes its directory.
     const directory = join(t.projectsRoot, body.userId as string, projectId);
-    for (const folder of ['', 'source', 'builds'])
-      expect((await stat(join(directory, folder))).isDirectory()).toBe(true);
+    expect((await stat(directory)).isDirectory()).toBe(true);
+    expect(await readdir(directory)).toEqual([]);
 
     expect(await t.db.query(`SELECT * FROM project_versions WHERE project_id = $1`, [projectId])).toEqual([]);
   });
@@ -232,8 +233,6 @@ describe('POST /v1/create-preview-for-new-project', () => {
         const paths = await listTree(t.projectsRoot);
         expect(paths.filter((path) => path.includes(projectId) || path.startsWith(loser))).toEqual([
           `${winner}/${projectId}`,
-          `${winner}/${projectId}/builds`,
-          `${winner}/${projectId}/source`,
         ]);
       },
     );

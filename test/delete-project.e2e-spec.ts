@@ -38,7 +38,7 @@ describe('DELETE /v1/projects/:projectId', () => {
     expect(await t.db.query(`SELECT 1 FROM pgboss.job WHERE data->>'projectId' = $1`, [created.projectId])).toEqual([]);
     const { paths } = await persistedState(t.db, t.projectsRoot);
     expect(paths.some((path) => path.includes(created.projectId))).toBe(false);
-    expect(paths).toContain(`${body.userId as string}/${keep.body.projectId as string}/source`);
+    expect(paths).toContain(`${body.userId as string}/${keep.body.projectId as string}`);
     expect(await t.db.query(`SELECT 1 FROM projects WHERE id = $1`, [keep.body.projectId])).toHaveLength(1);
   });
 

@@ -234,14 +234,6 @@ describe('the integrity audit finds each kind of damage, and only it', () => {
       },
     ],
     [
-      'a staging folder a create left behind',
-      async () => {
-        await mkdir(join(t.projectsRoot, '.staging-Ab12Cd'));
-        await age(join(t.projectsRoot, '.staging-Ab12Cd'));
-        return [{ kind: 'stale_staging_directory', path: '.staging-Ab12Cd' }];
-      },
-    ],
-    [
       'an attempt folder of a build that finished',
       async () => {
         const project = await createBuiltProject(t);
@@ -308,7 +300,7 @@ describe('the integrity audit finds each kind of damage, and only it', () => {
     const running = await createProject(t);
     await t.app.get(BuildOutcomes).startAttempt(running);
     await t.app.get(BuildOutcomes).startAttempt(running);
-    await mkdir(join(builds(running), `.attempt-${running.buildId}-1`));
+    await mkdir(join(builds(running), `.attempt-${running.buildId}-1`), { recursive: true });
     await ageTree(join(t.projectsRoot, running.userId));
     // Its job was moved to the abandoned queue, whose consumer will fail the build.
     const abandoned = await createProject(t);
@@ -322,13 +314,12 @@ describe('the integrity audit finds each kind of damage, and only it', () => {
     );
     await ageRows(t);
     // Younger than the grace period, as what a create still in flight makes: a build whose job is
-    // gone, a project without its directory, a directory without its project, a staging folder.
+    // gone, a project without its directory, a directory without its project.
     const fresh = await createProject(t);
     await deleteJobOf(t, fresh.buildId);
     const uncommitted = await createProject(t);
     await rm(join(t.projectsRoot, uncommitted.userId), { recursive: true });
     await orphanDirectory(t.projectsRoot, { aged: false });
-    await mkdir(join(t.projectsRoot, '.staging-Xy98Zw'));
 
     expect(await audit()).toMatchObject({ clean: true, findings: [] });
   });
@@ -403,7 +394,7 @@ describe('the janitor', () => {
     return wipe(t);
   });
 
-  it('fails builds no job will finish, removes orphan and staging folders past the grace period, and leaves the rest alone', async () => {
+  it('fails builds no job will finish, removes orphan folders past the grace period, and leaves the rest alone', async () => {
     const logs = jest.spyOn(Logger.prototype, 'log');
     const stuck = await createProject(t);
     await deleteJobOf(t, stuck.buildId);
@@ -419,11 +410,6 @@ describe('the janitor', () => {
     await mkdir(strangersCopy, { recursive: true });
     await age(strangersCopy);
     const youngOrphan = await orphanDirectory(t.projectsRoot, { aged: false });
-    const staging = join(t.projectsRoot, '.staging-Qw12Er');
-    const youngStaging = join(t.projectsRoot, '.staging-Ty34Ui');
-    await mkdir(staging);
-    await mkdir(youngStaging);
-    await age(staging);
 
     expect(await t.app.get(Janitor).runOnce()).toBe(true);
 
@@ -440,7 +426,7 @@ describe('the janitor', () => {
       debits: [],
     });
     expect(await readdir(t.projectsRoot)).toEqual(
-      [stuck.userId, mismatched.userId, fresh.userId, youngOrphan.userId, '.staging-Ty34Ui'].sort(),
+      [stuck.userId, mismatched.userId, fresh.userId, youngOrphan.userId].sort(),
     );
     expect(await exists(mismatched.directory)).toBe(true);
     expect(await exists(youngOrphan.directory)).toBe(true);
@@ -452,7 +438,6 @@ describe('the janitor', () => {
         `failed build ${stuck.buildId} of project ${stuck.projectId} (user ${stuck.userId}): queued with no live job`,
         `removed orphan directory of project ${orphan.projectId} (user ${orphan.userId})`,
         `removed orphan directory of project ${mismatched.projectId} (user ${stranger})`,
-        'removed stale staging folder .staging-Qw12Er',
       ].sort(),
     );
     // The rest is reported, not repaired.
@@ -483,7 +468,7 @@ describe('the janitor', () => {
 
     expect(await t.app.get(Janitor).runOnce()).toBe(true);
 
-    expect((await readdir(orphan.directory)).sort()).toEqual(['builds', 'source']);
+    expect(await readdir(orphan.directory)).toEqual([]);
   });
 
   it("skips its round while another process's janitor holds the lock", async () => {

@@ -59,6 +59,7 @@ export class BuildRunner {
     const { build, projectName } = started;
     span.setAttribute('build.attempt', build.attempts);
     const outputDir = this.workspace.attemptOutputDirectory(userId, projectId, buildId, build.attempts);
+    await this.workspace.ensureBuildLayout(userId, projectId);
 
     const lease = new AttemptLease(
       () => this.outcomes.isAttemptCurrent(this.dataSource.manager, build),

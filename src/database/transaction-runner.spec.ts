@@ -16,7 +16,9 @@ function fakeRunner(commit: () => Promise<void> = () => Promise.resolve()) {
   const runner = {
     manager: {},
     connect: jest.fn(() => (calls.push('connect'), Promise.resolve())),
-    query: jest.fn((sql: string) => (calls.push(sql), sql === 'COMMIT' ? commit() : Promise.resolve([]))),
+    query: jest.fn(
+      (sql: string): Promise<unknown> => (calls.push(sql), sql === 'COMMIT' ? commit() : Promise.resolve([])),
+    ),
     release: jest.fn(() => (calls.push('release'), Promise.resolve())),
   };
   const dataSource = { createQueryRunner: () => runner as unknown as QueryRunner } as unknown as DataSource;

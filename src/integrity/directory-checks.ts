@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { ProjectFolder, RootListing, WorkspaceService } from '../workspace/workspace.service';
+import { ProjectFolder, WorkspaceService } from '../workspace/workspace.service';
 import { Finding, GRACE_PERIOD_SECONDS } from './integrity-findings';
 
 /**
@@ -8,10 +8,9 @@ import { Finding, GRACE_PERIOD_SECONDS } from './integrity-findings';
  * flight has made is younger than the grace period and not judged.
  */
 
-/** The folders under the root that belong to no project, and the staging folders left behind. */
+/** The folders under the root that belong to no project. */
 export interface RemovableDirectories {
   orphans: { userId: string; projectId: string }[];
-  staleStaging: string[];
 }
 
 export async function findRemovableDirectories(
@@ -20,7 +19,7 @@ export async function findRemovableDirectories(
 ): Promise<RemovableDirectories> {
   const listing = await workspace.listRoot();
   const { orphans } = await splitByProject(manager, listing.projects);
-  return { orphans: orphans.filter(isPastGrace), staleStaging: staleStaging(listing) };
+  return { orphans: orphans.filter(isPastGrace) };
 }
 
 export async function findDirectoryDamage(manager: EntityManager, workspace: WorkspaceService): Promise<Finding[]> {
@@ -30,7 +29,6 @@ export async function findDirectoryDamage(manager: EntityManager, workspace: Wor
     ...orphans
       .filter(isPastGrace)
       .map(({ userId, projectId }): Finding => ({ kind: 'orphan_directory', userId, projectId })),
-    ...staleStaging(listing).map((path): Finding => ({ kind: 'stale_staging_directory', path })),
     ...listing.unexpected.map((path): Finding => ({ kind: 'unexpected_entry', path })),
     ...(await manager.query<Finding[]>(PROJECTS_WITHOUT_DIRECTORY, [
       ...folderColumns(listing.projects),
@@ -90,10 +88,6 @@ async function splitByProject(
   const owned = new Set(rows.map((row) => `${row.userId}/${row.projectId}`));
   const isOwned = (folder: ProjectFolder) => owned.has(`${folder.userId}/${folder.projectId}`);
   return { owned: folders.filter(isOwned), orphans: folders.filter((folder) => !isOwned(folder)) };
-}
-
-function staleStaging(listing: RootListing): string[] {
-  return listing.staging.filter(isPastGrace).map((folder) => folder.name);
 }
 
 function isPastGrace({ modifiedAt }: { modifiedAt: Date }): boolean {

@@ -25,7 +25,7 @@ export class IntegrityAuditService {
     return findBuildsWithoutLiveJob(manager);
   }
 
-  /** Folders of no project and staging folders left behind, past the grace period. */
+  /** Folders of no project, past the grace period. */
   removableDirectories(manager: EntityManager): Promise<RemovableDirectories> {
     return findRemovableDirectories(manager, this.workspace);
   }

@@ -2,7 +2,7 @@ import type { BuildStatus } from '../builds/build-metrics.entity';
 
 /**
  * What is younger than this may still be in the making (a create or publish whose transaction has
- * not committed yet, a staging folder in use, an attempt's leftovers about to be removed), so the
+ * not committed yet, an attempt's leftovers about to be removed), so the
  * audit does not judge it and the janitor does not touch it.
  */
 export const GRACE_PERIOD_SECONDS = 5 * 60;
@@ -20,7 +20,6 @@ export const FINDING_KINDS = [
   'build_without_live_job',
   'orphan_directory',
   'project_without_directory',
-  'stale_staging_directory',
   'stale_attempt_output',
   'output_without_version',
   'version_without_output',
@@ -64,8 +63,6 @@ export type Finding =
   /** `<root>/<userId>/<projectId>` with no project of that id owned by that user. */
   | { kind: 'orphan_directory'; userId: string; projectId: string }
   | { kind: 'project_without_directory'; projectId: string; userId: string }
-  /** A create's staging folder left behind (its process died before the rename). */
-  | { kind: 'stale_staging_directory'; path: string }
   /** `builds/.attempt-<buildId>-<n>` of a build that is not queued or running. */
   | { kind: 'stale_attempt_output'; userId: string; projectId: string; buildId: string; attempt: number }
   /** `builds/<buildId>` with no version of that build. */

@@ -12,7 +12,7 @@ import { JanitorConfig } from './janitor.config';
 /**
  * Repairs, in processes with the worker role, what the integrity audit finds and is safe to repair:
  * builds no job will ever finish are failed (closed and billed once, through BuildOutcomes), and
- * folders of no project and staging folders left behind are removed. Everything else is only
+ * folders of no project are removed. Everything else is only
  * reported by `npm run audit:integrity`. One janitor acts at a time across processes (JANITOR_LOCK);
  * the others skip the round.
  */
@@ -78,16 +78,11 @@ export class Janitor implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async removeDirectories(manager: EntityManager): Promise<void> {
-    const { orphans, staleStaging } = await this.audit.removableDirectories(manager);
+    const { orphans } = await this.audit.removableDirectories(manager);
     for (const { userId, projectId } of orphans) {
       await this.repair(`remove the orphan directory ${userId}/${projectId}`, async () => {
         if (await this.removeOrphan(userId, projectId))
           this.logger.log(`removed orphan directory of project ${projectId} (user ${userId})`);
-      });
-    }
-    for (const name of staleStaging) {
-      await this.repair(`remove the staging folder ${name}`, async () => {
-        if (await this.workspace.removeStagingDirectory(name)) this.logger.log(`removed stale staging folder ${name}`);
       });
     }
   }

@@ -59,23 +59,14 @@ describe('WorkspaceService', () => {
   });
 
   describe('createProjectDirectory', () => {
-    it('makes <root>/<user>/<project> with source and builds, creating the root, and leaves no staging folder', async () => {
+    it('makes <root>/<user>/<project>, creating the root, and nothing else', async () => {
       const [user, project] = [randomUUID(), randomUUID()];
 
       const directory = await workspace.createProjectDirectory(user, project);
 
       expect(directory).toBe(join(root, user, project));
-      expect(await isDirectory(join(directory, 'source'))).toBe(true);
-      expect(await isDirectory(join(directory, 'builds'))).toBe(true);
-      expect(await listTree(sandbox)).toEqual(
-        [
-          'projects',
-          `projects/${user}`,
-          `projects/${user}/${project}`,
-          `projects/${user}/${project}/builds`,
-          `projects/${user}/${project}/source`,
-        ].sort(),
-      );
+      expect(await isDirectory(directory)).toBe(true);
+      expect(await listTree(sandbox)).toEqual(['projects', `projects/${user}`, `projects/${user}/${project}`]);
     });
 
     it('adds a second project next to the first in the same user folder', async () => {
@@ -99,7 +90,7 @@ describe('WorkspaceService', () => {
           await mkdir(join(target, 'builds', '01JDRZ8Q4XK8V1N9E6W3T2Y5B6'), { recursive: true });
         },
       ],
-    ])('replaces %s left at the target with a fresh layout', async (_what, fill) => {
+    ])('replaces %s left at the target with an empty one', async (_what, fill) => {
       const [user, project] = [randomUUID(), randomUUID()];
       const target = join(root, user, project);
       await mkdir(target, { recursive: true });
@@ -107,12 +98,10 @@ describe('WorkspaceService', () => {
 
       await workspace.createProjectDirectory(user, project);
 
-      expect(await listTree(root)).toEqual(
-        [user, `${user}/${project}`, `${user}/${project}/builds`, `${user}/${project}/source`].sort(),
-      );
+      expect(await listTree(root)).toEqual([user, `${user}/${project}`]);
     });
 
-    it('creates many projects of one user at once, each complete, with no staging folder left', async () => {
+    it('creates many projects of one user at once, each of them', async () => {
       const user = randomUUID();
       const projects = Array.from({ length: 20 }, () => randomUUID());
 
@@ -120,8 +109,6 @@ describe('WorkspaceService', () => {
 
       expect(await readdir(root)).toEqual([user]);
       expect((await readdir(join(root, user))).sort()).toEqual([...projects].sort());
-      for (const project of projects)
-        expect((await readdir(join(root, user, project))).sort()).toEqual(['builds', 'source']);
     });
 
     describe("when another request removes the user's folder (its last project rolled back) meanwhile", () => {
@@ -136,63 +123,35 @@ describe('WorkspaceService', () => {
         vanished = 0;
       });
 
-      it('retries when the folder vanishes inside mkdir, which then fails with ENOENT', async () => {
-        // What Node's recursive mkdir does when the folder is removed between its EEXIST and its stat.
-        mockAroundMkdir = async (path, mkdir) => {
-          if (path !== userFolder || vanished > 0) return mkdir();
-          vanished++;
-          await mkdir();
-          await rmdir(path);
-          throw Object.assign(new Error(`ENOENT: no such file or directory, mkdir '${path}'`), {
-            code: 'ENOENT',
-            errno: -2,
-            syscall: 'mkdir',
-            path,
-          });
-        };
+      /** What Node's recursive mkdir meets when the user's folder goes between its two levels. */
+      const vanishingUserFolder = (times: number) => async (path: string, made: () => Promise<string | undefined>) => {
+        if (path !== join(userFolder, project) || vanished >= times) return made();
+        vanished++;
+        await mkdir(userFolder, { recursive: true });
+        await rmdir(userFolder);
+        throw Object.assign(new Error(`ENOENT: no such file or directory, mkdir '${path}'`), {
+          code: 'ENOENT',
+          errno: -2,
+          syscall: 'mkdir',
+          path,
+        });
+      };
+
+      it('tries again, and makes the directory', async () => {
+        mockAroundMkdir = vanishingUserFolder(1);
 
         await workspace.createProjectDirectory(user, project);
 
         expect(vanished).toBe(1);
-        expect(await listTree(root)).toEqual([
-          user,
-          `${user}/${project}`,
-          `${user}/${project}/builds`,
-          `${user}/${project}/source`,
-        ]);
+        expect(await listTree(root)).toEqual([user, `${user}/${project}`]);
       });
 
-      it('retries when the folder vanishes between mkdir and the rename into place', async () => {
-        mockAroundMkdir = async (path, mkdir) => {
-          const made = await mkdir();
-          if (path === userFolder && vanished++ === 0) await rmdir(path);
-          return made;
-        };
-
-        await workspace.createProjectDirectory(user, project);
-
-        expect(vanished).toBeGreaterThan(1);
-        expect(await listTree(root)).toEqual([
-          user,
-          `${user}/${project}`,
-          `${user}/${project}/builds`,
-          `${user}/${project}/source`,
-        ]);
-      });
-
-      it('gives up when the folder keeps vanishing, leaving no staging folder behind', async () => {
-        mockAroundMkdir = async (path, mkdir) => {
-          const made = await mkdir();
-          if (path === userFolder) {
-            vanished++;
-            await rmdir(path);
-          }
-          return made;
-        };
+      it('gives up after three tries when the folder keeps vanishing, leaving nothing behind', async () => {
+        mockAroundMkdir = vanishingUserFolder(Infinity);
 
         await expect(workspace.createProjectDirectory(user, project)).rejects.toMatchObject({ code: 'ENOENT' });
 
-        expect(vanished).toBeGreaterThan(1);
+        expect(vanished).toBe(3);
         expect(await listTree(root)).toEqual([]);
       });
     });
@@ -217,7 +176,7 @@ describe('WorkspaceService', () => {
       expect(await readFile(root, 'utf8')).toBe('not a directory');
     });
 
-    it("fails, leaving no staging folder, when the user's folder is a regular file", async () => {
+    it("fails, leaving nothing, when the user's folder is a regular file", async () => {
       const user = randomUUID();
       await mkdir(root);
       await writeFile(join(root, user), 'not a directory');
@@ -229,10 +188,42 @@ describe('WorkspaceService', () => {
     });
   });
 
+  describe('ensureBuildLayout', () => {
+    it("makes the project's source and builds folders, and keeps what they already hold", async () => {
+      const [user, project] = [randomUUID(), randomUUID()];
+      await workspace.createProjectDirectory(user, project);
+      await workspace.ensureBuildLayout(user, project);
+      await writeFile(join(root, user, project, 'source', 'index.html'), '<h1>hi</h1>');
+
+      await workspace.ensureBuildLayout(user, project);
+
+      expect(await listTree(root)).toEqual(
+        [
+          user,
+          `${user}/${project}`,
+          `${user}/${project}/builds`,
+          `${user}/${project}/source`,
+          `${user}/${project}/source/index.html`,
+        ].sort(),
+      );
+    });
+
+    it('does not bring back the directory of a project deleted meanwhile', async () => {
+      const [user, project] = [randomUUID(), randomUUID()];
+      await workspace.createProjectDirectory(user, project);
+      await workspace.removeProjectDirectory(user, project);
+
+      await workspace.ensureBuildLayout(user, project);
+
+      expect(await listTree(sandbox)).toEqual(['projects']);
+    });
+  });
+
   describe('removeProjectDirectory', () => {
     it("removes the project and the user's folder it leaves empty", async () => {
       const [user, project] = [randomUUID(), randomUUID()];
       await workspace.createProjectDirectory(user, project);
+      await workspace.ensureBuildLayout(user, project);
       await writeFile(join(root, user, project, 'source', 'index.html'), '<h1>hi</h1>');
 
       await workspace.removeProjectDirectory(user, project);
@@ -247,12 +238,7 @@ describe('WorkspaceService', () => {
 
       await workspace.removeProjectDirectory(user, removed);
 
-      expect(await listTree(root)).toEqual([
-        user,
-        `${user}/${kept}`,
-        `${user}/${kept}/builds`,
-        `${user}/${kept}/source`,
-      ]);
+      expect(await listTree(root)).toEqual([user, `${user}/${kept}`]);
     });
 
     it("leaves other users' projects alone", async () => {

@@ -1,17 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { Dirent, Stats } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { lstat, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../ids/ids';
 import { Traced } from '../telemetry/traced.decorator';
 import { WorkspaceConfig } from './workspace.config';
 
 /** The folders every project starts with: its sources, and one output folder per build. */
 const PROJECT_LAYOUT = ['source', 'builds'] as const;
-
-/** A create's staging folder: mkdtemp adds six characters to the prefix (createProjectDirectory). */
-const STAGING_PREFIX = '.staging-';
-const STAGING_FOLDER = /^\.staging-[A-Za-z0-9]{6}$/;
 
 /** An attempt's output folder (see attemptOutputDirectory): the build id and the attempt number. */
 const ATTEMPT_FOLDER = /^\.attempt-([0-9A-HJKMNP-TV-Z]{26})-([1-9][0-9]*)$/;
@@ -26,8 +22,6 @@ export interface ProjectFolder {
 /** What lies under the root, read without following symlinks. */
 export interface RootListing {
   projects: ProjectFolder[];
-  /** Staging folders of creates: names directly under the root. */
-  staging: { name: string; modifiedAt: Date }[];
   /** Anything else (files, symlinks, names the service never makes), relative to the root. */
   unexpected: string[];
 }
@@ -117,22 +111,39 @@ export class WorkspaceService {
   }
 
   /**
-   * Creates the project's directory with its layout. It is assembled in a staging folder and renamed
-   * into place, so the directory appears complete or not at all.
+   * Creates the project's directory: one mkdir, so it appears whole or not at all, and no more file
+   * system work than a create needs (its folders come with its first build: ensureBuildLayout). A
+   * directory already there can only be an orphan of a creation that never committed (the project
+   * id was just checked to be unused), so it is replaced. The user's folder may vanish meanwhile
+   * when another request's rollback removes it empty: then try again.
    */
   @Traced('workspace.create_directory')
   async createProjectDirectory(userId: string, projectId: string): Promise<string> {
     const target = this.projectDirectory(userId, projectId);
-    await mkdir(this.config.projectsRoot, { recursive: true });
-    const staging = await mkdtemp(join(this.config.projectsRoot, STAGING_PREFIX));
-    try {
-      await Promise.all(PROJECT_LAYOUT.map((folder) => mkdir(join(staging, folder))));
-      await this.moveIntoPlace(staging, target);
-      return target;
-    } catch (error) {
-      await rm(staging, { recursive: true, force: true });
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if ((await mkdir(target, { recursive: true })) !== undefined) return target;
+        await rm(target, { recursive: true, force: true });
+      } catch (error) {
+        if (attempt === 3 || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
+  }
+
+  /**
+   * Makes the project's `source/` and `builds/` folders where they are missing (the project's first
+   * build). Not recursive: the directory of a project deleted meanwhile is not brought back, and the
+   * builder then fails the build for its missing folders.
+   */
+  async ensureBuildLayout(userId: string, projectId: string): Promise<void> {
+    const directory = this.projectDirectory(userId, projectId);
+    await Promise.all(
+      PROJECT_LAYOUT.map((folder) =>
+        mkdir(join(directory, folder)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EEXIST' && error.code !== 'ENOENT') throw error;
+        }),
+      ),
+    );
   }
 
   /** Removes the project's directory and, when it was the user's last, the user's folder too. */
@@ -147,38 +158,14 @@ export class WorkspaceService {
   }
 
   /**
-   * A leftover at the target can only be an orphan of a creation that never committed (the
-   * project id was just checked to be unused), so it is replaced. The user's folder may vanish
-   * between mkdir and rename when another request's rollback removes it empty: then try again.
-   */
-  private async moveIntoPlace(staging: string, target: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await mkdir(dirname(target), { recursive: true });
-        await rename(staging, target);
-        return;
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (attempt === 3) throw error;
-        if (code === 'ENOTEMPTY' || code === 'EEXIST') await rm(target, { recursive: true, force: true });
-        else if (code !== 'ENOENT') throw error;
-      }
-    }
-  }
-
-  /**
-   * Lists the root for the integrity audit: `<userId>/<projectId>` folders (lower-case UUIDs),
-   * staging folders, and everything else. Symlinks are listed as unexpected, never followed. An
+   * Lists the root for the integrity audit: `<userId>/<projectId>` folders (lower-case UUIDs), and
+   * everything else. Symlinks are listed as unexpected, never followed. An
    * empty user folder is not listed: a create may be about to use it, and it holds nothing.
    */
   async listRoot(): Promise<RootListing> {
-    const listing: RootListing = { projects: [], staging: [], unexpected: [] };
+    const listing: RootListing = { projects: [], unexpected: [] };
     for (const entry of await directoryEntries(this.config.projectsRoot)) {
-      const path = join(this.config.projectsRoot, entry.name);
-      if (entry.isDirectory() && STAGING_FOLDER.test(entry.name)) {
-        const modifiedAt = await modificationTime(path);
-        if (modifiedAt) listing.staging.push({ name: entry.name, modifiedAt });
-      } else if (entry.isDirectory() && LOWER_CASE_UUID_PATTERN.test(entry.name)) {
+      if (entry.isDirectory() && LOWER_CASE_UUID_PATTERN.test(entry.name)) {
         await this.listUserFolder(entry.name, listing);
       } else {
         listing.unexpected.push(entry.name);
@@ -222,15 +209,6 @@ export class WorkspaceService {
     const target = this.projectDirectory(userId, projectId);
     if (!(await isRealDirectory(this.underRoot(userId))) || !(await isRealDirectory(target))) return false;
     await this.removeProjectDirectory(userId, projectId);
-    return true;
-  }
-
-  /** Removes a staging folder a create left behind. False when it is gone or not a real directory. */
-  async removeStagingDirectory(name: string): Promise<boolean> {
-    if (!STAGING_FOLDER.test(name)) throw new TypeError(`not a staging folder: ${JSON.stringify(name)}`);
-    const path = this.underRoot(name);
-    if (!(await isRealDirectory(path))) return false;
-    await rm(path, { recursive: true, force: true });
     return true;
   }
 
