@@ -1,26 +1,38 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
+import { PostgresWireCounter, WireCounts } from '../test/support/postgres-wire-counter';
 import { BaselineCreates } from './baseline';
+import type { ChildServer } from './child-server';
 import { DatabaseServer, openDatabaseServer } from './database-server';
+import { createProject } from './http-client';
 import { loadCreates, paceCreates } from './http-load';
-import { cpuSeconds } from './process-cpu';
 import { LatencyRecorder } from './measurements';
-import { describeMachine, formatResults, LevelResult, Results, StormComparison } from './report';
-import { ServiceProcess, WELCOME_SECONDS } from './service-process';
+import { installCreateCompleteProject } from './plan-design-function';
+import { startPlanDesign } from './plan-design-process';
+import { describeMachine, formatResults, LevelResult, Results, StormComparison, WirePerCreate } from './report';
+import { ServedCreates } from './served-creates';
+import { startService, WELCOME_SECONDS } from './service-process';
+import { newUserCreate } from './signed-create';
 import { DoubleClickStorm } from './storm';
+import { countPerCreate } from './wire-counts';
 import { measureBuildThroughput, measurePickup } from './worker-throughput';
 
 /**
  * `npm run bench` (DESIGN.md, "Benchmarks"; ADR 020). Settings, all optional: BENCH_SECONDS per
- * level (10), BENCH_CONNECTIONS (1,16,64), BENCH_SKIP (any of creates, storm, worker) and
- * BENCH_SERVICE_NODE_OPTIONS (see service-process.ts).
+ * level (10), BENCH_CONNECTIONS (1,16,64), BENCH_SKIP (any of creates, storm, worker),
+ * BENCH_SERVICE_NODE_OPTIONS (see service-process.ts) and BENCH_AB_CHECKOUT: the path of another
+ * checkout of the service, built already (its `dist/`; its `bench/` is not used), whose service then
+ * runs beside this one, on a database of its own, in the same alternating slices, for an A/B
+ * comparison of two builds in one run.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARM_UP_SECONDS = 3;
-/** Each level's measuring time is cut into this many service and baseline slices, taken in turn. */
+/** Each path's measuring time at a level is cut into this many slices, the paths' slices taken in turn. */
 const SLICES = 2;
 const LEVELS = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(Number);
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(','));
@@ -30,6 +42,17 @@ const STEADY_CONNECTIONS = 16;
 const PACED_RATE = 100;
 const PICKUP_JOBS = 100;
 const THROUGHPUT_BUILDS = 300;
+/** Creates sent one after another while the wire is counted (statements and round trips per create). */
+const COUNTED_CREATES = 200;
+const AB_CHECKOUT = process.env.BENCH_AB_CHECKOUT ? resolve(process.env.BENCH_AB_CHECKOUT) : undefined;
+
+/** What each level's slices go to, in turn. */
+interface CreatePaths {
+  service: ChildServer;
+  baseline: BaselineCreates;
+  planDesign: ChildServer;
+  abService?: ChildServer;
+}
 
 async function main(): Promise<void> {
   const server = await openDatabaseServer();
@@ -37,7 +60,7 @@ async function main(): Promise<void> {
   const machine = describeMachine(server.description);
   process.stderr.write(`${machine}\n`);
   try {
-    const results: Results = { levels: [] };
+    const results: Results = { levels: [], abCheckout: AB_CHECKOUT };
     if (!SKIP.has('creates')) await benchCreates(server, workDir, results);
     if (!SKIP.has('worker')) await benchWorker(server, workDir, results);
     process.stdout.write(`\n${machine}\n${describeMachine(server.description).split('\n').at(-1)} (at the end)\n\n`);
@@ -48,21 +71,38 @@ async function main(): Promise<void> {
   }
 }
 
-/** The service (API role) and the raw-SQL baseline, on one database, level by level; then the storm. */
+/**
+ * The service (API role), the raw-SQL baseline and the plan's design, on one database (and
+ * BENCH_AB_CHECKOUT's service on its own), level by level; then the wire counts, the paced run and
+ * the storm.
+ */
 async function benchCreates(server: DatabaseServer, workDir: string, results: Results): Promise<void> {
   const databaseUrl = await server.createDatabase('creates');
-  const service = await ServiceProcess.start({ databaseUrl, projectsRoot: join(workDir, 'creates'), role: 'api' });
-  const baseline = await BaselineCreates.open(databaseUrl, WELCOME_SECONDS);
+  // What was started so far, stopped in reverse order whatever fails (a child process outlives us).
+  const stops: (() => Promise<void>)[] = [];
   try {
+    const service = await startService({ databaseUrl, projectsRoot: join(workDir, 'creates'), role: 'api' });
+    stops.push(() => service.stop());
+    const baseline = await BaselineCreates.open(databaseUrl, WELCOME_SECONDS);
+    stops.push(() => baseline.close());
+    await installCreateCompleteProject(databaseUrl, WELCOME_SECONDS);
+    const planDesign = await startPlanDesign(databaseUrl, join(workDir, 'plan-design'));
+    stops.push(() => planDesign.stop());
+    const abService = AB_CHECKOUT ? await startAbService(server, workDir, AB_CHECKOUT) : undefined;
+    if (abService) stops.push(() => abService.stop());
+    const paths = { service, baseline, planDesign, abService };
     progress('warming up');
-    await loadCreates({ baseUrl: service.baseUrl, connections: STEADY_CONNECTIONS, seconds: WARM_UP_SECONDS });
+    for (const http of [service, planDesign, abService]) {
+      if (http) await loadCreates({ baseUrl: http.baseUrl, connections: STEADY_CONNECTIONS, seconds: WARM_UP_SECONDS });
+    }
     await baseline.load(STEADY_CONNECTIONS, WARM_UP_SECONDS);
     for (const connections of LEVELS) {
       progress(`${connections} connections`);
-      const level = await measureLevel(service, baseline, connections);
+      const level = await measureLevel(paths, connections);
       results.levels.push(level);
       progress(JSON.stringify(level));
     }
+    results.wire = await countWire(databaseUrl, workDir);
     progress(`${STEADY_CONNECTIONS} connections at ${PACED_RATE} creates/s`);
     results.paced = {
       connections: STEADY_CONNECTIONS,
@@ -71,36 +111,97 @@ async function benchCreates(server: DatabaseServer, workDir: string, results: Re
     };
     if (!SKIP.has('storm')) results.storm = await stormComparison(service, databaseUrl);
   } finally {
-    await baseline.close();
-    await service.stop();
+    for (const stop of stops.reverse()) await stop();
   }
 }
 
+/** BENCH_AB_CHECKOUT's service, on a database of its own: each build runs its own version's migrations at start. */
+async function startAbService(server: DatabaseServer, workDir: string, checkout: string): Promise<ChildServer> {
+  if (!existsSync(join(checkout, 'dist/src/main.js'))) {
+    throw new Error(`BENCH_AB_CHECKOUT ${checkout} has no dist/src/main.js: run npm run build there first`);
+  }
+  const databaseUrl = await server.createDatabase('creates_ab');
+  return startService({ databaseUrl, projectsRoot: join(workDir, 'creates-ab'), role: 'api', checkout });
+}
+
 /**
- * The service and the baseline in alternating slices, so that whatever else loads the machine
- * meanwhile weighs on both alike; each side's latencies and time are summed over its slices.
+ * The service, the baseline, the plan's design (and the A/B service) in alternating slices, so that
+ * whatever else loads the machine meanwhile weighs on all alike; each one's latencies, time and CPU
+ * are summed over its slices.
  */
 async function measureLevel(
-  service: ServiceProcess,
-  baseline: BaselineCreates,
+  { service, baseline, planDesign, abService }: CreatePaths,
   connections: number,
 ): Promise<LevelResult> {
-  const serviceRecorder = new LatencyRecorder();
+  const served = new ServedCreates(service);
   const baselineRecorder = new LatencyRecorder();
+  const plan = new ServedCreates(planDesign);
+  const ab = abService && new ServedCreates(abService);
   const seconds = SECONDS / SLICES;
-  let cpuUsed = 0;
   for (let slice = 0; slice < SLICES; slice++) {
-    const cpuBefore = cpuSeconds(service.pid) ?? Number.NaN;
-    await loadCreates({ baseUrl: service.baseUrl, connections, seconds }, serviceRecorder);
-    cpuUsed += (cpuSeconds(service.pid) ?? Number.NaN) - cpuBefore;
+    await served.slice(connections, seconds);
     await baseline.load(connections, seconds, baselineRecorder);
+    await plan.slice(connections, seconds);
+    await ab?.slice(connections, seconds);
   }
-  const measured = serviceRecorder.summary();
   return {
     connections,
-    service: measured,
-    serviceCpuMsPerCreate: (1000 * cpuUsed) / measured.succeeded,
+    service: served.summary(),
     baseline: baselineRecorder.summary(),
+    planDesign: plan.summary(),
+    abService: ab?.summary(),
+  };
+}
+
+/**
+ * Round trips and statements per create, each path counted on the wire on connections of its own
+ * (PostgresWireCounter): a second service (API role), the baseline and a second plan design, each
+ * sent COUNTED_CREATES creates one after another.
+ */
+async function countWire(databaseUrl: string, workDir: string): Promise<WirePerCreate> {
+  progress('round trips and statements per create');
+  const service = await throughCounter(databaseUrl, async (url) =>
+    overHttp(await startService({ databaseUrl: url, projectsRoot: join(workDir, 'counted'), role: 'api' })),
+  );
+  const baseline = await throughCounter(databaseUrl, async (url) => {
+    const counted = await BaselineCreates.open(url, WELCOME_SECONDS);
+    return { create: () => counted.create(newUserCreate()), close: () => counted.close() };
+  });
+  const planDesign = await throughCounter(databaseUrl, async (url) =>
+    overHttp(await startPlanDesign(url, join(workDir, 'counted-plan-design'))),
+  );
+  return { creates: COUNTED_CREATES, service, baseline, planDesign };
+}
+
+interface CountedPath {
+  create: () => Promise<unknown>;
+  close: () => Promise<void>;
+}
+
+/** Opens a path on a counter in front of `databaseUrl`, counts its creates, and closes both. */
+async function throughCounter(databaseUrl: string, open: (url: string) => Promise<CountedPath>): Promise<WireCounts> {
+  const counter = await PostgresWireCounter.to(databaseUrl);
+  try {
+    const path = await open(counter.url);
+    try {
+      return await countPerCreate(counter, COUNTED_CREATES, path.create);
+    } finally {
+      await path.close();
+    }
+  } finally {
+    await counter.close();
+  }
+}
+
+/** One signed create at a time over one keep-alive connection; closing stops the server. */
+function overHttp(server: ChildServer): CountedPath {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  return {
+    create: () => createProject(agent, server.baseUrl, newUserCreate()),
+    close: () => {
+      agent.destroy();
+      return server.stop();
+    },
   };
 }
 
@@ -108,7 +209,7 @@ async function measureLevel(
  * Other users' creates without, then during, one user's double-click storm, in alternating slices
  * (as measureLevel does), then how many projects the storm user ended up with.
  */
-async function stormComparison(service: ServiceProcess, databaseUrl: string): Promise<StormComparison> {
+async function stormComparison(service: ChildServer, databaseUrl: string): Promise<StormComparison> {
   progress('other users without and during a double-click storm');
   const slice = { ...steadyLoad(service), seconds: SECONDS / SLICES };
   const quiet = new LatencyRecorder();
@@ -144,7 +245,7 @@ async function stormComparison(service: ServiceProcess, databaseUrl: string): Pr
 /** One process (API and worker, as `npm start`) with a builder that does nothing, on a fresh database. */
 async function benchWorker(server: DatabaseServer, workDir: string, results: Results): Promise<void> {
   const databaseUrl = await server.createDatabase('builds');
-  const service = await ServiceProcess.start({
+  const service = await startService({
     databaseUrl,
     projectsRoot: join(workDir, 'builds'),
     env: { BUILDER: 'command', BUILD_COMMAND: 'true' },
@@ -161,7 +262,7 @@ async function benchWorker(server: DatabaseServer, workDir: string, results: Res
   }
 }
 
-function steadyLoad(service: ServiceProcess): { baseUrl: string; connections: number; seconds: number } {
+function steadyLoad(service: ChildServer): { baseUrl: string; connections: number; seconds: number } {
   return { baseUrl: service.baseUrl, connections: STEADY_CONNECTIONS, seconds: SECONDS };
 }
 

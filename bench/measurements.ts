@@ -11,6 +11,11 @@ export interface Measured {
   succeeded: number;
 }
 
+/** An HTTP server's creates, with the CPU time (user + system) its process used per create, whatever else the machine ran. */
+export interface ServerMeasured extends Measured {
+  cpuMsPerCreate: number;
+}
+
 /** The value below which `fraction` of the sorted values lie (nearest rank). */
 export function percentile(sorted: readonly number[], fraction: number): number {
   if (sorted.length === 0) return Number.NaN;

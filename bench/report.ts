@@ -1,14 +1,25 @@
 import { cpus, loadavg, totalmem } from 'node:os';
-import type { Measured } from './measurements';
+import type { WireCounts } from '../test/support/postgres-wire-counter';
+import type { Measured, ServerMeasured } from './measurements';
 import type { StormResult } from './storm';
 import type { BuildThroughput, Pickup } from './worker-throughput';
 
 export interface LevelResult {
   connections: number;
-  service: Measured;
-  /** CPU time the service process used per create (user + system), whatever else the machine ran. */
-  serviceCpuMsPerCreate: number;
+  service: ServerMeasured;
   baseline: Measured;
+  /** The product plan's design of a create (plan-design-server.ts). */
+  planDesign: ServerMeasured;
+  /** BENCH_AB_CHECKOUT's service, when it is set. */
+  abService?: ServerMeasured;
+}
+
+/** Round trips and statements per create, counted on the wire, each path one create at a time. */
+export interface WirePerCreate {
+  creates: number;
+  service: WireCounts;
+  baseline: WireCounts;
+  planDesign: WireCounts;
 }
 
 export interface StormComparison {
@@ -29,6 +40,9 @@ export interface PacedResult {
 
 export interface Results {
   levels: LevelResult[];
+  /** The other checkout whose service the levels compare with (BENCH_AB_CHECKOUT). */
+  abCheckout?: string;
+  wire?: WirePerCreate;
   paced?: PacedResult;
   storm?: StormComparison;
   pickup?: Pickup;
@@ -48,39 +62,63 @@ export function describeMachine(database: string): string {
   ].join('\n');
 }
 
-/** One markdown table of the creates, then one of the rest, each line with its target. */
-export function formatResults({ levels, paced, storm, pickup, builds }: Results): string {
+/** A group of columns of the creates table, one value per level. */
+interface Column {
+  header: string;
+  cell: (level: LevelResult) => string | number;
+}
+
+/** One markdown table of the creates and what its columns are, then one of the rest, each line with its target. */
+export function formatResults({ levels, abCheckout, wire, paced, storm, pickup, builds }: Results): string {
+  const columns: Column[] = [
+    { header: 'connections', cell: (level) => level.connections },
+    ...servedColumns('service', (level) => level.service),
+    ...measuredColumns('baseline', (level) => level.baseline),
+    { header: 'service/baseline', cell: (level) => ratio(level.service, level.baseline) },
+    ...servedColumns('plan design', (level) => level.planDesign),
+    { header: 'service/plan design', cell: (level) => ratio(level.service, level.planDesign) },
+  ];
+  if (abCheckout) {
+    columns.push(...servedColumns('A/B service', (level) => level.abService!), {
+      header: 'service/A-B service',
+      cell: (level) => ratio(level.service, level.abService!),
+    });
+  }
   const lines = [
-    '| connections | service creates/s | p50 ms | p99 ms | errors | CPU ms/create | baseline creates/s | p50 ms | p99 ms | errors | service/baseline |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...levels.map(({ connections, service, serviceCpuMsPerCreate, baseline }) =>
-      row([
-        connections,
-        rate(service.perSecond),
-        ms(service.p50),
-        ms(service.p99),
-        service.errors,
-        serviceCpuMsPerCreate.toFixed(2),
-        rate(baseline.perSecond),
-        ms(baseline.p50),
-        ms(baseline.p99),
-        baseline.errors,
-        (service.perSecond / baseline.perSecond).toFixed(2),
-      ]),
-    ),
+    row(columns.map((column) => column.header)),
+    row(columns.map(() => '---:')),
+    ...levels.map((level) => row(columns.map((column) => column.cell(level)))),
     ...errorLines(levels),
+    '',
+    ...legend(abCheckout),
     '',
     '| measure | result | target |',
     '| --- | --- | --- |',
   ];
   const at16 = levels.find((level) => level.connections === 16);
   if (at16) {
-    const ratio = at16.service.perSecond / at16.baseline.perSecond;
-    lines.push(row(['service/baseline at 16 connections', ratio.toFixed(2), mark(ratio >= 0.6, '≥ 0.6')]));
+    const { service, baseline, planDesign } = at16;
+    const ofBaseline = service.perSecond / baseline.perSecond;
+    lines.push(row(['service/baseline at 16 connections', ofBaseline.toFixed(2), mark(ofBaseline >= 0.6, '≥ 0.6')]));
+    lines.push(row(['service p99 at 16 connections', `${ms(service.p99)} ms`, mark(service.p99 < 50, '< 50 ms')]));
+    const ofPlan = service.perSecond / planDesign.perSecond;
     lines.push(
-      row(['service p99 at 16 connections', `${ms(at16.service.p99)} ms`, mark(at16.service.p99 < 50, '< 50 ms')]),
+      row([
+        'service/plan design at 16 connections',
+        `${ofPlan.toFixed(2)} (${rate(service.perSecond)} / ${rate(planDesign.perSecond)} creates/s)`,
+        mark(ofPlan >= 0.5, '≥ 0.5'),
+      ]),
+    );
+    const p99OfPlan = service.p99 / planDesign.p99;
+    lines.push(
+      row([
+        'service p99 / plan design p99 at 16 connections',
+        `${ms(service.p99)} / ${ms(planDesign.p99)} ms (× ${p99OfPlan.toFixed(2)})`,
+        mark(p99OfPlan <= 2, '≤ 2×'),
+      ]),
     );
   }
+  if (wire) lines.push(...wireRows(wire));
   if (paced) {
     const { connections, rate: perSecond, service } = paced;
     lines.push(
@@ -139,6 +177,56 @@ export function formatResults({ levels, paced, storm, pickup, builds }: Results)
   return lines.join('\n');
 }
 
+function servedColumns(who: string, measured: (level: LevelResult) => ServerMeasured): Column[] {
+  return [
+    ...measuredColumns(who, measured),
+    { header: 'CPU ms/create', cell: (level) => measured(level).cpuMsPerCreate.toFixed(2) },
+  ];
+}
+
+function measuredColumns(who: string, measured: (level: LevelResult) => Measured): Column[] {
+  return [
+    { header: `${who} creates/s`, cell: (level) => rate(measured(level).perSecond) },
+    { header: 'p50 ms', cell: (level) => ms(measured(level).p50) },
+    { header: 'p99 ms', cell: (level) => ms(measured(level).p99) },
+    { header: 'errors', cell: (level) => measured(level).errors },
+  ];
+}
+
+/** What each side of the creates table is, and how it differs from the service. */
+function legend(abCheckout: string | undefined): string[] {
+  const lines = [
+    '- **service**: signed HTTP creates to the built service (API role); each level is cut into slices taken in turn.',
+    "- **baseline**: the SQL of the service's keyless create through `pg` alone (bench/baseline.ts), same database.",
+    "- **plan design**: the product plan's create, a bare `node:http` server and `pg` pool calling " +
+      '`create_complete_project()` once, then `mkdir` (bench/plan-design-server.ts), same database. It **enqueues no ' +
+      "build job** (the plan's function does not; the service and the baseline insert one into pg-boss's queue in the " +
+      'transaction), and has no signature check, no validation beyond JSON.parse, no lock, no dedupe and no welcome ' +
+      'ledger row.',
+    "- **CPU ms/create**: CPU time (user + system) of that server's process per create.",
+  ];
+  if (abCheckout) {
+    lines.push(
+      `- **A/B service**: the build of ${abCheckout} (its \`dist/\`), same settings, on a database of its own.`,
+    );
+  }
+  return lines;
+}
+
+function wireRows({ creates, service, baseline, planDesign }: WirePerCreate): string[] {
+  const counted = (who: string, counts: WireCounts, target: string) =>
+    row([
+      `round trips / statements per create, ${who} (${creates} creates one at a time, counted on the wire)`,
+      `${counts.roundTrips.toFixed(1)} / ${counts.statements.toFixed(1)}`,
+      target,
+    ]);
+  return [
+    counted('service', service, mark(service.roundTrips <= 3, 'round trips ≤ 3')),
+    counted('baseline', baseline, ''),
+    counted('plan design', planDesign, ''),
+  ];
+}
+
 /** Clicks answered with anything but the first project (201) or its dedupe (200). */
 function stormErrors({ statuses }: StormResult): number {
   return Object.entries(statuses)
@@ -149,12 +237,14 @@ function stormErrors({ statuses }: StormResult): number {
 /** What went wrong, when anything did, under the table. */
 function errorLines(levels: LevelResult[]): string[] {
   const lines: string[] = [];
-  for (const { connections, service, baseline } of levels) {
+  for (const { connections, service, baseline, planDesign, abService } of levels) {
     for (const [who, measured] of [
       ['service', service],
       ['baseline', baseline],
+      ['plan design', planDesign],
+      ['A/B service', abService],
     ] as const) {
-      if (measured.errors > 0)
+      if (measured && measured.errors > 0)
         lines.push('', `${who} errors at ${connections} connections: ${JSON.stringify(measured.errorKinds)}`);
     }
   }
@@ -163,6 +253,10 @@ function errorLines(levels: LevelResult[]): string[] {
 
 function row(cells: (string | number)[]): string {
   return `| ${cells.join(' | ')} |`;
+}
+
+function ratio(a: Measured, b: Measured): string {
+  return (a.perSecond / b.perSecond).toFixed(2);
 }
 
 function rate(perSecond: number): string {

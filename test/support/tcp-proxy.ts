@@ -1,5 +1,11 @@
 import { createServer, Server, Socket, connect } from 'node:net';
 
+/** Sees the bytes of one proxied connection as they pass, each direction apart, without changing them. */
+export interface ConnectionTap {
+  fromClient(chunk: Buffer): void;
+  fromServer(chunk: Buffer): void;
+}
+
 /**
  * A TCP pass-through to the real database that a test can cut and restore, to make PostgreSQL
  * unreachable for the app without stopping it for every other test file.
@@ -12,17 +18,19 @@ export class TcpProxy {
     private readonly targetHost: string,
     private readonly targetPort: number,
     public port = 0,
+    private readonly tapConnection?: () => ConnectionTap,
   ) {}
 
   /**
    * The port is chosen below Linux's ephemeral range: while the proxy is cut, a client retrying
-   * an ephemeral port on loopback can connect to itself and then hold the port.
+   * an ephemeral port on loopback can connect to itself and then hold the port. `tapConnection`,
+   * when given, is called for every new connection and shown its bytes.
    */
-  static async to(url: string): Promise<TcpProxy> {
+  static async to(url: string, tapConnection?: () => ConnectionTap): Promise<TcpProxy> {
     const target = new URL(url);
     for (let attempt = 0; ; attempt++) {
       const port = 20_000 + Math.floor(Math.random() * 12_000);
-      const proxy = new TcpProxy(target.hostname, Number(target.port || 5432), port);
+      const proxy = new TcpProxy(target.hostname, Number(target.port || 5432), port, tapConnection);
       try {
         await proxy.open();
         return proxy;
@@ -47,6 +55,11 @@ export class TcpProxy {
         this.sockets.add(socket);
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => socket.destroy());
+      }
+      const tap = this.tapConnection?.();
+      if (tap) {
+        client.on('data', (chunk: Buffer) => tap.fromClient(chunk));
+        upstream.on('data', (chunk: Buffer) => tap.fromServer(chunk));
       }
       client.pipe(upstream).pipe(client);
       client.on('close', () => upstream.destroy());
