@@ -10,19 +10,24 @@ import { TransactionRunner } from './transaction-runner';
 
 const LOCK = { namespace: 1, key: 2 };
 
-/** A QueryRunner double that records what the helper sent and did with it; `commit` answers COMMIT. */
+/**
+ * A QueryRunner double and its connection, recording what the helper sent and did with them;
+ * `commit` answers COMMIT.
+ */
 function fakeRunner(commit: () => Promise<void> = () => Promise.resolve()) {
   const calls: string[] = [];
+  const connection = {
+    query: jest.fn(
+      (sql: string): Promise<unknown> => (calls.push(sql), sql === 'COMMIT' ? commit() : Promise.resolve({ rows: [] })),
+    ),
+  };
   const runner = {
     manager: {},
-    connect: jest.fn(() => (calls.push('connect'), Promise.resolve())),
-    query: jest.fn(
-      (sql: string): Promise<unknown> => (calls.push(sql), sql === 'COMMIT' ? commit() : Promise.resolve([])),
-    ),
+    connect: jest.fn((): Promise<unknown> => (calls.push('connect'), Promise.resolve(connection))),
     release: jest.fn(() => (calls.push('release'), Promise.resolve())),
   };
   const dataSource = { createQueryRunner: () => runner as unknown as QueryRunner } as unknown as DataSource;
-  return { runner, calls, transactions: new TransactionRunner(dataSource) };
+  return { runner, connection, calls, transactions: new TransactionRunner(dataSource) };
 }
 
 describe('TransactionRunner', () => {
@@ -84,11 +89,12 @@ describe('TransactionRunner', () => {
 
   it.each([
     ['a statement of the work (EntityManager.query)', 'work', new QueryRunnerProviderAlreadyReleasedError()],
-    ['COMMIT', 'commit', new QueryRunnerAlreadyReleasedError()],
+    ['COMMIT (TypeORM released the runner)', 'commit', new QueryRunnerAlreadyReleasedError()],
+    ['COMMIT (pg refused the broken connection)', 'commit', notQueryable()],
   ])(
-    'answers database_unavailable and runs the undos when TypeORM released the runner before %s',
+    'answers database_unavailable and runs the undos when the connection failed before %s',
     async (_statement, where, released) => {
-      // The connection's 'error' event released the runner: the next statement never reaches the server.
+      // The connection's 'error' event came first: the next statement never reaches the server.
       const { calls, transactions } = fakeRunner(() =>
         where === 'commit' ? Promise.reject(released) : Promise.resolve(),
       );
@@ -106,9 +112,26 @@ describe('TransactionRunner', () => {
     },
   );
 
+  it("hands the work its connection's rows for a statement of its own, between BEGIN and COMMIT", async () => {
+    const { calls, connection, transactions } = fakeRunner();
+    connection.query.mockImplementation((sql: string) =>
+      Promise.resolve({ rows: sql.startsWith('SELECT answer') ? [{ answer: 42 }] : [] }),
+    );
+
+    const rows = await transactions.inTransaction(LOCK, ({ query }) => query('SELECT answer($1)', [1]));
+
+    expect(rows).toEqual([{ answer: 42 }]);
+    expect(connection.query.mock.calls.map(([sql]) => sql)).toEqual([
+      expect.stringMatching(/^BEGIN; /),
+      'SELECT answer($1)',
+      'COMMIT',
+    ]);
+    expect(calls.at(-1)).toBe('release');
+  });
+
   it('turns a lock wait that ran out into request_in_progress, so the worker sees the same codes as HTTP', async () => {
-    const { transactions, runner } = fakeRunner();
-    runner.query.mockImplementationOnce(() =>
+    const { transactions, runner, connection } = fakeRunner();
+    connection.query.mockImplementationOnce(() =>
       Promise.reject(Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' })),
     );
     const work = jest.fn(() => Promise.resolve());
@@ -130,3 +153,8 @@ describe('TransactionRunner', () => {
     expect(runner.release).toHaveBeenCalledTimes(1);
   });
 });
+
+/** What pg throws for a statement on a connection whose 'error' event has fired. */
+function notQueryable(): Error {
+  return new Error('Client has encountered a connection error and is not queryable');
+}

@@ -9,6 +9,25 @@ describe('ids', () => {
     expect(decodeTime(ids[0])).toBeLessThanOrEqual(Date.now());
   });
 
+  it('draws every random character evenly from all 32, also across refills of its pool of random bytes', () => {
+    // A new millisecond for each, so each ULID draws 16 fresh characters (80,000 bytes: 19 refills).
+    let now = Date.now() + 1000;
+    const clock = jest.spyOn(Date, 'now').mockImplementation(() => now++);
+    const ids = Array.from({ length: 5000 }, () => newUlid());
+    clock.mockRestore();
+
+    const counts = new Map<string, number>();
+    for (const id of ids) for (const char of id.slice(10)) counts.set(char, (counts.get(char) ?? 0) + 1);
+    // 80,000 draws over 32 characters: 2,500 each, give or take 49; the band is five times that, so
+    // only a broken mapping of bytes to characters (one drawn a tenth more or less often) leaves it.
+    expect(counts.size).toBe(32);
+    for (const count of counts.values()) {
+      expect(count).toBeGreaterThan(2250);
+      expect(count).toBeLessThan(2750);
+    }
+    expect(new Set(ids.map((id) => id.slice(10))).size).toBe(ids.length);
+  });
+
   it('makes ULIDs of Crockford base32, as the ulid domain in the schema requires', () => {
     expect(newUlid()).toMatch(ULID_PATTERN);
   });

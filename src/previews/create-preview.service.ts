@@ -85,9 +85,9 @@ export class CreatePreviewService {
     const projectId = request.projectId ?? newProjectId();
     const build = newQueuedBuildIds();
     const job = buildJobData({ buildId: build.buildId, projectId, userId, versionId: build.versionId });
-    return this.transactions.inTransaction(userLock(userId), async ({ manager, onRollback }) => {
+    return this.transactions.inTransaction(userLock(userId), async ({ query, onRollback }) => {
       const [{ answer }] = await inSpan('db.create_project', () =>
-        manager.query<{ answer: BuildRequestAnswer<CreatePreviewResponse> }[]>(CREATE_PROJECT, [
+        query<{ answer: BuildRequestAnswer<CreatePreviewResponse> }>(CREATE_PROJECT, [
           userId,
           identity.key ?? null,
           identity.fingerprint,

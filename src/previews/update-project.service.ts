@@ -73,9 +73,9 @@ export class UpdateProjectService {
     const { userId, projectId } = request;
     const build = newQueuedBuildIds();
     const job = buildJobData({ buildId: build.buildId, projectId, userId, versionId: build.versionId });
-    return this.transactions.inTransaction(userLock(userId), async ({ manager }) => {
+    return this.transactions.inTransaction(userLock(userId), async ({ query }) => {
       const [{ answer }] = await inSpan('db.update_project', () =>
-        manager.query<{ answer: UpdateAnswer }[]>(UPDATE_PROJECT, [
+        query<{ answer: UpdateAnswer }>(UPDATE_PROJECT, [
           userId,
           identity.key ?? null,
           identity.fingerprint,
