@@ -13,50 +13,47 @@ const TRANSACTION_POOL = 'sheen-worker-service';
  */
 describe('round trips per request', () => {
   let t: TestApp;
-  let sent: string[];
   let query: jest.SpyInstance;
+
+  /** The statements sent on the transaction pool's connections since the last clear, in order. */
+  const sent = (): string[] =>
+    query.mock.calls.flatMap(([text]: [string | QueryConfig], call) => {
+      const { connectionParameters } = query.mock.contexts[call] as {
+        connectionParameters: { application_name?: string };
+      };
+      if (connectionParameters.application_name !== TRANSACTION_POOL) return [];
+      return [typeof text === 'string' ? text : text.text];
+    });
 
   beforeAll(async () => {
     t = await startTestApp({ env: { RATE_LIMIT_PER_MINUTE: '30' } });
-    const passThrough = Client.prototype.query;
-    query = jest.spyOn(Client.prototype, 'query').mockImplementation(function (
-      this: Client & { connectionParameters: { application_name?: string } },
-      ...args: unknown[]
-    ) {
-      if (this.connectionParameters.application_name === TRANSACTION_POOL) {
-        const [text] = args as [string | QueryConfig];
-        sent.push(typeof text === 'string' ? text : text.text);
-      }
-      return (passThrough as (...call: unknown[]) => unknown).apply(this, args);
-    } as typeof Client.prototype.query);
+    query = jest.spyOn(Client.prototype, 'query');
   });
   afterAll(async () => {
     query?.mockRestore();
     await t?.close();
   });
-  beforeEach(() => {
-    sent = [];
-  });
+  beforeEach(() => query.mockClear());
 
   const BEGIN_AND_LOCK = expect.stringMatching(/^BEGIN; SET LOCAL lock_timeout = .*SELECT pg_advisory_xact_lock\(/);
 
   it('a create: BEGIN with the lock, one call of create_project, COMMIT', async () => {
     await t.http().post(CREATE_PATH).send(createBody()).expect(201);
 
-    expect(sent).toEqual([BEGIN_AND_LOCK, expect.stringMatching(/^SELECT create_project\(/), 'COMMIT']);
+    expect(sent()).toEqual([BEGIN_AND_LOCK, expect.stringMatching(/^SELECT create_project\(/), 'COMMIT']);
   });
 
   it('a replayed create and a deduplicated one: the same three, and nothing written', async () => {
     const body = createBody();
     await t.http().post(CREATE_PATH).set('Idempotency-Key', 'counted').send(body).expect(201);
     await t.http().post(CREATE_PATH).send(body).expect(201);
-    sent = [];
+    query.mockClear();
 
     await t.http().post(CREATE_PATH).set('Idempotency-Key', 'counted').send(body).expect(201);
     await t.http().post(CREATE_PATH).send(body).expect(200);
 
     const call = expect.stringMatching(/^SELECT create_project\(/);
-    expect(sent).toEqual([BEGIN_AND_LOCK, call, 'COMMIT', BEGIN_AND_LOCK, call, 'COMMIT']);
+    expect(sent()).toEqual([BEGIN_AND_LOCK, call, 'COMMIT', BEGIN_AND_LOCK, call, 'COMMIT']);
     expect(await t.db.query(`SELECT id FROM projects WHERE owner_id = $1`, [body.userId])).toHaveLength(2);
   });
 
@@ -66,7 +63,7 @@ describe('round trips per request', () => {
 
     await t.http().post(CREATE_PATH).send(createBody({ userId })).expect(402);
 
-    expect(sent).toEqual([BEGIN_AND_LOCK, expect.stringMatching(/^SELECT create_project\(/), 'ROLLBACK']);
+    expect(sent()).toEqual([BEGIN_AND_LOCK, expect.stringMatching(/^SELECT create_project\(/), 'ROLLBACK']);
   });
 
   it('an update: BEGIN with the lock, one call of update_project, COMMIT', async () => {
@@ -75,7 +72,7 @@ describe('round trips per request', () => {
     await t.db.query(`UPDATE project_build_metrics SET status = 'succeeded', finished_at = now() WHERE build_id = $1`, [
       created.buildId,
     ]);
-    sent = [];
+    query.mockClear();
 
     await t
       .http()
@@ -83,6 +80,6 @@ describe('round trips per request', () => {
       .send({ userId: body.userId, projectId: created.projectId, prompt: 'a footer' })
       .expect(202);
 
-    expect(sent).toEqual([BEGIN_AND_LOCK, expect.stringMatching(/^SELECT update_project\(/), 'COMMIT']);
+    expect(sent()).toEqual([BEGIN_AND_LOCK, expect.stringMatching(/^SELECT update_project\(/), 'COMMIT']);
   });
 });
