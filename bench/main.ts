@@ -5,7 +5,8 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
-import { PostgresWireCounter, WireCounts } from '../test/support/postgres-wire-counter';
+import { SERVICE_POOL_NAME } from '../src/database/data-source-options';
+import { PostgresWireCounter } from '../test/support/postgres-wire-counter';
 import { BaselineCreates } from './baseline';
 import type { ChildServer } from './child-server';
 import { DatabaseServer, openDatabaseServer } from './database-server';
@@ -19,7 +20,7 @@ import { ServedCreates } from './served-creates';
 import { startService, WELCOME_SECONDS } from './service-process';
 import { newUserCreate } from './signed-create';
 import { DoubleClickStorm } from './storm';
-import { countPerCreate } from './wire-counts';
+import { countPerCreate, PerCreate } from './wire-counts';
 import { measureBuildThroughput, measurePickup } from './worker-throughput';
 
 /**
@@ -160,8 +161,11 @@ async function measureLevel(
  */
 async function countWire(databaseUrl: string, workDir: string): Promise<WirePerCreate> {
   progress('round trips and statements per create');
-  const service = await throughCounter(databaseUrl, async (url) =>
-    overHttp(await startService({ databaseUrl: url, projectsRoot: join(workDir, 'counted'), role: 'api' })),
+  const service = await throughCounter(
+    databaseUrl,
+    async (url) =>
+      overHttp(await startService({ databaseUrl: url, projectsRoot: join(workDir, 'counted'), role: 'api' })),
+    SERVICE_POOL_NAME,
   );
   const baseline = await throughCounter(databaseUrl, async (url) => {
     const counted = await BaselineCreates.open(url, WELCOME_SECONDS);
@@ -179,12 +183,16 @@ interface CountedPath {
 }
 
 /** Opens a path on a counter in front of `databaseUrl`, counts its creates, and closes both. */
-async function throughCounter(databaseUrl: string, open: (url: string) => Promise<CountedPath>): Promise<WireCounts> {
+async function throughCounter(
+  databaseUrl: string,
+  open: (url: string) => Promise<CountedPath>,
+  transactionPool?: string,
+): Promise<PerCreate> {
   const counter = await PostgresWireCounter.to(databaseUrl);
   try {
     const path = await open(counter.url);
     try {
-      return await countPerCreate(counter, COUNTED_CREATES, path.create);
+      return await countPerCreate(counter, COUNTED_CREATES, path.create, transactionPool);
     } finally {
       await path.close();
     }

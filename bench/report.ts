@@ -1,5 +1,6 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import type { WireCounts } from '../test/support/postgres-wire-counter';
+import type { PerCreate } from './wire-counts';
 import type { Measured, ServerMeasured } from './measurements';
 import type { StormResult } from './storm';
 import type { BuildThroughput, Pickup } from './worker-throughput';
@@ -17,9 +18,9 @@ export interface LevelResult {
 /** Round trips and statements per create, counted on the wire, each path one create at a time. */
 export interface WirePerCreate {
   creates: number;
-  service: WireCounts;
-  baseline: WireCounts;
-  planDesign: WireCounts;
+  service: PerCreate;
+  baseline: PerCreate;
+  planDesign: PerCreate;
 }
 
 export interface StormComparison {
@@ -221,9 +222,14 @@ function wireRows({ creates, service, baseline, planDesign }: WirePerCreate): st
       target,
     ]);
   return [
-    counted('service', service, mark(service.roundTrips <= 3, 'round trips ≤ 3')),
-    counted('baseline', baseline, ''),
-    counted('plan design', planDesign, ''),
+    counted(
+      'service, in its transactions',
+      service.transactions,
+      mark(service.transactions.roundTrips <= 3, 'round trips ≤ 3'),
+    ),
+    counted('service, all its connections (the workers’ wake-up after COMMIT too)', service.all, ''),
+    counted('baseline', baseline.all, ''),
+    counted('plan design', planDesign.all, ''),
   ];
 }
 

@@ -3,6 +3,13 @@ import type { PostgresWireCounter, WireCounts } from '../test/support/postgres-w
 /** Creates before counting starts: new pool connections and first-use queries are not the create's. */
 const WARM_UP_CREATES = 20;
 
+/** Per create: over every connection of the path, and over its transactions' pool alone. */
+export interface PerCreate {
+  all: WireCounts;
+  /** The connections of `transactionPool` (the service's: its request waits for these); else all. */
+  transactions: WireCounts;
+}
+
 /**
  * Round trips and statements per create on `counter`'s connections: `creates` creates one after
  * another, then an idle period as long, whose counts (pg-boss's and the pools' own traffic) are
@@ -13,20 +20,22 @@ export async function countPerCreate(
   counter: PostgresWireCounter,
   creates: number,
   create: () => Promise<unknown>,
-): Promise<WireCounts> {
+  transactionPool?: string,
+): Promise<PerCreate> {
   for (let sent = 0; sent < WARM_UP_CREATES; sent++) await create();
   counter.reset();
   const startedAt = performance.now();
   for (let sent = 0; sent < creates; sent++) await create();
-  const busy = counter.counts();
+  const busy = { all: counter.counts(), transactions: counter.counts(transactionPool) };
   const busyMs = performance.now() - startedAt;
   counter.reset();
   await new Promise((wait) => setTimeout(wait, busyMs));
-  const idle = counter.counts();
-  return {
-    roundTrips: toTenth((busy.roundTrips - idle.roundTrips) / creates),
-    statements: toTenth((busy.statements - idle.statements) / creates),
-  };
+  const idle = { all: counter.counts(), transactions: counter.counts(transactionPool) };
+  const perCreate = (during: WireCounts, idleToo: WireCounts): WireCounts => ({
+    roundTrips: toTenth((during.roundTrips - idleToo.roundTrips) / creates),
+    statements: toTenth((during.statements - idleToo.statements) / creates),
+  });
+  return { all: perCreate(busy.all, idle.all), transactions: perCreate(busy.transactions, idle.transactions) };
 }
 
 function toTenth(value: number): number {

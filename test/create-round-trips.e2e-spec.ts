@@ -1,10 +1,8 @@
 import { Client } from 'pg';
 import type { QueryConfig } from 'pg';
+import { SERVICE_POOL_NAME } from '../src/database/data-source-options';
 import { CREATE_PATH, createBody } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
-
-/** The pool the service's transactions take their connection from (data-source-options.ts). */
-const TRANSACTION_POOL = 'sheen-worker-service';
 
 /**
  * What a create or an update sends to the database (ADR 023): three round trips, each a statement
@@ -21,7 +19,7 @@ describe('round trips per request', () => {
       const { connectionParameters } = query.mock.contexts[call] as {
         connectionParameters: { application_name?: string };
       };
-      if (connectionParameters.application_name !== TRANSACTION_POOL) return [];
+      if (connectionParameters.application_name !== SERVICE_POOL_NAME) return [];
       return [typeof text === 'string' ? text : text.text];
     });
 

@@ -70,6 +70,23 @@ describe('PostgresWireCounter against the test PostgreSQL', () => {
     }
   });
 
+  it('counts the connections of one application_name apart, as their StartupMessage named them', async () => {
+    const named = new Client({ connectionString: counter.url, application_name: 'the-transactions' });
+    await named.connect();
+    try {
+      await Promise.all([
+        client.query('SELECT 1'),
+        named.query('SELECT $1::text', ['a']),
+        named.query('SELECT 2; SELECT 3'),
+      ]);
+      expect(counter.counts('the-transactions')).toEqual({ roundTrips: 2, statements: 3 });
+      expect(counter.counts('another')).toEqual({ roundTrips: 0, statements: 0 });
+      expect(counter.counts()).toEqual({ roundTrips: 3, statements: 4 });
+    } finally {
+      await named.end();
+    }
+  });
+
   it('keeps counting right through messages split across many TCP chunks, both ways', async () => {
     // A 2 MB parameter spans many chunks on the way in; 100,000 rows do on the way out, with
     // message headers cut at chunk boundaries.

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { PgBoss } from 'pg-boss';
+import { insertJobs, notifyQueue } from 'pg-boss/dist/plans.js';
 import type { ConstructorOptions, Db, JobWithMetadata, Queue, WorkOptions } from 'pg-boss';
 import type { PoolConfig } from 'pg';
 import { EntityManager } from 'typeorm';
@@ -17,8 +18,8 @@ import { WorkerConfig } from './worker.config';
  */
 const SUPERVISE_INTERVAL_SECONDS = 10;
 
-/** What the recorder answers pg-boss's `send` with (defineJobInsert); never stored. */
-const RECORDED_JOB_ID = '00000000-0000-4000-8000-000000000000';
+/** pg-boss's schema, set explicitly: the statements taken from its plans name it. */
+const PG_BOSS_SCHEMA = 'pgboss';
 const FUNCTION_BODY_QUOTE = '$build_queue_insert$';
 
 /** Whatever the job carries, plus pg-boss's own record of its retries and limits. */
@@ -27,13 +28,16 @@ export type BuildJobAttempt = JobWithMetadata<BuildJob>;
 /**
  * Owns the pg-boss build queue. Jobs are inserted by the request's own transaction (through
  * `build_queue_insert`, see defineJobInsert), so a job exists exactly when the project and build
- * rows it names do. Only worker processes supervise the queue
+ * rows it names do; the workers are woken once it has committed (wakeWorkers). Only worker processes supervise the queue
  * and set its options, so API processes never fight them over the retry settings.
  */
 @Injectable()
 export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(BuildQueueService.name);
   private readonly boss: PgBoss;
+  private readonly wakeUpStatement = notifyQueue(PG_BOSS_SCHEMA, BUILD_QUEUE);
+  private wakeUp?: Promise<void>;
+  private wakeAgain = false;
 
   constructor(
     connection: DatabaseConnection,
@@ -43,6 +47,7 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
     // pg-boss hands its options on to its pg.Pool, onConnect included.
     const options: ConstructorOptions & Pick<PoolConfig, 'onConnect'> = {
       connectionString: connection.url,
+      schema: PG_BOSS_SCHEMA,
       application_name: 'sheen-build-queue',
       max: 3,
       useListenNotify: true,
@@ -68,23 +73,17 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
   /**
    * Defines `build_queue_insert(jobs text)`, which queue_project_build (migration
    * BuildRequestFunctions) calls to enqueue a build in the request's own statement: its body is the
-   * very statement pg-boss's `send` runs for this queue (its columns, the queue's defaults, the
-   * NOTIFY that wakes the workers), taken from the installed pg-boss by letting `send` write to a
-   * recorder instead of the database. Every process defines it as it starts, under a lock, so the
-   * function always matches the pg-boss the newest process runs.
+   * statement pg-boss's `send` runs for this queue (its columns, the queue's defaults), from the
+   * installed pg-boss's own plans, but without the NOTIFY that wakes the workers: wakeWorkers sends
+   * that after COMMIT (ADR 023). Every process defines it as it starts, under a lock, so the function
+   * always matches the pg-boss the newest process runs.
    */
   private async defineJobInsert(): Promise<void> {
-    let insert: string | undefined;
-    const recorder: Db = {
-      executeSql: (text: string) => {
-        insert = text;
-        return Promise.resolve({ rows: [{ id: RECORDED_JOB_ID }] });
-      },
-    };
-    await this.boss.send(BUILD_QUEUE, {}, { db: recorder });
-    if (insert === undefined || insert.includes(FUNCTION_BODY_QUOTE)) {
-      throw new Error('pg-boss did not give a job insert statement that can be wrapped');
-    }
+    // getQueue answers the queue's job table too, though pg-boss's types leave it out.
+    const queue = (await this.boss.getQueue(BUILD_QUEUE)) as { table?: unknown } | null;
+    if (typeof queue?.table !== 'string') throw new Error(`pg-boss did not say which table queue ${BUILD_QUEUE} uses`);
+    const insert = insertJobs(PG_BOSS_SCHEMA, { table: queue.table, name: BUILD_QUEUE, returnId: true, notify: false });
+    if (insert.includes(FUNCTION_BODY_QUOTE)) throw new Error('pg-boss gave a job insert that cannot be wrapped');
     const { namespace, key } = QUEUE_FUNCTIONS_LOCK;
     // Statements sent together run as one implicit transaction: the lock covers the definition,
     // and two processes starting at once do not collide on it.
@@ -97,8 +96,35 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
     );
   }
 
+  /**
+   * Wakes the build workers of every process for a job a request just committed, with pg-boss's own
+   * NOTIFY for the queue. Sent after COMMIT, not inside the request's transaction: PostgreSQL
+   * serialises the commits of transactions that notify (a database-wide lock held through the
+   * commit's flush), which made every create wait for every other create's fsync. It is only a hint:
+   * a worker that misses it finds the job at its next poll, within a second. One is in flight at a
+   * time; creates that commit meanwhile share the next.
+   */
+  wakeWorkers(): void {
+    if (this.wakeUp) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.wakeUp = this.sendWakeUps().finally(() => (this.wakeUp = undefined));
+  }
+
+  private async sendWakeUps(): Promise<void> {
+    do {
+      this.wakeAgain = false;
+      await this.boss
+        .getDb()
+        .executeSql(this.wakeUpStatement)
+        .catch((error: Error) => this.logger.warn(`waking the build workers failed: ${error.message}`));
+    } while (this.wakeAgain);
+  }
+
   /** Lets running builds finish within the grace period, then hands the rest back to the queue. */
   async onModuleDestroy(): Promise<void> {
+    await this.wakeUp;
     await this.boss.stop({ graceful: true, timeout: this.config.shutdownGraceMs });
   }
 

@@ -7,6 +7,7 @@ import { BuildStatusEvents1764374400000 } from '../../migrations/1764374400000-B
 import { BuildAttemptStart1764460800000 } from '../../migrations/1764460800000-BuildAttemptStart';
 import { VerbatimReplayBodies1764547200000 } from '../../migrations/1764547200000-VerbatimReplayBodies';
 import { BuildRequestFunctions1764633600000 } from '../../migrations/1764633600000-BuildRequestFunctions';
+import { BuildStatusEventsOnChange1764720000000 } from '../../migrations/1764720000000-BuildStatusEventsOnChange';
 
 /** Every migration, in order; listed rather than globbed so source and build load the same set. */
 export const MIGRATIONS = [
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   BuildAttemptStart1764460800000,
   VerbatimReplayBodies1764547200000,
   BuildRequestFunctions1764633600000,
+  BuildStatusEventsOnChange1764720000000,
 ];
 
 /**
@@ -39,6 +41,9 @@ export function keepConnectionErrorsHeard(client: ClientBase): void {
   client.on('error', () => undefined);
 }
 
+/** The `application_name` of the service's own pool, whose connections carry its transactions. */
+export const SERVICE_POOL_NAME = 'sheen-worker-service';
+
 /** Every data source of ours (the service, the audit CLI, the migration CLI, tests) is built from these. */
 export function postgresOptions(url: string): PostgresDataSourceOptions {
   return {
@@ -48,6 +53,6 @@ export function postgresOptions(url: string): PostgresDataSourceOptions {
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { ...POOL, application_name: 'sheen-worker-service', onConnect: keepConnectionErrorsHeard },
+    extra: { ...POOL, application_name: SERVICE_POOL_NAME, onConnect: keepConnectionErrorsHeard },
   };
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BillingConfig } from '../billing/billing.config';
 import { buildJobData } from '../builds/build-job';
+import { BuildQueueService } from '../builds/build-queue.service';
 import { userLock } from '../database/advisory-lock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { newProjectId } from '../ids/ids';
@@ -41,6 +42,7 @@ export class CreatePreviewService {
     private readonly billing: BillingConfig,
     private readonly rateLimits: RateLimitsConfig,
     private readonly workspace: WorkspaceService,
+    private readonly buildQueue: BuildQueueService,
     private readonly metrics: ProjectMetrics,
   ) {}
 
@@ -55,7 +57,8 @@ export class CreatePreviewService {
    *    the dedupe window, the balance (402), the rate limit (429), then the project, its build,
    *    session and job, and the answer recorded under the key or for the dedupe window;
    * 4. the project's directory, removed again if the transaction does not commit;
-   * 5. commit; the ids go on the request's span and log lines, and one audit line says what was answered.
+   * 5. commit; then the build workers are woken (not inside the transaction: ADR 023); the ids go on
+   *    the request's span and log lines, and one audit line says what was answered.
    */
   create(request: CreatePreviewRequest, idempotencyKey?: string): Promise<RequestOutcome<CreatePreviewResponse>> {
     return this.metrics.observeCreate(async () => {
@@ -77,7 +80,7 @@ export class CreatePreviewService {
     return identity.key === undefined ? deduplicated(result.body) : replayed(result.status, result.body);
   }
 
-  private createOnce(
+  private async createOnce(
     request: CreatePreviewRequest,
     identity: RequestIdentity,
   ): Promise<RequestOutcome<CreatePreviewResponse>> {
@@ -85,7 +88,8 @@ export class CreatePreviewService {
     const projectId = request.projectId ?? newProjectId();
     const build = newQueuedBuildIds();
     const job = buildJobData({ buildId: build.buildId, projectId, userId, versionId: build.versionId });
-    return this.transactions.inTransaction(userLock(userId), async ({ query, onRollback }) => {
+    let queued = false;
+    const outcome = await this.transactions.inTransaction(userLock(userId), async ({ query, onRollback }) => {
       const [{ answer }] = await inSpan('db.create_project', () =>
         query<{ answer: BuildRequestAnswer<CreatePreviewResponse> }>(CREATE_PROJECT, [
           userId,
@@ -117,8 +121,11 @@ export class CreatePreviewService {
       onRollback(() => this.workspace.removeProjectDirectory(userId, projectId));
       await this.workspace.createProjectDirectory(userId, projectId);
       annotateQueuedBuild(userId, answer.body);
+      queued = true;
       return created(answer.body, 201);
     });
+    if (queued) this.buildQueue.wakeWorkers();
+    return outcome;
   }
 }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BillingConfig } from '../billing/billing.config';
 import { buildJobData } from '../builds/build-job';
+import { BuildQueueService } from '../builds/build-queue.service';
 import { BuildInProgressError } from '../builds/builds.errors';
 import { userLock } from '../database/advisory-lock';
 import { TransactionRunner } from '../database/transaction-runner';
@@ -37,6 +38,7 @@ export class UpdateProjectService {
     private readonly idempotency: IdempotencyService,
     private readonly billing: BillingConfig,
     private readonly rateLimits: RateLimitsConfig,
+    private readonly buildQueue: BuildQueueService,
     private readonly metrics: ProjectMetrics,
   ) {}
 
@@ -51,7 +53,8 @@ export class UpdateProjectService {
    *    unknown or foreign one: existence is not revealed), no build queued or running (409), the
    *    balance (402), the rate limit (429), then the build, the project switched to it (and to its
    *    framework), its session and job, and the answer recorded under the key;
-   * 4. commit; the ids go on the request's span and log lines, and one audit line says what was answered.
+   * 4. commit; then the build workers are woken (not inside the transaction: ADR 023); the ids go on
+   *    the request's span and log lines, and one audit line says what was answered.
    */
   update(request: UpdateProjectRequest, idempotencyKey?: string): Promise<RequestOutcome<UpdateProjectResponse>> {
     return this.metrics.observeUpdate(async () => {
@@ -66,14 +69,15 @@ export class UpdateProjectService {
     });
   }
 
-  private updateOnce(
+  private async updateOnce(
     request: UpdateProjectRequest,
     identity: RequestIdentity,
   ): Promise<RequestOutcome<UpdateProjectResponse>> {
     const { userId, projectId } = request;
     const build = newQueuedBuildIds();
     const job = buildJobData({ buildId: build.buildId, projectId, userId, versionId: build.versionId });
-    return this.transactions.inTransaction(userLock(userId), async ({ query }) => {
+    let queued = false;
+    const outcome = await this.transactions.inTransaction(userLock(userId), async ({ query }) => {
       const [{ answer }] = await inSpan('db.update_project', () =>
         query<{ answer: UpdateAnswer }>(UPDATE_PROJECT, [
           userId,
@@ -98,7 +102,10 @@ export class UpdateProjectService {
           throw refusalError(answer, { projectId, perMinute: this.rateLimits.perMinute });
       }
       annotateQueuedBuild(userId, answer.body);
+      queued = true;
       return created(answer.body, 202);
     });
+    if (queued) this.buildQueue.wakeWorkers();
+    return outcome;
   }
 }

@@ -8,6 +8,7 @@ export interface WireCounts {
 }
 
 /** The untyped first messages' codes (a StartupMessage carries the protocol version there instead). */
+const STARTUP_CODE = 196608;
 const SSL_REQUEST_CODE = 80877103;
 const GSSENC_REQUEST_CODE = 80877104;
 /** The server's answer to an SSLRequest or GSSENCRequest that lets the connection go on in plain text. */
@@ -16,29 +17,40 @@ const PLAIN_TEXT_ANSWER = 'N';
 /**
  * A TCP proxy in front of a PostgreSQL server that reads the wire protocol in both directions and
  * counts round trips and statements over every connection through it, to measure what a piece of
- * code sends per operation. An encrypted connection passes uncounted.
+ * code sends per operation; by the `application_name` a connection started with, a pool's apart.
+ * An encrypted connection passes uncounted.
  */
 export class PostgresWireCounter {
   private constructor(
     private readonly proxy: TcpProxy,
-    private readonly tally: WireCounts,
+    private readonly connections: CountedConnection[],
     /** The same URL, pointed at the counter. */
     readonly url: string,
   ) {}
 
   static async to(url: string): Promise<PostgresWireCounter> {
-    const tally = { roundTrips: 0, statements: 0 };
-    const proxy = await TcpProxy.to(url, () => new CountedConnection(tally));
-    return new PostgresWireCounter(proxy, tally, proxy.rewrite(url));
+    const connections: CountedConnection[] = [];
+    const proxy = await TcpProxy.to(url, () => {
+      const connection = new CountedConnection();
+      connections.push(connection);
+      return connection;
+    });
+    return new PostgresWireCounter(proxy, connections, proxy.rewrite(url));
   }
 
-  counts(): WireCounts {
-    return { ...this.tally };
+  /** Since the last reset: over every connection, or over those of one `application_name`. */
+  counts(applicationName?: string): WireCounts {
+    const total = { roundTrips: 0, statements: 0 };
+    for (const { tally, applicationName: own } of this.connections) {
+      if (applicationName !== undefined && own !== applicationName) continue;
+      total.roundTrips += tally.roundTrips;
+      total.statements += tally.statements;
+    }
+    return total;
   }
 
   reset(): void {
-    this.tally.roundTrips = 0;
-    this.tally.statements = 0;
+    for (const { tally } of this.connections) Object.assign(tally, { roundTrips: 0, statements: 0 });
   }
 
   close(): Promise<void> {
@@ -48,6 +60,9 @@ export class PostgresWireCounter {
 
 /** One connection's two directions; the frontend's first messages decide how the backend's are framed. */
 class CountedConnection implements ConnectionTap {
+  readonly tally: WireCounts = { roundTrips: 0, statements: 0 };
+  /** What the StartupMessage named it, if anything. */
+  applicationName?: string;
   private startedUp = false;
   private answerPending = false;
   private encrypted = false;
@@ -60,8 +75,6 @@ class CountedConnection implements ConnectionTap {
     (message) => this.fromBackend(message),
   );
 
-  constructor(private readonly tally: WireCounts) {}
-
   fromClient(chunk: Buffer): void {
     if (!this.encrypted) this.frontend.push(chunk);
   }
@@ -70,10 +83,12 @@ class CountedConnection implements ConnectionTap {
     if (!this.encrypted) this.backend.push(chunk);
   }
 
-  private fromFrontend({ type, code }: Message): void {
+  private fromFrontend({ type, code, body }: Message): void {
     if (code === SSL_REQUEST_CODE || code === GSSENC_REQUEST_CODE) this.answerPending = true;
-    else if (code !== undefined) this.startedUp = true;
-    else if (type === 'Q' || type === 'S') this.tally.roundTrips += 1;
+    else if (code !== undefined) {
+      this.startedUp = true;
+      if (code === STARTUP_CODE && body) this.applicationName = startupParameters(body).get('application_name');
+    } else if (type === 'Q' || type === 'S') this.tally.roundTrips += 1;
   }
 
   private fromBackend({ type }: Message): void {
@@ -96,17 +111,30 @@ type Framing = 'typed' | 'untyped' | 'answer';
 interface Message {
   type?: string;
   code?: number;
+  /** Kept for a StartupMessage only (its parameters); every other body is skipped as it passes. */
+  body?: Buffer;
+}
+
+/** A StartupMessage's parameters: NUL-terminated names and values, then one more NUL. */
+function startupParameters(body: Buffer): Map<string, string> {
+  const fields = body.toString('utf8').split('\0');
+  const parameters = new Map<string, string>();
+  for (let at = 0; at + 1 < fields.length && fields[at] !== ''; at += 2) parameters.set(fields[at], fields[at + 1]);
+  return parameters;
 }
 
 const HEADER_BYTES: Record<Framing, number> = { typed: 5, untyped: 8, answer: 1 };
 
 /**
  * Cuts a byte stream into PostgreSQL messages however TCP chunked it: only each message's header
- * is buffered (a header may straddle two chunks); its body is skipped as it passes.
+ * is buffered (a header may straddle two chunks); its body is skipped as it passes, but for a
+ * StartupMessage's, which is kept whole and handed over with it.
  */
 class MessageFramer {
   private header = Buffer.alloc(0);
   private bodyLeft = 0;
+  /** A StartupMessage waiting for the rest of its body. */
+  private startup?: { code: number; body: Buffer[] };
 
   constructor(
     private readonly framing: () => Framing,
@@ -118,8 +146,10 @@ class MessageFramer {
     while (at < chunk.length) {
       if (this.bodyLeft > 0) {
         const skipped = Math.min(this.bodyLeft, chunk.length - at);
+        this.startup?.body.push(chunk.subarray(at, at + skipped));
         this.bodyLeft -= skipped;
         at += skipped;
+        if (this.bodyLeft === 0) this.finishStartup();
         continue;
       }
       const framing = this.framing();
@@ -129,8 +159,17 @@ class MessageFramer {
       if (this.header.length < HEADER_BYTES[framing]) return;
       const header = this.header;
       this.header = Buffer.alloc(0);
-      this.onMessage(this.read(framing, header));
+      const message = this.read(framing, header);
+      if (message.code === STARTUP_CODE && this.bodyLeft > 0) this.startup = { code: message.code, body: [] };
+      else this.onMessage(message);
     }
+  }
+
+  private finishStartup(): void {
+    if (!this.startup) return;
+    const { code, body } = this.startup;
+    this.startup = undefined;
+    this.onMessage({ code, body: Buffer.concat(body) });
   }
 
   /** The message its header describes; the length it gives counts itself, never the type byte. */
