@@ -1,10 +1,10 @@
 import { Pool } from 'pg';
 import { userLock } from '../src/database/advisory-lock';
 import { POOL } from '../src/database/data-source-options';
+import { beginLockedStatement, placeholders } from '../src/database/transaction-runner';
 import { KEY_LIFETIME_HOURS } from '../src/idempotency/idempotency.service';
 import { requestFingerprint } from '../src/idempotency/request-fingerprint';
 import { newProjectId, newUlid } from '../src/ids/ids';
-import { placeholders } from '../src/previews/build-request-answer';
 import { LatencyRecorder, Measured } from './measurements';
 import { DEDUPE_WINDOW_MS } from './service-process';
 import { CREATE_PATH, CreateBody, newUserCreate } from './signed-create';
@@ -52,15 +52,11 @@ export class BaselineCreates {
   }
 
   async create({ userId, prompt }: CreateBody): Promise<void> {
-    const { namespace, key } = userLock(userId);
     const projectId = newProjectId();
     const [buildId, versionId, sessionId] = [newUlid(), newUlid(), newUlid()];
     const client = await this.pool.connect();
     try {
-      await client.query(
-        `BEGIN; SET LOCAL lock_timeout = '3000ms'; SET LOCAL statement_timeout = '10000ms'; ` +
-          `SELECT pg_advisory_xact_lock(${namespace}, ${key})`,
-      );
+      await client.query(beginLockedStatement(userLock(userId)));
       const { rows } = await client.query<{ answer: { answer: string } }>(
         `SELECT create_project(${placeholders(16)}) AS answer`,
         [

@@ -227,6 +227,7 @@ export class BuildRequestFunctions1764633600000 implements MigrationInterface {
         v_answer json;
         v_framework text;
         v_active text;
+        v_constraint text;
         v_queued record;
         v_body json;
       BEGIN
@@ -244,9 +245,18 @@ export class BuildRequestFunctions1764633600000 implements MigrationInterface {
         v_answer := build_start_refusal(p_user, p_welcome_seconds, p_rate_limit_per_minute);
         IF v_answer IS NOT NULL THEN RETURN v_answer; END IF;
 
-        v_queued := queue_project_build(
-          p_project, p_user, p_prompt, coalesce(p_framework, v_framework), false,
-          p_build, p_version, p_session, p_job_data);
+        BEGIN
+          v_queued := queue_project_build(
+            p_project, p_user, p_prompt, coalesce(p_framework, v_framework), false,
+            p_build, p_version, p_session, p_job_data);
+        EXCEPTION WHEN unique_violation THEN
+          -- A build queued since the check by a writer not holding the owner's lock: the same 409.
+          GET STACKED DIAGNOSTICS v_constraint = CONSTRAINT_NAME;
+          IF v_constraint IS DISTINCT FROM 'project_build_metrics_one_active_idx' THEN RAISE; END IF;
+          SELECT build_id INTO v_active FROM project_build_metrics
+           WHERE project_id = p_project AND status IN ('queued', 'running');
+          RETURN json_build_object('answer', 'refused', 'code', 'build_in_progress', 'buildId', v_active);
+        END;
         v_body := json_build_object(
           'success', true, 'projectId', p_project, 'versionId', p_version, 'buildId', p_build,
           'buildMetricsId', v_queued.build_metrics_id, 'jobId', v_queued.job_id, 'aiTimeSessionId', p_session,

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ULID_PATTERN } from '../src/ids/ids';
+import { Client } from 'pg';
+import { newUlid, ULID_PATTERN } from '../src/ids/ids';
+import { eventually } from './support/processes';
 import { noNulls } from './support/no-nulls';
 import { persistedState } from './support/persisted-state';
 import { whileTheQueueInsertsNothing } from './support/skipped-jobs';
@@ -106,6 +108,42 @@ describe('POST /v1/update-project', () => {
 
     expect(await buildFramework(body.buildId as string)).toBe('astro');
     expect(await frameworkOf(projectId, userId)).toBe('astro');
+  });
+
+  it('answers 409 naming the build that a writer outside the owner’s lock queued after the check, writing nothing', async () => {
+    const { userId, projectId } = await idleProject();
+    const before = await persistedState(t.db, t.projectsRoot);
+    const intruder = newUlid();
+    const writer = new Client({ connectionString: t.db.url });
+    await writer.connect();
+    try {
+      // Uncommitted, so the update's check cannot see it; its insert then waits on the index.
+      await writer.query('BEGIN');
+      await writer.query(
+        `INSERT INTO project_build_metrics (build_id, version_id, project_id, user_id, is_initial_build, framework, prompt)
+         VALUES ($1, $2, $3, $4, false, 'react', 'intruder')`,
+        [intruder, newUlid(), projectId, userId],
+      );
+      const update = post({ userId, projectId, prompt: 'race' }).then((response) => response);
+      await eventually(
+        'the update waiting on the index',
+        async () => {
+          const [{ waiting }] = await t.db.query<{ waiting: number }>(
+            `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT update_project%'`,
+          );
+          return waiting > 0 || undefined;
+        },
+        10_000,
+      );
+      await writer.query('COMMIT');
+
+      const response = await update;
+      expect(response.status).toBe(409);
+      expect(response.body).toMatchObject({ status: 409, code: 'build_in_progress', buildId: intruder });
+    } finally {
+      await writer.end();
+    }
+    expect(await persistedState(t.db, t.projectsRoot)).toEqual({ ...before, builds: before.builds + 1 });
   });
 
   it('keeps the framework when the build cannot be queued: the switch is in the build’s transaction', async () => {

@@ -75,8 +75,8 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
    * BuildRequestFunctions) calls to enqueue a build in the request's own statement: its body is the
    * statement pg-boss's `send` runs for this queue (its columns, the queue's defaults), from the
    * installed pg-boss's own plans, but without the NOTIFY that wakes the workers: wakeWorkers sends
-   * that after COMMIT (ADR 023). Every process defines it as it starts, under a lock, so the function
-   * always matches the pg-boss the newest process runs.
+   * that after COMMIT (ADR 023). Every process defines it as it starts, under a lock: the function
+   * is the pg-boss of the process that started last.
    */
   private async defineJobInsert(): Promise<void> {
     // getQueue answers the queue's job table too, though pg-boss's types leave it out.

@@ -59,7 +59,6 @@ export class BuildRunner {
     const { build, projectName } = started;
     span.setAttribute('build.attempt', build.attempts);
     const outputDir = this.workspace.attemptOutputDirectory(userId, projectId, buildId, build.attempts);
-    await this.workspace.ensureBuildLayout(userId, projectId);
 
     const lease = new AttemptLease(
       () => this.outcomes.isAttemptCurrent(this.dataSource.manager, build),
@@ -67,6 +66,7 @@ export class BuildRunner {
     );
     let failure: BuildFailedError | undefined;
     try {
+      await this.workspace.ensureBuildLayout(userId, projectId);
       await this.builder.build(
         {
           projectId,

@@ -1,10 +1,5 @@
 import { Logger } from '@nestjs/common';
-import {
-  DataSource,
-  QueryRunner,
-  QueryRunnerAlreadyReleasedError,
-  QueryRunnerProviderAlreadyReleasedError,
-} from 'typeorm';
+import { DataSource, QueryRunner, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { DatabaseUnavailableError, RequestInProgressError } from './database.errors';
 import { TransactionRunner } from './transaction-runner';
 
@@ -89,7 +84,6 @@ describe('TransactionRunner', () => {
 
   it.each([
     ['a statement of the work (EntityManager.query)', 'work', new QueryRunnerProviderAlreadyReleasedError()],
-    ['COMMIT (TypeORM released the runner)', 'commit', new QueryRunnerAlreadyReleasedError()],
     ['COMMIT (pg refused the broken connection)', 'commit', notQueryable()],
   ])(
     'answers database_unavailable and runs the undos when the connection failed before %s',
@@ -111,6 +105,16 @@ describe('TransactionRunner', () => {
       expect(calls.at(-1)).toBe('release');
     },
   );
+
+  it('tells TypeORM a transaction is open while the work runs, so its own writes open none of their own', async () => {
+    const { runner, transactions } = fakeRunner();
+    const state = runner as unknown as { isTransactionActive?: boolean };
+
+    const during = await transactions.inTransaction(LOCK, () => Promise.resolve(state.isTransactionActive));
+
+    expect(during).toBe(true);
+    expect(state.isTransactionActive).toBe(false);
+  });
 
   it("hands the work its connection's rows for a statement of its own, between BEGIN and COMMIT", async () => {
     const { calls, connection, transactions } = fakeRunner();

@@ -3,6 +3,7 @@ import type { PoolClient } from 'pg';
 import {
   DataSource,
   EntityManager,
+  QueryRunner,
   QueryRunnerAlreadyReleasedError,
   QueryRunnerProviderAlreadyReleasedError,
 } from 'typeorm';
@@ -31,11 +32,10 @@ export interface Transaction {
 
 /**
  * The transaction's first round trip: BEGIN, the bounds on its waits and the advisory lock, sent
- * together (TypeORM's startTransaction would cost a round trip of its own). Integers only are
- * inlined (never caller input), so the simple query protocol may carry the statements together;
- * SET LOCAL ends with the transaction.
+ * together. Integers only are inlined (never caller input), so the simple query protocol may carry
+ * the statements together; SET LOCAL ends with the transaction.
  */
-function beginLockedStatement({ namespace, key }: AdvisoryLock): string {
+export function beginLockedStatement({ namespace, key }: AdvisoryLock): string {
   if (!Number.isInteger(namespace) || !Number.isInteger(key)) throw new TypeError('lock keys must be integers');
   return (
     `BEGIN; ` +
@@ -48,8 +48,8 @@ function beginLockedStatement({ namespace, key }: AdvisoryLock): string {
 /**
  * The one place that touches QueryRunner: connect, begin, bound the waits, take the advisory lock,
  * commit or roll back, and always release the connection. It sends BEGIN, COMMIT and ROLLBACK
- * itself, on the runner's connection, so TypeORM's own transaction state stays unset: nothing here
- * relies on it.
+ * itself, on the runner's connection (TypeORM's startTransaction would cost BEGIN a round trip of
+ * its own), and tells TypeORM a transaction is open meanwhile.
  */
 @Injectable()
 export class TransactionRunner {
@@ -82,6 +82,10 @@ export class TransactionRunner {
       const client = (await runner.connect()) as PoolClient;
       connection = client;
       await inSpan('db.advisory_lock', () => client.query(beginLockedStatement(lock)));
+      // So TypeORM treats the manager as inside a transaction: its own writes (save, remove) then
+      // open no transaction of their own, which would commit ours halfway. The flag is read-only on
+      // the QueryRunner interface only; TypeORM's runners set it themselves in startTransaction.
+      transactionState(runner).isTransactionActive = true;
       const result = await work({
         manager: runner.manager,
         query: async <Row>(text: string, values: unknown[]) => (await client.query<Row & object>(text, values)).rows,
@@ -111,6 +115,7 @@ export class TransactionRunner {
       }
       throw domainError ?? error;
     } finally {
+      transactionState(runner).isTransactionActive = false;
       await runner.release();
     }
   }
@@ -130,4 +135,13 @@ export class TransactionRunner {
 function isNotQueryable(error: unknown): boolean {
   const message = (error as { message?: unknown } | null)?.message;
   return typeof message === 'string' && message.endsWith('and is not queryable');
+}
+
+/** `$1, $2, …, $count`: the parameters of a call of one of the database's functions. */
+export function placeholders(count: number): string {
+  return Array.from({ length: count }, (_, index) => `$${index + 1}`).join(', ');
+}
+
+function transactionState(runner: QueryRunner): { isTransactionActive: boolean } {
+  return runner;
 }

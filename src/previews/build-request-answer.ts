@@ -34,10 +34,7 @@ export function refusalError(refusal: Refusal, request: { projectId: string; per
       return new ProjectNotFoundError(request.projectId);
     case 'build_in_progress':
       return new BuildInProgressError(refusal.buildId);
+    default:
+      throw new Error(`the database refused with an unknown code: ${JSON.stringify(refusal)}`);
   }
-}
-
-/** `$1, $2, …, $count`, for a call of one of the functions. */
-export function placeholders(count: number): string {
-  return Array.from({ length: count }, (_, index) => `$${index + 1}`).join(', ');
 }

@@ -3,7 +3,7 @@ import { BillingConfig } from '../billing/billing.config';
 import { buildJobData } from '../builds/build-job';
 import { BuildQueueService } from '../builds/build-queue.service';
 import { userLock } from '../database/advisory-lock';
-import { TransactionRunner } from '../database/transaction-runner';
+import { placeholders, TransactionRunner } from '../database/transaction-runner';
 import { newProjectId } from '../ids/ids';
 import {
   IdempotencyService,
@@ -19,7 +19,7 @@ import { DEFAULT_PROJECT_NAME } from '../projects/project.entity';
 import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
 import { inSpan } from '../telemetry/spans';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { BuildRequestAnswer, placeholders, refusalError } from './build-request-answer';
+import { BuildRequestAnswer, refusalError } from './build-request-answer';
 import { CreatePreviewRequest } from './dto/create-preview.request';
 import { CreatePreviewResponse } from './dto/create-preview.response';
 import { annotateQueuedBuild, newQueuedBuildIds } from './queued-build';

@@ -4,7 +4,7 @@ import { buildJobData } from '../builds/build-job';
 import { BuildQueueService } from '../builds/build-queue.service';
 import { BuildInProgressError } from '../builds/builds.errors';
 import { userLock } from '../database/advisory-lock';
-import { TransactionRunner } from '../database/transaction-runner';
+import { placeholders, TransactionRunner } from '../database/transaction-runner';
 import {
   IdempotencyService,
   inFlightKey,
@@ -16,7 +16,7 @@ import { auditBuildRequest } from '../logging/build-request-audit';
 import { ProjectMetrics } from '../metrics/project-metrics.service';
 import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
 import { inSpan } from '../telemetry/spans';
-import { BuildRequestAnswer, placeholders, refusalError } from './build-request-answer';
+import { BuildRequestAnswer, refusalError } from './build-request-answer';
 import { UpdateProjectRequest } from './dto/update-project.request';
 import { UpdateProjectResponse } from './dto/update-project.response';
 import { annotateQueuedBuild, newQueuedBuildIds } from './queued-build';

@@ -1,10 +1,11 @@
-import { IsInt, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import { configFromEnv, Environment } from '../config/config-from-env';
 
 export class RateLimitsConfig {
-  /** Creates plus updates one user may start per minute; 0 turns the limit off. */
+  /** Creates plus updates one user may start per minute; 0 turns the limit off. An `integer` in SQL. */
   @IsInt()
   @Min(0)
+  @Max(2_147_483_647)
   readonly perMinute: number = 30;
 
   static fromEnv(env: Environment): RateLimitsConfig {

@@ -6,7 +6,7 @@ import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../ids/ids';
 import { Traced } from '../telemetry/traced.decorator';
 import { WorkspaceConfig } from './workspace.config';
 
-/** The folders every project starts with: its sources, and one output folder per build. */
+/** The folders a project's builds work in: its sources, and one output folder per build (ensureBuildLayout). */
 const PROJECT_LAYOUT = ['source', 'builds'] as const;
 
 /** An attempt's output folder (see attemptOutputDirectory): the build id and the attempt number. */
@@ -126,13 +126,15 @@ export class WorkspaceService {
         await rm(target, { recursive: true, force: true });
       } catch (error) {
         if (attempt === 3 || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        continue;
       }
+      if (attempt === 3) throw new Error(`the project directory ${target} keeps coming back`);
     }
   }
 
   /**
-   * Makes the project's `source/` and `builds/` folders where they are missing (the project's first
-   * build). Not recursive: the directory of a project deleted meanwhile is not brought back, and the
+   * Makes the project's `source/` and `builds/` folders where they are missing (before every build
+   * attempt; the first one makes them). Not recursive: the directory of a project deleted meanwhile is not brought back, and the
    * builder then fails the build for its missing folders.
    */
   async ensureBuildLayout(userId: string, projectId: string): Promise<void> {
