@@ -106,6 +106,21 @@ describe('TransactionRunner', () => {
     },
   );
 
+  it('runs what must follow the commit only once COMMIT succeeded, and never after a rollback', async () => {
+    const { calls, transactions } = fakeRunner();
+    await transactions.inTransaction(LOCK, ({ onCommit }) => (onCommit(() => calls.push('after')), Promise.resolve()));
+    expect(calls.slice(-3)).toEqual(['COMMIT', 'after', 'release']);
+
+    const refused = fakeRunner(() => Promise.reject(Object.assign(new Error('refused'), { code: '23514' })));
+    await expect(
+      refused.transactions.inTransaction(
+        LOCK,
+        ({ onCommit }) => (onCommit(() => refused.calls.push('after')), Promise.resolve()),
+      ),
+    ).rejects.toThrow('refused');
+    expect(refused.calls).not.toContain('after');
+  });
+
   it('tells TypeORM a transaction is open while the work runs, so its own writes open none of their own', async () => {
     const { runner, transactions } = fakeRunner();
     const state = runner as unknown as { isTransactionActive?: boolean };

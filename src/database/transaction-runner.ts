@@ -28,6 +28,8 @@ export interface Transaction {
   readonly query: <Row>(text: string, values: unknown[]) => Promise<Row[]>;
   /** Registers an undo for a side effect outside the database, run when the transaction does not commit. */
   readonly onRollback: (undo: () => Promise<void>) => void;
+  /** Registers what must follow a commit, not precede it (waking the build workers), run once it succeeded. */
+  readonly onCommit: (after: () => void) => void;
 }
 
 /**
@@ -75,6 +77,7 @@ export class TransactionRunner {
 
   private async runLocked<T>(lock: AdvisoryLock, work: (transaction: Transaction) => Promise<T>): Promise<T> {
     const undos: (() => Promise<void>)[] = [];
+    const afterCommit: (() => void)[] = [];
     const runner = this.dataSource.createQueryRunner();
     let connection: PoolClient | undefined;
     let committing = false;
@@ -90,9 +93,11 @@ export class TransactionRunner {
         manager: runner.manager,
         query: async <Row>(text: string, values: unknown[]) => (await client.query<Row & object>(text, values)).rows,
         onRollback: (undo) => undos.push(undo),
+        onCommit: (after) => afterCommit.push(after),
       });
       committing = true;
       await inSpan('db.commit', () => client.query('COMMIT'));
+      afterCommit.forEach((after) => after());
       return result;
     } catch (error) {
       // Also after a failed BEGIN or COMMIT: ROLLBACK outside a transaction only warns.

@@ -80,7 +80,7 @@ export class CreatePreviewService {
     return identity.key === undefined ? deduplicated(result.body) : replayed(result.status, result.body);
   }
 
-  private async createOnce(
+  private createOnce(
     request: CreatePreviewRequest,
     identity: RequestIdentity,
   ): Promise<RequestOutcome<CreatePreviewResponse>> {
@@ -88,8 +88,7 @@ export class CreatePreviewService {
     const projectId = request.projectId ?? newProjectId();
     const build = newQueuedBuildIds();
     const job = buildJobData({ buildId: build.buildId, projectId, userId, versionId: build.versionId });
-    let queued = false;
-    const outcome = await this.transactions.inTransaction(userLock(userId), async ({ query, onRollback }) => {
+    return this.transactions.inTransaction(userLock(userId), async ({ query, onRollback, onCommit }) => {
       const [{ answer }] = await inSpan('db.create_project', () =>
         query<{ answer: BuildRequestAnswer<CreatePreviewResponse> }>(CREATE_PROJECT, [
           userId,
@@ -121,11 +120,9 @@ export class CreatePreviewService {
       onRollback(() => this.workspace.removeProjectDirectory(userId, projectId));
       await this.workspace.createProjectDirectory(userId, projectId);
       annotateQueuedBuild(userId, answer.body);
-      queued = true;
+      onCommit(() => this.buildQueue.wakeWorkers());
       return created(answer.body, 201);
     });
-    if (queued) this.buildQueue.wakeWorkers();
-    return outcome;
   }
 }
 

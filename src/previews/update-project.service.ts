@@ -69,15 +69,14 @@ export class UpdateProjectService {
     });
   }
 
-  private async updateOnce(
+  private updateOnce(
     request: UpdateProjectRequest,
     identity: RequestIdentity,
   ): Promise<RequestOutcome<UpdateProjectResponse>> {
     const { userId, projectId } = request;
     const build = newQueuedBuildIds();
     const job = buildJobData({ buildId: build.buildId, projectId, userId, versionId: build.versionId });
-    let queued = false;
-    const outcome = await this.transactions.inTransaction(userLock(userId), async ({ query }) => {
+    return this.transactions.inTransaction(userLock(userId), async ({ query, onCommit }) => {
       const [{ answer }] = await inSpan('db.update_project', () =>
         query<{ answer: UpdateAnswer }>(UPDATE_PROJECT, [
           userId,
@@ -102,10 +101,8 @@ export class UpdateProjectService {
           throw refusalError(answer, { projectId, perMinute: this.rateLimits.perMinute });
       }
       annotateQueuedBuild(userId, answer.body);
-      queued = true;
+      onCommit(() => this.buildQueue.wakeWorkers());
       return created(answer.body, 202);
     });
-    if (queued) this.buildQueue.wakeWorkers();
-    return outcome;
   }
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { DataSource } from 'typeorm';
 
 /** The table of migrations/1764288000000-RateLimits.ts. */
-export const RATE_LIMITS_TABLE = 'rate_limits';
+const RATE_LIMITS_TABLE = 'rate_limits';
 /** Expired rows go every few minutes; the grace keeps the sweep well clear of any clock skew. */
 const SWEEP_EVERY_MS = 5 * 60_000;
 const SWEEP_GRACE_MS = 10 * 60_000;

@@ -120,22 +120,21 @@ export class WorkspaceService {
   @Traced('workspace.create_directory')
   async createProjectDirectory(userId: string, projectId: string): Promise<string> {
     const target = this.projectDirectory(userId, projectId);
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; attempt <= 3; attempt++) {
       try {
         if ((await mkdir(target, { recursive: true })) !== undefined) return target;
         await rm(target, { recursive: true, force: true });
       } catch (error) {
         if (attempt === 3 || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        continue;
       }
-      if (attempt === 3) throw new Error(`the project directory ${target} keeps coming back`);
     }
+    throw new Error(`the project directory ${target} keeps coming back`);
   }
 
   /**
    * Makes the project's `source/` and `builds/` folders where they are missing (before every build
-   * attempt; the first one makes them). Not recursive: the directory of a project deleted meanwhile is not brought back, and the
-   * builder then fails the build for its missing folders.
+   * attempt; the first one makes them). Not recursive: the directory of a project deleted meanwhile
+   * is not brought back, and the builder then fails the build for its missing folders.
    */
   async ensureBuildLayout(userId: string, projectId: string): Promise<void> {
     const directory = this.projectDirectory(userId, projectId);
