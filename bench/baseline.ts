@@ -1,18 +1,19 @@
 import { Pool } from 'pg';
 import { userLock } from '../src/database/advisory-lock';
-import { POOL } from '../src/database/data-source-options';
-import { beginLockedStatement, placeholders } from '../src/database/transaction-runner';
+import { BOUNDED_WAITS, POOL } from '../src/database/data-source-options';
+import { lockedCallStatement, placeholders } from '../src/database/transaction-runner';
 import { KEY_LIFETIME_HOURS } from '../src/idempotency/idempotency.service';
 import { requestFingerprint } from '../src/idempotency/request-fingerprint';
 import { newProjectId, newUlid } from '../src/ids/ids';
+import { settledCall } from '../src/previews/build-request-answer';
 import { LatencyRecorder, Measured } from './measurements';
 import { DEDUPE_WINDOW_MS } from './service-process';
 import { CREATE_PATH, CreateBody, newUserCreate } from './signed-create';
 
 /**
- * The floor no HTTP service can beat: a keyless create's transaction as the service sends it (the
- * BEGIN-and-lock round trip, the one `create_project` call, COMMIT), on one `pg` pool of the
- * service's size. No HTTP, no framework, no directory, no telemetry. It must change when the
+ * The floor no HTTP service can beat: a keyless create's transaction as the service sends it (one
+ * statement: the lock and the settled `create_project` call, ADR 024), on one `pg` pool of the
+ * service's size and bounds. No HTTP, no framework, no directory, no telemetry. It must change when the
  * service's transaction does (ADR 020).
  */
 export class BaselineCreates {
@@ -27,6 +28,7 @@ export class BaselineCreates {
       connectionString: url,
       max: POOL.max,
       connectionTimeoutMillis: POOL.connectionTimeoutMillis,
+      ...BOUNDED_WAITS,
     });
     return Promise.resolve(new BaselineCreates(pool, welcomeSeconds));
   }
@@ -54,37 +56,27 @@ export class BaselineCreates {
   async create({ userId, prompt }: CreateBody): Promise<void> {
     const projectId = newProjectId();
     const [buildId, versionId, sessionId] = [newUlid(), newUlid(), newUlid()];
-    const client = await this.pool.connect();
-    try {
-      await client.query(beginLockedStatement(userLock(userId)));
-      const { rows } = await client.query<{ answer: { answer: string } }>(
-        `SELECT create_project(${placeholders(16)}) AS answer`,
-        [
-          userId,
-          null,
-          requestFingerprint('POST', CREATE_PATH, { userId, prompt }),
-          KEY_LIFETIME_HOURS,
-          DEDUPE_WINDOW_MS,
-          this.welcomeSeconds,
-          0,
-          projectId,
-          'server',
-          'Untitled Project',
-          'react',
-          prompt,
-          buildId,
-          versionId,
-          sessionId,
-          { buildId, projectId, userId, versionId },
-        ],
-      );
-      if (rows[0].answer.answer !== 'created') throw new Error(`the baseline's create was a ${rows[0].answer.answer}`);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    const { rows } = await this.pool.query<{ answer: { answer: string } }>(
+      lockedCallStatement(userLock(userId), settledCall(`create_project(${placeholders(16)})`)),
+      [
+        userId,
+        null,
+        requestFingerprint('POST', CREATE_PATH, { userId, prompt }),
+        KEY_LIFETIME_HOURS,
+        DEDUPE_WINDOW_MS,
+        this.welcomeSeconds,
+        0,
+        projectId,
+        'server',
+        'Untitled Project',
+        'react',
+        prompt,
+        buildId,
+        versionId,
+        sessionId,
+        { buildId, projectId, userId, versionId },
+      ],
+    );
+    if (rows[0].answer.answer !== 'created') throw new Error(`the baseline's create was a ${rows[0].answer.answer}`);
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,30 +55,42 @@ describe('a create that fails at any step inside the transaction leaves nothing 
     ['the dedupe record, the last write of a keyless create', 'recent_creates', 'INSERT'],
   ];
 
-  it.each(steps)('when writing %s fails (trigger on %s %s)', async (_step, table, event) => {
+  // A fresh id's create is one statement after its directory; a caller's id is made in a transaction of three (ADR 024).
+  const idSources: [idSource: string, body: () => Record<string, unknown>][] = [
+    ['a server-chosen id', () => createBody()],
+    ["a legacy caller's own id", () => createBody({ projectId: randomUUID() })],
+  ];
+  const cases = steps.flatMap(([step, table, event]) =>
+    idSources.map(([idSource, body]) => [step, table, event, idSource, body] as const),
+  );
+
+  it.each(cases)('when writing %s fails (trigger on %s %s), for %s', async (_step, table, event, _idSource, body) => {
     await t.db.query(
       `CREATE TRIGGER fail_step BEFORE ${event} ON ${table} FOR EACH ROW EXECUTE FUNCTION fail_injected()`,
     );
     try {
-      expectInternalError(await t.http().post(CREATE_PATH).send(createBody()));
+      expectInternalError(await t.http().post(CREATE_PATH).send(body()));
       expect(await persistedState(t.db, t.projectsRoot)).toEqual(NOTHING);
     } finally {
       await t.db.query(`DROP TRIGGER fail_step ON ${table}`);
     }
   });
 
-  it('when the commit itself fails after the directory was made, the directory is removed again', async () => {
-    await t.db.query(
-      `CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON projects
+  it.each(idSources)(
+    'when the commit itself fails after the directory was made, for %s, the directory is removed again',
+    async (_idSource, body) => {
+      await t.db.query(
+        `CREATE CONSTRAINT TRIGGER fail_at_commit AFTER INSERT ON projects
          DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION fail_injected()`,
-    );
-    try {
-      expectInternalError(await t.http().post(CREATE_PATH).send(createBody()));
-      expect(await persistedState(t.db, t.projectsRoot)).toEqual(NOTHING);
-    } finally {
-      await t.db.query(`DROP TRIGGER fail_at_commit ON projects`);
-    }
-  });
+      );
+      try {
+        expectInternalError(await t.http().post(CREATE_PATH).send(body()));
+        expect(await persistedState(t.db, t.projectsRoot)).toEqual(NOTHING);
+      } finally {
+        await t.db.query(`DROP TRIGGER fail_at_commit ON projects`);
+      }
+    },
+  );
 
   it('when writing the Idempotency-Key record, the last write of a keyed create, fails', async () => {
     await t.db.query(

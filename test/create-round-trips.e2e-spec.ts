@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { QueryConfig } from 'pg';
 import { SERVICE_POOL_NAME } from '../src/database/data-source-options';
@@ -5,9 +6,10 @@ import { CREATE_PATH, createBody } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
 
 /**
- * What a create or an update sends to the database (ADR 023): three round trips, each a statement
- * batch of its own. pg sends every `query` call as one round trip (it does not pipeline), so the
- * calls on the transaction pool's connections are the round trips, in order.
+ * What a create or an update sends to the database (ADRs 023, 024): one statement that is its whole
+ * transaction, or, for a legacy caller's own project id, three round trips. pg sends every `query`
+ * call as one round trip (it does not pipeline), so the calls on the transaction pool's connections
+ * are the round trips, in order.
  */
 describe('round trips per request', () => {
   let t: TestApp;
@@ -33,15 +35,23 @@ describe('round trips per request', () => {
   });
   beforeEach(() => query.mockClear());
 
-  const BEGIN_AND_LOCK = expect.stringMatching(/^BEGIN; SET LOCAL lock_timeout = .*SELECT pg_advisory_xact_lock\(/);
+  const BEGIN_AND_LOCK = expect.stringMatching(/^BEGIN; SELECT pg_advisory_xact_lock\(/);
+  const locked = (call: string): unknown =>
+    expect.stringMatching(
+      new RegExp(
+        `^WITH locked AS MATERIALIZED \\(SELECT pg_advisory_xact_lock\\(-?\\d+, -?\\d+\\)\\) SELECT build_request_settled\\(${call}\\(`,
+      ),
+    );
 
-  it('a create: BEGIN with the lock, one call of create_project, COMMIT', async () => {
-    await t.http().post(CREATE_PATH).send(createBody()).expect(201);
+  it('a create: one statement, the lock and the call of create_project, which commits as it ends', async () => {
+    const body = createBody();
+    await t.http().post(CREATE_PATH).send(body).expect(201);
 
-    expect(sent()).toEqual([BEGIN_AND_LOCK, expect.stringMatching(/^SELECT create_project\(/), 'COMMIT']);
+    expect(sent()).toEqual([locked('create_project')]);
+    expect(await t.db.query(`SELECT id FROM projects WHERE owner_id = $1`, [body.userId])).toHaveLength(1);
   });
 
-  it('a replayed create and a deduplicated one: the same three, and nothing written', async () => {
+  it('a replayed create and a deduplicated one: the same one statement each, and nothing written', async () => {
     const body = createBody();
     await t.http().post(CREATE_PATH).set('Idempotency-Key', 'counted').send(body).expect(201);
     await t.http().post(CREATE_PATH).send(body).expect(201);
@@ -50,21 +60,34 @@ describe('round trips per request', () => {
     await t.http().post(CREATE_PATH).set('Idempotency-Key', 'counted').send(body).expect(201);
     await t.http().post(CREATE_PATH).send(body).expect(200);
 
-    const call = expect.stringMatching(/^SELECT create_project\(/);
-    expect(sent()).toEqual([BEGIN_AND_LOCK, call, 'COMMIT', BEGIN_AND_LOCK, call, 'COMMIT']);
+    expect(sent()).toEqual([locked('create_project'), locked('create_project')]);
     expect(await t.db.query(`SELECT id FROM projects WHERE owner_id = $1`, [body.userId])).toHaveLength(2);
   });
 
-  it('a refused create (402): BEGIN with the lock, the call, ROLLBACK', async () => {
+  it('a refused create (402): the one statement, which fails and so writes nothing', async () => {
     const userId = createBody().userId as string;
     await t.db.query(`INSERT INTO ai_time_balances (user_id, seconds_remaining) VALUES ($1, 0)`, [userId]);
 
     await t.http().post(CREATE_PATH).send(createBody({ userId })).expect(402);
 
-    expect(sent()).toEqual([BEGIN_AND_LOCK, expect.stringMatching(/^SELECT create_project\(/), 'ROLLBACK']);
+    expect(sent()).toEqual([locked('create_project')]);
   });
 
-  it('an update: BEGIN with the lock, one call of update_project, COMMIT', async () => {
+  it('a create with a legacy caller’s own project id: BEGIN with the lock, the call, COMMIT', async () => {
+    await t
+      .http()
+      .post(CREATE_PATH)
+      .send(createBody({ projectId: randomUUID() }))
+      .expect(201);
+
+    expect(sent()).toEqual([
+      BEGIN_AND_LOCK,
+      expect.stringMatching(/^SELECT build_request_settled\(create_project\(/),
+      'COMMIT',
+    ]);
+  });
+
+  it('an update: one statement, the lock and the call of update_project', async () => {
     const body = createBody();
     const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
     await t.db.query(`UPDATE project_build_metrics SET status = 'succeeded', finished_at = now() WHERE build_id = $1`, [
@@ -78,6 +101,6 @@ describe('round trips per request', () => {
       .send({ userId: body.userId, projectId: created.projectId, prompt: 'a footer' })
       .expect(202);
 
-    expect(sent()).toEqual([BEGIN_AND_LOCK, expect.stringMatching(/^SELECT update_project\(/), 'COMMIT']);
+    expect(sent()).toEqual([locked('update_project')]);
   });
 });

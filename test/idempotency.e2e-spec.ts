@@ -55,6 +55,18 @@ describe('Idempotency-Key on create', () => {
     expect(state.paths.filter((path) => path.startsWith(`${body.userId as string}/`))).toHaveLength(1);
   });
 
+  it('leaves nothing behind for a replay or a dedupe: the directory a fresh id gets first goes again', async () => {
+    const body = createBody();
+    await post(body, 'replayed-later').expect(201);
+    await t.http().post(CREATE_PATH).send(body).expect(201);
+    const before = await persistedState(t.db, t.projectsRoot);
+
+    await post(body, 'replayed-later').expect(201).expect(REPLAYED, 'true');
+    await t.http().post(CREATE_PATH).send(body).expect(200);
+
+    expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
+  });
+
   it('refuses the same key with another body with 422 idempotency_key_reused, writing nothing', async () => {
     const body = createBody();
     await post(body, 'reused').expect(201);

@@ -14,15 +14,11 @@ const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN_ID = '00f067aa0ba902b7';
 const TRACEPARENT = `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01`;
 
-/** The spans a create makes inside its request span. */
-const CREATE_CHILD_SPANS = [
-  'db.transaction',
-  'lock.local_queue',
-  'db.advisory_lock',
-  'db.create_project',
-  'workspace.create_directory',
-  'db.commit',
-];
+/**
+ * The spans a create of a fresh id makes inside its request span: the directory, then the one
+ * statement (ADR 024); `lock.local_queue` only when it waited for the user's earlier request.
+ */
+const CREATE_CHILD_SPANS = ['workspace.create_directory', 'db.create_project'];
 
 describe('tracing', () => {
   let exporter: InMemorySpanExporter;

@@ -129,7 +129,7 @@ describe('POST /v1/update-project', () => {
         'the update waiting on the index',
         async () => {
           const [{ waiting }] = await t.db.query<{ waiting: number }>(
-            `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT update_project%'`,
+            `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'WITH locked%update_project%'`,
           );
           return waiting > 0 || undefined;
         },

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { PgBoss } from 'pg-boss';
 import { insertJobs, notifyQueue } from 'pg-boss/dist/plans.js';
@@ -17,6 +18,12 @@ import { WorkerConfig } from './worker.config';
  * claims) and hands them back: with the heartbeat, this bounds how soon a crashed build is retried.
  */
 const SUPERVISE_INTERVAL_SECONDS = 10;
+
+/**
+ * The least time between two wake-ups of the workers from one process: at most this much is added
+ * to a job's pickup, and under load the wake-ups stay a hundred a second, not one per create.
+ */
+const WAKE_UP_INTERVAL_MS = 10;
 
 /** pg-boss's schema, set explicitly: the statements taken from its plans name it. */
 const PG_BOSS_SCHEMA = 'pgboss';
@@ -102,7 +109,8 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
    * serialises the commits of transactions that notify (a database-wide lock held through the
    * commit's flush), which made every create wait for every other create's fsync. It is only a hint:
    * a worker that misses it finds the job at its next poll, within a second. One is in flight at a
-   * time; creates that commit meanwhile share the next.
+   * time, and the next follows at least WAKE_UP_INTERVAL_MS later: the first job after a quiet spell
+   * wakes the workers at once, and under load one wake-up serves every job committed meanwhile.
    */
   wakeWorkers(): void {
     if (this.wakeUp) {
@@ -113,13 +121,15 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async sendWakeUps(): Promise<void> {
-    do {
+    for (;;) {
       this.wakeAgain = false;
       await this.boss
         .getDb()
         .executeSql(this.wakeUpStatement)
         .catch((error: Error) => this.logger.warn(`waking the build workers failed: ${error.message}`));
-    } while (this.wakeAgain);
+      await delay(WAKE_UP_INTERVAL_MS);
+      if (!this.wakeAgain) return;
+    }
   }
 
   /** Lets running builds finish within the grace period, then hands the rest back to the queue. */

@@ -8,6 +8,7 @@ import { BuildAttemptStart1764460800000 } from '../../migrations/1764460800000-B
 import { VerbatimReplayBodies1764547200000 } from '../../migrations/1764547200000-VerbatimReplayBodies';
 import { BuildRequestFunctions1764633600000 } from '../../migrations/1764633600000-BuildRequestFunctions';
 import { BuildStatusEventsOnChange1764720000000 } from '../../migrations/1764720000000-BuildStatusEventsOnChange';
+import { BuildRequestSettled1764806400000 } from '../../migrations/1764806400000-BuildRequestSettled';
 
 /** Every migration, in order; listed rather than globbed so source and build load the same set. */
 export const MIGRATIONS = [
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   VerbatimReplayBodies1764547200000,
   BuildRequestFunctions1764633600000,
   BuildStatusEventsOnChange1764720000000,
+  BuildRequestSettled1764806400000,
 ];
 
 /**
@@ -40,6 +42,20 @@ export const POOL = { max: 10, connectionTimeoutMillis: 5000 } as const;
 export function keepConnectionErrorsHeard(client: ClientBase): void {
   client.on('error', () => undefined);
 }
+
+/**
+ * Bounds on every wait of every statement the service sends, so a contended lock is an answer, never
+ * a hang. They are the session defaults of the service's connections (pg sends them as it
+ * connects): a request that is one statement (ADR 024) cannot set them before itself.
+ * Migrations lift them on their own connection (runMigrationsLocked).
+ */
+export const WAIT_LIMITS = { lockTimeoutMs: 3000, statementTimeoutMs: 10_000 } as const;
+
+/** WAIT_LIMITS as pg's connection options. */
+export const BOUNDED_WAITS = {
+  lock_timeout: WAIT_LIMITS.lockTimeoutMs,
+  statement_timeout: WAIT_LIMITS.statementTimeoutMs,
+} as const;
 
 /** The `application_name` of the service's own pool, whose connections carry its transactions. */
 export const SERVICE_POOL_NAME = 'sheen-worker-service';

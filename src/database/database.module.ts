@@ -1,20 +1,22 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DatabaseConnection } from './database-connection';
-import { postgresOptions } from './data-source-options';
+import { BOUNDED_WAITS, postgresOptions } from './data-source-options';
 import { MigrationsRunner } from './migrations-runner';
 import { TransactionRunner } from './transaction-runner';
 
-/** The data source, migrations at start, and the one transaction helper every orchestration uses. */
+/** The data source (every statement's waits bounded: WAIT_LIMITS), migrations at start, and the one transaction helper every orchestration uses. */
 @Global()
 @Module({})
 export class DatabaseModule {
   static forRoot(connection: DatabaseConnection): DynamicModule {
+    const options = postgresOptions(connection.url);
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...postgresOptions(connection.url),
+          ...options,
+          extra: { ...options.extra, ...BOUNDED_WAITS },
           autoLoadEntities: true,
           retryAttempts: 5,
           retryDelay: 1000,

@@ -46,4 +46,19 @@ describe('LocalLockQueue', () => {
     await tick();
     expect((queue as unknown as { tails: Map<string, unknown> }).tails.size).toBe(0);
   });
+
+  it('hands out a free key at once, and nothing while it is held or waited for', async () => {
+    const queue = new LocalLockQueue();
+    const holder = queue.tryAcquire('user');
+    expect(holder).toBeInstanceOf(Function);
+    expect(queue.tryAcquire('user')).toBeUndefined();
+
+    const waiter = queue.acquire('user', 1000);
+    holder!();
+    const release = await waiter;
+    expect(queue.tryAcquire('user')).toBeUndefined();
+    release!();
+    await tick();
+    expect(queue.tryAcquire('user')).toBeInstanceOf(Function);
+  });
 });

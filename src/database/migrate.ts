@@ -1,9 +1,12 @@
 import { DataSource } from 'typeorm';
+import { MigrationExecutor } from 'typeorm/migration/MigrationExecutor';
 import { MIGRATIONS_LOCK } from './advisory-lock';
 
 /**
  * Runs pending migrations while holding a session advisory lock, so processes starting together
- * (several APIs and workers) migrate once, one after another, instead of racing.
+ * (several APIs and workers) migrate once, one after another, instead of racing. They run on the
+ * lock's own connection, with the service's bounds on waits lifted (WAIT_LIMITS): a migration may
+ * rightly take longer than a request's statement.
  */
 export async function runMigrationsLocked(dataSource: DataSource): Promise<void> {
   const runner = dataSource.createQueryRunner();
@@ -11,8 +14,12 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<void>
     await runner.connect();
     await runner.query('SELECT pg_advisory_lock($1, $2)', [MIGRATIONS_LOCK.namespace, MIGRATIONS_LOCK.key]);
     try {
-      await dataSource.runMigrations({ transaction: 'all' });
+      await runner.query('SET lock_timeout = 0; SET statement_timeout = 0');
+      const migrations = new MigrationExecutor(dataSource, runner);
+      migrations.transaction = 'all';
+      await migrations.executePendingMigrations();
     } finally {
+      await runner.query('RESET lock_timeout; RESET statement_timeout');
       await runner.query('SELECT pg_advisory_unlock($1, $2)', [MIGRATIONS_LOCK.namespace, MIGRATIONS_LOCK.key]);
     }
   } finally {

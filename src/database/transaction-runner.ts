@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { PoolClient } from 'pg';
+import { DatabaseError } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import {
   DataSource,
   EntityManager,
@@ -8,15 +9,10 @@ import {
   QueryRunnerProviderAlreadyReleasedError,
 } from 'typeorm';
 import { AdvisoryLock } from './advisory-lock';
+import { WAIT_LIMITS } from './data-source-options';
 import { DatabaseUnavailableError, RequestInProgressError, toDatabaseDomainError } from './database.errors';
 import { inSpan } from '../telemetry/spans';
 import { LocalLockQueue } from './local-lock-queue';
-
-/** Bounds on every wait inside a transaction, so a contended lock is an answer, never a hang. */
-export const TRANSACTION_LIMITS = {
-  lockTimeoutMs: 3000,
-  statementTimeoutMs: 10_000,
-} as const;
 
 export interface Transaction {
   /** Pass this as the first argument of every service call that belongs to the transaction. */
@@ -28,30 +24,36 @@ export interface Transaction {
   readonly query: <Row>(text: string, values: unknown[]) => Promise<Row[]>;
   /** Registers an undo for a side effect outside the database, run when the transaction does not commit. */
   readonly onRollback: (undo: () => Promise<void>) => void;
-  /** Registers what must follow a commit, not precede it (waking the build workers), run once it succeeded. */
-  readonly onCommit: (after: () => void) => void;
 }
 
 /**
- * The transaction's first round trip: BEGIN, the bounds on its waits and the advisory lock, sent
- * together. Integers only are inlined (never caller input), so the simple query protocol may carry
- * the statements together; SET LOCAL ends with the transaction.
+ * The transaction's first round trip: BEGIN and the advisory lock, sent together (the simple query
+ * protocol carries both; integers only are inlined, never caller input). The waits are bounded by
+ * the connection's session (WAIT_LIMITS).
  */
-export function beginLockedStatement({ namespace, key }: AdvisoryLock): string {
-  if (!Number.isInteger(namespace) || !Number.isInteger(key)) throw new TypeError('lock keys must be integers');
-  return (
-    `BEGIN; ` +
-    `SET LOCAL lock_timeout = '${TRANSACTION_LIMITS.lockTimeoutMs}ms'; ` +
-    `SET LOCAL statement_timeout = '${TRANSACTION_LIMITS.statementTimeoutMs}ms'; ` +
-    `SELECT pg_advisory_xact_lock(${namespace}, ${key})`
-  );
+export function beginLockedStatement(lock: AdvisoryLock): string {
+  return `BEGIN; SELECT ${advisoryLockCall(lock)}`;
 }
 
 /**
- * The one place that touches QueryRunner: connect, begin, bound the waits, take the advisory lock,
- * commit or roll back, and always release the connection. It sends BEGIN, COMMIT and ROLLBACK
- * itself, on the runner's connection (TypeORM's startTransaction would cost BEGIN a round trip of
- * its own), and tells TypeORM a transaction is open meanwhile.
+ * A call that is the whole of its transaction, taken under the advisory lock: the lock's CTE is
+ * read before the call is evaluated, and the statement commits as it completes (ADR 024).
+ */
+export function lockedCallStatement(lock: AdvisoryLock, call: string): string {
+  return `WITH locked AS MATERIALIZED (SELECT ${advisoryLockCall(lock)}) SELECT ${call} AS answer FROM locked`;
+}
+
+function advisoryLockCall({ namespace, key }: AdvisoryLock): string {
+  if (!Number.isInteger(namespace) || !Number.isInteger(key)) throw new TypeError('lock keys must be integers');
+  return `pg_advisory_xact_lock(${namespace}, ${key})`;
+}
+
+/**
+ * The one place that opens transactions: in this process's queue for the lock, then either a
+ * transaction of several statements (connect, begin with the lock, the work, commit or roll back,
+ * always release) or one statement that is a whole transaction. It sends BEGIN, COMMIT and
+ * ROLLBACK itself, on the runner's connection (TypeORM's startTransaction would cost BEGIN a round
+ * trip of its own), and tells TypeORM a transaction is open meanwhile.
  */
 @Injectable()
 export class TransactionRunner {
@@ -61,23 +63,60 @@ export class TransactionRunner {
   constructor(private readonly dataSource: DataSource) {}
 
   inTransaction<T>(lock: AdvisoryLock, work: (transaction: Transaction) => Promise<T>): Promise<T> {
-    return inSpan('db.transaction', async () => {
-      // Wait for this process's earlier holders of the lock in memory, not on a pooled connection.
-      const release = await inSpan('lock.local_queue', () =>
-        this.localQueue.acquire(`${lock.namespace}:${lock.key}`, TRANSACTION_LIMITS.lockTimeoutMs),
-      );
-      if (!release) throw new RequestInProgressError();
+    return inSpan('db.transaction', () => this.inLocalQueue(lock, () => this.runLocked(lock, work)));
+  }
+
+  /**
+   * Runs `call` (one function call, its parameters $1, $2, …) as a transaction of its own, in one
+   * round trip, under the lock, and answers its `answer` column. `undo` reverses a side effect made
+   * before it; it runs when the statement did not commit (not when the outcome is unknown).
+   */
+  inOneStatement<Answer>(
+    lock: AdvisoryLock,
+    call: string,
+    values: unknown[],
+    undo?: () => Promise<void>,
+  ): Promise<Answer> {
+    const undos = undo ? [undo] : [];
+    return this.inLocalQueue(lock, async () => {
+      let client: PoolClient;
       try {
-        return await this.runLocked(lock, work);
-      } finally {
-        release();
+        client = await this.pool().connect();
+      } catch (error) {
+        throw await this.failed(error, false, undos);
+      }
+      try {
+        const { rows } = await client.query<{ answer: Answer }>(lockedCallStatement(lock, call), values);
+        client.release();
+        return rows[0].answer;
+      } catch (error) {
+        const rolledBack = failedOnServer(error);
+        // A connection that broke mid-statement is not handed out again.
+        client.release(rolledBack ? undefined : (error as Error));
+        throw await this.failed(error, !rolledBack, undos);
       }
     });
   }
 
+  /**
+   * Waits for this process's earlier holders of the lock in memory, not on a pooled connection; a
+   * wait has a span of its own.
+   */
+  private async inLocalQueue<T>(lock: AdvisoryLock, work: () => Promise<T>): Promise<T> {
+    const key = `${lock.namespace}:${lock.key}`;
+    const release =
+      this.localQueue.tryAcquire(key) ??
+      (await inSpan('lock.local_queue', () => this.localQueue.acquire(key, WAIT_LIMITS.lockTimeoutMs)));
+    if (!release) throw new RequestInProgressError();
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
   private async runLocked<T>(lock: AdvisoryLock, work: (transaction: Transaction) => Promise<T>): Promise<T> {
     const undos: (() => Promise<void>)[] = [];
-    const afterCommit: (() => void)[] = [];
     const runner = this.dataSource.createQueryRunner();
     let connection: PoolClient | undefined;
     let committing = false;
@@ -93,47 +132,59 @@ export class TransactionRunner {
         manager: runner.manager,
         query: async <Row>(text: string, values: unknown[]) => (await client.query<Row & object>(text, values)).rows,
         onRollback: (undo) => undos.push(undo),
-        onCommit: (after) => afterCommit.push(after),
       });
       committing = true;
       await inSpan('db.commit', () => client.query('COMMIT'));
-      afterCommit.forEach((after) => after());
       return result;
     } catch (error) {
       // Also after a failed BEGIN or COMMIT: ROLLBACK outside a transaction only warns.
       await connection?.query('ROLLBACK').catch(() => undefined);
-      // A connection that failed between two statements (pg's 'error' event: a terminated backend,
-      // a network cut) sends nothing more, COMMIT included: TypeORM releases its runner, and pg
-      // refuses the statement as "not queryable".
-      const neverSent =
-        error instanceof QueryRunnerAlreadyReleasedError ||
-        error instanceof QueryRunnerProviderAlreadyReleasedError ||
-        isNotQueryable(error);
-      const domainError = neverSent ? new DatabaseUnavailableError() : toDatabaseDomainError(error);
-      if (committing && !neverSent && domainError instanceof DatabaseUnavailableError) {
-        // The connection went during COMMIT, so the server may have committed: keeping a side effect
-        // of a transaction that did not commit (an orphan the integrity audit finds) is the lesser
-        // harm than undoing one of a transaction that did.
-        this.logger.warn('commit outcome unknown (connection lost); rollback undos skipped');
-      } else {
-        await this.undo(undos);
-      }
-      throw domainError ?? error;
+      throw await this.failed(error, committing, undos);
     } finally {
       transactionState(runner).isTransactionActive = false;
       await runner.release();
     }
   }
 
-  private async undo(undos: (() => Promise<void>)[]): Promise<void> {
-    for (const undo of undos.reverse()) {
-      try {
-        await undo();
-      } catch (error) {
-        this.logger.error(`rollback undo failed: ${(error as Error).message}`);
+  /**
+   * What a failed transaction answers: a domain error where the failure is one (the original
+   * otherwise), after undoing its side effects outside the database, unless it may have committed.
+   */
+  private async failed(error: unknown, committing: boolean, undos: (() => Promise<void>)[]): Promise<unknown> {
+    // A connection that failed between two statements (pg's 'error' event: a terminated backend,
+    // a network cut) sends nothing more, COMMIT included: TypeORM releases its runner, and pg
+    // refuses the statement as "not queryable".
+    const neverSent =
+      error instanceof QueryRunnerAlreadyReleasedError ||
+      error instanceof QueryRunnerProviderAlreadyReleasedError ||
+      isNotQueryable(error);
+    const domainError = neverSent ? new DatabaseUnavailableError() : toDatabaseDomainError(error);
+    if (committing && !neverSent && domainError instanceof DatabaseUnavailableError) {
+      // The connection went during COMMIT, so the server may have committed: keeping a side effect
+      // of a transaction that did not commit (an orphan the integrity audit finds) is the lesser
+      // harm than undoing one of a transaction that did.
+      this.logger.warn('commit outcome unknown (connection lost); rollback undos skipped');
+    } else {
+      for (const undo of undos.reverse()) {
+        try {
+          await undo();
+        } catch (undoError) {
+          this.logger.error(`rollback undo failed: ${(undoError as Error).message}`);
+        }
       }
     }
+    return domainError ?? error;
   }
+
+  /** The service's pg pool, under TypeORM's driver: a one-statement transaction needs nothing of TypeORM's. */
+  private pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
+  }
+}
+
+/** The server refused the statement with an error, so it rolled back and the connection is still good. */
+function failedOnServer(error: unknown): boolean {
+  return error instanceof DatabaseError && error.severity === 'ERROR';
 }
 
 /** pg's answer to a statement on a connection that already failed or closed: it was never sent. */

@@ -19,18 +19,20 @@ import { DEFAULT_PROJECT_NAME } from '../projects/project.entity';
 import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
 import { inSpan } from '../telemetry/spans';
 import { WorkspaceService } from '../workspace/workspace.service';
-import { BuildRequestAnswer, refusalError } from './build-request-answer';
+import { BuildRequestAnswer, failureAnswer, settledCall } from './build-request-answer';
 import { CreatePreviewRequest } from './dto/create-preview.request';
 import { CreatePreviewResponse } from './dto/create-preview.response';
 import { annotateQueuedBuild, newQueuedBuildIds } from './queued-build';
 import { created, replayed, RequestOutcome } from './request-outcome';
 
 const OPERATION = { method: 'POST', path: '/v1/create-preview-for-new-project' } as const;
-const CREATE_PROJECT = `SELECT create_project(${placeholders(16)}) AS answer`;
+const CREATE_PROJECT = settledCall(`create_project(${placeholders(16)})`);
+
+type CreateAnswer = BuildRequestAnswer<CreatePreviewResponse>;
 
 /**
  * POST /v1/create-preview-for-new-project: a project with its first build, all of it or nothing
- * (ADR 023).
+ * (ADRs 023, 024).
  */
 @Injectable()
 export class CreatePreviewService {
@@ -48,17 +50,18 @@ export class CreatePreviewService {
 
   /**
    * A create, in order:
-   * 1. identical creates in flight in this process share the first one's transaction (a storm of
-   *    double-clicks takes one pooled connection, not one each);
+   * 1. identical creates in flight in this process share the first one's (a storm of double-clicks
+   *    takes one pooled connection, not one each);
    * 2. the ids are chosen: the project's (unless a legacy caller chose an unused one), the build's,
    *    its version's and its AI-time session's;
-   * 3. in one transaction under the user's advisory lock, one call of `create_project` (migration
-   *    BuildRequestFunctions): a replay of the Idempotency-Key (or 422), an identical create inside
-   *    the dedupe window, the balance (402), the rate limit (429), then the project, its build,
-   *    session and job, and the answer recorded under the key or for the dedupe window;
-   * 4. the project's directory, removed again if the transaction does not commit;
-   * 5. commit; then the build workers are woken (not inside the transaction: ADR 023); the ids go on
-   *    the request's span and log lines, and one audit line says what was answered.
+   * 3. the project's directory, for a fresh id (createAtFreshId; a caller's id: createAtCallersId);
+   * 4. under the user's advisory lock, one statement that is the whole transaction: a call of
+   *    `create_project` (migrations BuildRequestFunctions, BuildRequestSettled): a replay of the
+   *    Idempotency-Key (or 422), an identical create inside the dedupe window, the balance (402), the
+   *    rate limit (429), then the project, its build, session and job, and the answer recorded under
+   *    the key or for the dedupe window. A refusal rolls it back, and the directory is removed;
+   * 5. once it committed, the build workers are woken (not inside it: ADR 023); the ids go on the
+   *    request's span and log lines, and one audit line says what was answered.
    */
   create(request: CreatePreviewRequest, idempotencyKey?: string): Promise<RequestOutcome<CreatePreviewResponse>> {
     return this.metrics.observeCreate(async () => {
@@ -80,48 +83,79 @@ export class CreatePreviewService {
     return identity.key === undefined ? deduplicated(result.body) : replayed(result.status, result.body);
   }
 
-  private createOnce(
+  private async createOnce(
     request: CreatePreviewRequest,
     identity: RequestIdentity,
   ): Promise<RequestOutcome<CreatePreviewResponse>> {
-    const { userId, prompt } = request;
+    const { userId } = request;
     const projectId = request.projectId ?? newProjectId();
     const build = newQueuedBuildIds();
-    const job = buildJobData({ buildId: build.buildId, projectId, userId, versionId: build.versionId });
-    return this.transactions.inTransaction(userLock(userId), async ({ query, onRollback, onCommit }) => {
+    const values = [
+      userId,
+      identity.key ?? null,
+      identity.fingerprint,
+      KEY_LIFETIME_HOURS,
+      this.idempotency.dedupeWindowMs,
+      this.billing.welcomeSeconds,
+      this.rateLimits.perMinute,
+      projectId,
+      request.projectId === undefined ? 'server' : 'client',
+      request.name ?? DEFAULT_PROJECT_NAME,
+      request.framework ?? DEFAULT_FRAMEWORK,
+      request.prompt,
+      build.buildId,
+      build.versionId,
+      build.aiTimeSessionId,
+      buildJobData({ buildId: build.buildId, projectId, userId, versionId: build.versionId }),
+    ];
+    let answer: CreateAnswer;
+    try {
+      answer =
+        request.projectId === undefined
+          ? await this.createAtFreshId(userId, projectId, values)
+          : await this.createAtCallersId(userId, projectId, values);
+    } catch (error) {
+      throw failureAnswer(error, { projectId, perMinute: this.rateLimits.perMinute });
+    }
+    switch (answer.answer) {
+      case 'replay':
+        return replayed(answer.status, answer.body);
+      case 'dedupe':
+        return deduplicated(answer.body);
+    }
+    annotateQueuedBuild(userId, answer.body);
+    this.buildQueue.wakeWorkers();
+    return created(answer.body, 201);
+  }
+
+  /**
+   * Nothing can be at a fresh id's path, so its directory is made first and the create commits in
+   * its one statement (ADR 024); the directory goes again unless that statement made the project.
+   */
+  private async createAtFreshId(userId: string, projectId: string, values: unknown[]): Promise<CreateAnswer> {
+    const removeDirectory = () => this.workspace.removeProjectDirectory(userId, projectId);
+    await this.workspace.createProjectDirectory(userId, projectId);
+    const answer = await inSpan('db.create_project', () =>
+      this.transactions.inOneStatement<CreateAnswer>(userLock(userId), CREATE_PROJECT, values, removeDirectory),
+    );
+    if (answer.answer !== 'created') await removeDirectory();
+    return answer;
+  }
+
+  /**
+   * A caller's id may name another project's directory, so the directory is made once the call has
+   * found the id unused, in the same transaction, and removed again if it does not commit.
+   */
+  private createAtCallersId(userId: string, projectId: string, values: unknown[]): Promise<CreateAnswer> {
+    return this.transactions.inTransaction(userLock(userId), async ({ query, onRollback }) => {
       const [{ answer }] = await inSpan('db.create_project', () =>
-        query<{ answer: BuildRequestAnswer<CreatePreviewResponse> }>(CREATE_PROJECT, [
-          userId,
-          identity.key ?? null,
-          identity.fingerprint,
-          KEY_LIFETIME_HOURS,
-          this.idempotency.dedupeWindowMs,
-          this.billing.welcomeSeconds,
-          this.rateLimits.perMinute,
-          projectId,
-          request.projectId === undefined ? 'server' : 'client',
-          request.name ?? DEFAULT_PROJECT_NAME,
-          request.framework ?? DEFAULT_FRAMEWORK,
-          prompt,
-          build.buildId,
-          build.versionId,
-          build.aiTimeSessionId,
-          job,
-        ]),
+        query<{ answer: CreateAnswer }>(`SELECT ${CREATE_PROJECT} AS answer`, values),
       );
-      switch (answer.answer) {
-        case 'replay':
-          return replayed(answer.status, answer.body);
-        case 'dedupe':
-          return deduplicated(answer.body);
-        case 'refused':
-          throw refusalError(answer, { projectId, perMinute: this.rateLimits.perMinute });
+      if (answer.answer === 'created') {
+        onRollback(() => this.workspace.removeProjectDirectory(userId, projectId));
+        await this.workspace.createProjectDirectory(userId, projectId);
       }
-      onRollback(() => this.workspace.removeProjectDirectory(userId, projectId));
-      await this.workspace.createProjectDirectory(userId, projectId);
-      annotateQueuedBuild(userId, answer.body);
-      onCommit(() => this.buildQueue.wakeWorkers());
-      return created(answer.body, 201);
+      return answer;
     });
   }
 }

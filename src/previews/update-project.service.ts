@@ -16,19 +16,19 @@ import { auditBuildRequest } from '../logging/build-request-audit';
 import { ProjectMetrics } from '../metrics/project-metrics.service';
 import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
 import { inSpan } from '../telemetry/spans';
-import { BuildRequestAnswer, refusalError } from './build-request-answer';
+import { BuildRequestAnswer, failureAnswer, settledCall } from './build-request-answer';
 import { UpdateProjectRequest } from './dto/update-project.request';
 import { UpdateProjectResponse } from './dto/update-project.response';
 import { annotateQueuedBuild, newQueuedBuildIds } from './queued-build';
 import { created, replayed, RequestOutcome } from './request-outcome';
 
 const OPERATION = { method: 'POST', path: '/v1/update-project' } as const;
-const UPDATE_PROJECT = `SELECT update_project(${placeholders(13)}) AS answer`;
+const UPDATE_PROJECT = settledCall(`update_project(${placeholders(13)})`);
 
 /** An update has no dedupe window, so update_project never answers with one. */
 type UpdateAnswer = Exclude<BuildRequestAnswer<UpdateProjectResponse>, { answer: 'dedupe' }>;
 
-/** POST /v1/update-project: a new build of an existing project, all of it or nothing (ADR 023). */
+/** POST /v1/update-project: a new build of an existing project, all of it or nothing (ADRs 023, 024). */
 @Injectable()
 export class UpdateProjectService {
   private readonly inFlight = new SingleFlight<RequestOutcome<UpdateProjectResponse>>();
@@ -44,16 +44,17 @@ export class UpdateProjectService {
 
   /**
    * An update, in order:
-   * 1. identical updates in flight in this process share the first one's transaction; a keyless
+   * 1. identical updates in flight in this process share the first one's; a keyless
    *    twin is answered 409 build_in_progress with the build the first one queued (an update has
    *    no dedupe window: CONTRACT.md);
    * 2. the build's ids are chosen;
-   * 3. in one transaction under the owner's advisory lock, one call of `update_project` (migration
-   *    BuildRequestFunctions): a replay of the Idempotency-Key (or 422), the project (404 for an
+   * 3. under the owner's advisory lock, one statement that is the whole transaction: a call of
+   *    `update_project` (migrations BuildRequestFunctions, BuildRequestSettled): a replay of the Idempotency-Key (or 422), the project (404 for an
    *    unknown or foreign one: existence is not revealed), no build queued or running (409), the
    *    balance (402), the rate limit (429), then the build, the project switched to it (and to its
-   *    framework), its session and job, and the answer recorded under the key;
-   * 4. commit; then the build workers are woken (not inside the transaction: ADR 023); the ids go on
+   *    framework), its session and job, and the answer recorded under the key. A refusal rolls it
+   *    back;
+   * 4. once it committed, the build workers are woken (not inside it: ADR 023); the ids go on
    *    the request's span and log lines, and one audit line says what was answered.
    */
   update(request: UpdateProjectRequest, idempotencyKey?: string): Promise<RequestOutcome<UpdateProjectResponse>> {
@@ -69,16 +70,17 @@ export class UpdateProjectService {
     });
   }
 
-  private updateOnce(
+  private async updateOnce(
     request: UpdateProjectRequest,
     identity: RequestIdentity,
   ): Promise<RequestOutcome<UpdateProjectResponse>> {
     const { userId, projectId } = request;
     const build = newQueuedBuildIds();
     const job = buildJobData({ buildId: build.buildId, projectId, userId, versionId: build.versionId });
-    return this.transactions.inTransaction(userLock(userId), async ({ query, onCommit }) => {
-      const [{ answer }] = await inSpan('db.update_project', () =>
-        query<{ answer: UpdateAnswer }>(UPDATE_PROJECT, [
+    let answer: UpdateAnswer;
+    try {
+      answer = await inSpan('db.update_project', () =>
+        this.transactions.inOneStatement<UpdateAnswer>(userLock(userId), UPDATE_PROJECT, [
           userId,
           identity.key ?? null,
           identity.fingerprint,
@@ -94,15 +96,12 @@ export class UpdateProjectService {
           job,
         ]),
       );
-      switch (answer.answer) {
-        case 'replay':
-          return replayed(answer.status, answer.body);
-        case 'refused':
-          throw refusalError(answer, { projectId, perMinute: this.rateLimits.perMinute });
-      }
-      annotateQueuedBuild(userId, answer.body);
-      onCommit(() => this.buildQueue.wakeWorkers());
-      return created(answer.body, 202);
-    });
+    } catch (error) {
+      throw failureAnswer(error, { projectId, perMinute: this.rateLimits.perMinute });
+    }
+    if (answer.answer === 'replay') return replayed(answer.status, answer.body);
+    annotateQueuedBuild(userId, answer.body);
+    this.buildQueue.wakeWorkers();
+    return created(answer.body, 202);
   }
 }

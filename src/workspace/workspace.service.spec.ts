@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { MakeDirectoryOptions, PathLike } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listTree } from '../../test/support/persisted-state';
@@ -10,15 +10,14 @@ import { WorkspaceService } from './workspace.service';
  * Runs around every mkdir the service makes, so a test can stage a race with another request
  * deterministically (the real race needs thousands of tries to show). Unset: plain mkdir.
  */
-let mockAroundMkdir:
-  ((path: string, mkdir: () => Promise<string | undefined>) => Promise<string | undefined>) | undefined;
+let mockAroundMkdir: ((path: string, mkdir: () => string | undefined) => string | undefined) | undefined;
 
-jest.mock('node:fs/promises', () => {
-  const actual = jest.requireActual<typeof import('node:fs/promises')>('node:fs/promises');
-  const mkdirOnce = (path: PathLike, options?: MakeDirectoryOptions) => actual.mkdir(path, options);
+jest.mock('node:fs', () => {
+  const actual = jest.requireActual<typeof import('node:fs')>('node:fs');
+  const mkdirOnce = (path: PathLike, options?: MakeDirectoryOptions) => actual.mkdirSync(path, options);
   return {
     ...actual,
-    mkdir: (path: PathLike, options?: MakeDirectoryOptions) =>
+    mkdirSync: (path: PathLike, options?: MakeDirectoryOptions) =>
       mockAroundMkdir ? mockAroundMkdir(String(path), () => mkdirOnce(path, options)) : mkdirOnce(path, options),
   };
 });
@@ -124,11 +123,12 @@ describe('WorkspaceService', () => {
       });
 
       /** What Node's recursive mkdir meets when the user's folder goes between its two levels. */
-      const vanishingUserFolder = (times: number) => async (path: string, made: () => Promise<string | undefined>) => {
+      const vanishingUserFolder = (times: number) => (path: string, made: () => string | undefined) => {
         if (path !== join(userFolder, project) || vanished >= times) return made();
         vanished++;
-        await mkdir(userFolder, { recursive: true });
-        await rmdir(userFolder);
+        const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
+        fs.mkdirSync(userFolder, { recursive: true });
+        fs.rmdirSync(userFolder);
         throw Object.assign(new Error(`ENOENT: no such file or directory, mkdir '${path}'`), {
           code: 'ENOENT',
           errno: -2,
