@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { MIGRATIONS, postgresOptions } from '../src/database/data-source-options';
+import { BOUNDED_WAITS, MIGRATIONS, postgresOptions } from '../src/database/data-source-options';
+import { MIGRATIONS_LOCK } from '../src/database/advisory-lock';
 import { runMigrationsLocked } from '../src/database/migrate';
 import { withClient } from './support/pg-client';
 import { createTestDatabase, TestDatabase } from './support/test-database';
@@ -110,6 +112,33 @@ describe('migrations', () => {
       );
       expect(await db.query(`SELECT id FROM projects`)).toEqual([{ id: projectId }]);
     } finally {
+      await db.drop();
+    }
+  });
+
+  it("wait for another process's migrations beyond the service's lock bound, and hand the connection back bounded", async () => {
+    const db = await createTestDatabase();
+    const dataSource = new DataSource({
+      ...postgresOptions(db.url),
+      extra: { ...postgresOptions(db.url).extra, ...BOUNDED_WAITS, lock_timeout: 200, max: 1 },
+    });
+    await dataSource.initialize();
+    const holder = new Client({ connectionString: db.url });
+    await holder.connect();
+    try {
+      await undoAllMigrations(db.url);
+      // Another process migrating: it holds the migrations lock longer than the bound.
+      await holder.query('SELECT pg_advisory_lock($1, $2)', [MIGRATIONS_LOCK.namespace, MIGRATIONS_LOCK.key]);
+      const migrating = runMigrationsLocked(dataSource);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      await holder.query('SELECT pg_advisory_unlock($1, $2)', [MIGRATIONS_LOCK.namespace, MIGRATIONS_LOCK.key]);
+      await migrating;
+
+      expect(await recordedMigrations(db)).toEqual(MIGRATION_NAMES);
+      expect(await dataSource.query(`SELECT current_setting('lock_timeout') AS bound`)).toEqual([{ bound: '200ms' }]);
+    } finally {
+      await holder.end();
+      await dataSource.destroy();
       await db.drop();
     }
   });
