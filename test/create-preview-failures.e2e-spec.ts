@@ -55,7 +55,8 @@ describe('a create that fails at any step inside the transaction leaves nothing 
     ['the dedupe record, the last write of a keyless create', 'recent_creates', 'INSERT'],
   ];
 
-  // A fresh id's create is one statement after its directory; a caller's id is made in a transaction of three (ADR 024).
+  // A fresh id's create is one statement after its directory; a caller's id is made in a
+  // transaction of three round trips (ADR 024).
   const idSources: [idSource: string, body: () => Record<string, unknown>][] = [
     ['a server-chosen id', () => createBody()],
     ["a legacy caller's own id", () => createBody({ projectId: randomUUID() })],

@@ -5,7 +5,10 @@ import { BOUNDED_WAITS, postgresOptions } from './data-source-options';
 import { MigrationsRunner } from './migrations-runner';
 import { TransactionRunner } from './transaction-runner';
 
-/** The data source (every statement's waits bounded: WAIT_LIMITS), migrations at start, and the one transaction helper every orchestration uses. */
+/**
+ * The data source (every statement's waits bounded: WAIT_LIMITS), migrations at start, and the one
+ * transaction helper every orchestration uses.
+ */
 @Global()
 @Module({})
 export class DatabaseModule {

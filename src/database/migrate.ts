@@ -14,17 +14,20 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<void>
     await runner.connect();
     // Unbounded, the wait for another process's migrations included.
     await runner.query('SET lock_timeout = 0; SET statement_timeout = 0');
-    await runner.query('SELECT pg_advisory_lock($1, $2)', [MIGRATIONS_LOCK.namespace, MIGRATIONS_LOCK.key]);
     try {
-      const migrations = new MigrationExecutor(dataSource, runner);
-      migrations.transaction = 'all';
-      await migrations.executePendingMigrations();
+      await runner.query('SELECT pg_advisory_lock($1, $2)', [MIGRATIONS_LOCK.namespace, MIGRATIONS_LOCK.key]);
+      try {
+        const migrations = new MigrationExecutor(dataSource, runner);
+        migrations.transaction = 'all';
+        await migrations.executePendingMigrations();
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1, $2)', [MIGRATIONS_LOCK.namespace, MIGRATIONS_LOCK.key]);
+      }
     } finally {
-      await runner.query('SELECT pg_advisory_unlock($1, $2)', [MIGRATIONS_LOCK.namespace, MIGRATIONS_LOCK.key]);
+      // The connection goes back to the pool with the session's bounds; a broken one the pool drops anyway.
+      await runner.query('RESET lock_timeout; RESET statement_timeout').catch(() => undefined);
     }
   } finally {
-    // The connection goes back to the pool with the session's bounds; a broken one the pool drops anyway.
-    await runner.query('RESET lock_timeout; RESET statement_timeout').catch(() => undefined);
     await runner.release();
   }
 }

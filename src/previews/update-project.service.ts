@@ -44,16 +44,16 @@ export class UpdateProjectService {
 
   /**
    * An update, in order:
-   * 1. identical updates in flight in this process share the first one's; a keyless
-   *    twin is answered 409 build_in_progress with the build the first one queued (an update has
-   *    no dedupe window: CONTRACT.md);
+   * 1. identical updates in flight in this process share the first one's; a keyless twin is
+   *    answered 409 build_in_progress with the build the first one queued (an update has no dedupe
+   *    window: CONTRACT.md);
    * 2. the build's ids are chosen;
    * 3. under the owner's advisory lock, one statement that is the whole transaction: a call of
-   *    `update_project` (migrations BuildRequestFunctions, BuildRequestSettled): a replay of the Idempotency-Key (or 422), the project (404 for an
-   *    unknown or foreign one: existence is not revealed), no build queued or running (409), the
-   *    balance (402), the rate limit (429), then the build, the project switched to it (and to its
-   *    framework), its session and job, and the answer recorded under the key. A refusal rolls it
-   *    back;
+   *    `update_project` (migrations BuildRequestFunctions, BuildRequestSettled): a replay of the
+   *    Idempotency-Key (or 422), the project (404 for an unknown or foreign one: existence is not
+   *    revealed), no build queued or running (409), the balance (402), the rate limit (429), then
+   *    the build, the project switched to it (and to its framework), its session and job, and the
+   *    answer recorded under the key. A refusal rolls it back;
    * 4. once it committed, the build workers are woken (not inside it: ADR 023); the ids go on
    *    the request's span and log lines, and one audit line says what was answered.
    */

@@ -114,11 +114,11 @@ export class WorkspaceService {
   /**
    * Creates the project's directory: one mkdir, so it appears whole or not at all, and no more file
    * system work than a create needs (its folders come with its first build: ensureBuildLayout). A
-   * directory already there can only be an orphan of a creation that never committed (the project
-   * id was just checked to be unused), so it is replaced. The user's folder may vanish meanwhile
-   * when another request's rollback removes it empty: then try again. The mkdir is synchronous: it
-   * is one metadata update of a local file system, which costs a create less CPU on the event loop
-   * than handing it to libuv's thread pool and back (ADR 024).
+   * directory already there can only be an orphan of a creation that never committed (nothing is
+   * at a fresh id's path; a caller's id was just found unused), so it is replaced. The user's
+   * folder may vanish meanwhile when another request's rollback removes it empty: then try again.
+   * The mkdir is synchronous: it is one metadata update of a local file system, which costs a
+   * create less CPU on the event loop than handing it to libuv's thread pool and back (ADR 024).
    */
   @Traced('workspace.create_directory')
   async createProjectDirectory(userId: string, projectId: string): Promise<string> {
