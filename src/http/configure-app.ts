@@ -6,7 +6,7 @@ import { APP_LOGGER } from '../logging/logging.tokens';
 import { useStructuredLogs } from '../logging/logging.module';
 import { logRequests } from '../logging/request-logging';
 import { traceRequests } from '../telemetry/request-tracing';
-import { keepRequestContextAcrossBody } from './request-async-context';
+import { runHandlersInScopes } from './request-scope';
 import { registerSignaturePrecheck } from './signature-precheck';
 import { SignatureConfig } from './signature.config';
 import {
@@ -40,9 +40,9 @@ export function createFastifyAdapter(): FastifyAdapter {
 export function configureApp(app: NestFastifyApplication): void {
   useStructuredLogs(app);
   const fastify = app.getHttpAdapter().getInstance();
-  traceRequests(fastify);
-  logRequests(fastify, app.get(APP_LOGGER));
-  keepRequestContextAcrossBody(fastify);
+  const tracing = traceRequests(fastify);
+  const logScope = logRequests(fastify, app.get(APP_LOGGER), tracing.traceId);
+  runHandlersInScopes(fastify, [tracing.scope, logScope]);
   registerSignaturePrecheck(fastify, app.get(SignatureConfig));
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
   // Fastify's secure parser, so `__proto__` and `constructor.prototype` keys stay a 400.

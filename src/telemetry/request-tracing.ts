@@ -1,14 +1,30 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Span } from '@opentelemetry/api';
+import {
+  context,
+  isSpanContextValid,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import type { Context, Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RequestScope } from '../http/request-scope';
 import { REQUEST_SPAN, startSpan } from './spans';
+
+/** A request's span, and the context its handler runs in (see runHandlersInScopes). */
+export interface RequestTracing {
+  readonly scope: RequestScope;
+  /** The trace id of the request's span from its `onRequest` hook until its `onResponse` hook; none without a tracer. */
+  readonly traceId: (request: FastifyRequest) => string | undefined;
+}
 
 /**
  * Gives every HTTP request a server span, a child of the caller's W3C `traceparent` when it sends
- * one, active for the rest of the request (across its body: see keepRequestContextAcrossBody).
+ * one, active while its handler runs.
  */
-export function traceRequests(fastify: FastifyInstance): void {
-  const requests = new WeakMap<FastifyRequest, Span>();
+export function traceRequests(fastify: FastifyInstance): RequestTracing {
+  const requests = new WeakMap<FastifyRequest, { span: Span; active: Context }>();
 
   fastify.addHook('onRequest', (request, _reply, done) => {
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
@@ -21,13 +37,12 @@ export function traceRequests(fastify: FastifyInstance): void {
       },
       parent,
     );
-    const active = trace.setSpan(parent, span).setValue(REQUEST_SPAN, span);
-    requests.set(request, span);
-    context.with(active, done);
+    requests.set(request, { span, active: trace.setSpan(parent, span).setValue(REQUEST_SPAN, span) });
+    done();
   });
 
   const end = (request: FastifyRequest, statusCode: number | undefined): void => {
-    const span = requests.get(request);
+    const span = requests.get(request)?.span;
     if (!span) return;
     requests.delete(request);
     if (statusCode !== undefined) span.setAttribute('http.response.status_code', statusCode);
@@ -42,4 +57,15 @@ export function traceRequests(fastify: FastifyInstance): void {
     end(request, undefined);
     done();
   });
+
+  return {
+    scope: (request, work) => {
+      const active = requests.get(request)?.active;
+      return active ? context.with(active, work) : work();
+    },
+    traceId: (request) => {
+      const spanContext = requests.get(request)?.span.spanContext();
+      return spanContext && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+    },
+  };
 }
