@@ -67,6 +67,8 @@ async function listFiles(directory: string): Promise<string[]> {
   return (await listTree(directory)).filter((path) => statSync(join(directory, path)).isFile()).sort();
 }
 
+const OUTPUT_LIMITS = { maxBytes: 1024 * 1024, maxFiles: 100 };
+
 /** Quotes a value for /bin/sh: the tests build BUILD_COMMAND as an operator would. */
 const shellQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
 
@@ -161,7 +163,12 @@ describe('Builders', () => {
     const load = (env: Environment) => BuildersConfig.fromEnv(env, queue);
 
     it('defaults to the template builder with the queue’s BUILD_TIMEOUT_MS', () => {
-      expect({ ...load({}) }).toEqual({ builder: 'template', timeoutMs: 5000, command: undefined });
+      expect({ ...load({}) }).toEqual({
+        builder: 'template',
+        timeoutMs: 5000,
+        output: { maxBytes: 104_857_600, maxFiles: 10_000 },
+        command: undefined,
+      });
       expect(BuildersConfig.fromEnv({}, new BuildQueueConfig()).timeoutMs).toBe(600_000);
     });
 
@@ -169,6 +176,7 @@ describe('Builders', () => {
       expect({ ...load({ BUILDER: 'command', BUILD_COMMAND: ' ./scripts/build.sh --ci ' }) }).toEqual({
         builder: 'command',
         timeoutMs: 5000,
+        output: { maxBytes: 104_857_600, maxFiles: 10_000 },
         command: './scripts/build.sh --ci',
       });
     });
@@ -196,9 +204,15 @@ describe('Builders', () => {
   describe('createBuilder and BuildersModule', () => {
     it('picks the builder BUILDER names', () => {
       const workspace = { projectsRoot: root };
-      expect(createBuilder(new BuildersConfig('template', 1000), workspace)).toBeInstanceOf(TemplateBuilder);
-      expect(createBuilder(new BuildersConfig('command', 1000, 'true'), workspace)).toBeInstanceOf(CommandBuilder);
-      expect(() => createBuilder(new BuildersConfig('command', 1000), workspace)).toThrow('BUILD_COMMAND');
+      expect(createBuilder(new BuildersConfig('template', 1000, OUTPUT_LIMITS), workspace)).toBeInstanceOf(
+        TemplateBuilder,
+      );
+      expect(createBuilder(new BuildersConfig('command', 1000, OUTPUT_LIMITS, 'true'), workspace)).toBeInstanceOf(
+        CommandBuilder,
+      );
+      expect(() => createBuilder(new BuildersConfig('command', 1000, OUTPUT_LIMITS), workspace)).toThrow(
+        'BUILD_COMMAND',
+      );
     });
 
     it.each([
@@ -208,7 +222,7 @@ describe('Builders', () => {
       @Module({})
       class TestConfigModule {}
       const providers = [
-        { provide: BuildersConfig, useValue: new BuildersConfig(kind, 1000, command) },
+        { provide: BuildersConfig, useValue: new BuildersConfig(kind, 1000, OUTPUT_LIMITS, command) },
         { provide: WorkspaceConfig, useValue: { projectsRoot: root } },
       ];
       const moduleRef = await Test.createTestingModule({

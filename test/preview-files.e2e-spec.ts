@@ -1,6 +1,7 @@
 import { request as httpRequest, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { link, mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newUlid } from '../src/ids/ids';
 import { CREATE_PATH, createBody } from './support/requests';
@@ -16,6 +17,8 @@ const BUILD_COMMAND = [
   'printf "<svg xmlns=\\"http://www.w3.org/2000/svg\\"/>" > "$OUTPUT_DIR/assets/img/logo.svg"',
   'printf "{\\"ok\\":true}" > "$OUTPUT_DIR/data.json"',
 ].join('\n');
+
+const IS_ROOT = process.getuid?.() === 0;
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
 
@@ -98,6 +101,13 @@ describe('GET /preview/:projectId/:versionId/*', () => {
     await symlink('/etc/passwd', join(outputOf(ok), 'leak.html'));
     await symlink('/etc', join(outputOf(ok), 'assets', 'etc'));
     await writeFile(join(t.projectsRoot, ok.userId, ok.projectId, 'source', 'secret.txt'), 'root:x:0:0');
+    // And what a process that outlived its build could add after the output was checked and published.
+    execFileSync('mkfifo', [join(outputOf(ok), 'fifo.txt')]);
+    await link(
+      join(t.projectsRoot, ok.userId, ok.projectId, 'source', 'secret.txt'),
+      join(outputOf(ok), 'hard-link.html'),
+    );
+    if (IS_ROOT) execFileSync('mknod', [join(outputOf(ok), 'null.html'), 'c', '1', '3']);
     server = t.app.getHttpServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   }, 60_000);
@@ -109,7 +119,11 @@ describe('GET /preview/:projectId/:versionId/*', () => {
 
       expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(response.headers['x-content-type-options']).toBe('nosniff');
-      expect(response.headers['content-security-policy']).toBe('sandbox allow-scripts allow-forms allow-popups');
+      expect(response.headers['content-security-policy']).toBe(
+        'sandbox allow-scripts allow-forms allow-popups; frame-ancestors *',
+      );
+      expect(response.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(response.headers['accept-ranges']).toBe('bytes');
       expect(response.text).toBe(`<!doctype html><title>${ok.projectId}</title>`);
     }
   });
@@ -233,5 +247,62 @@ describe('GET /preview/:projectId/:versionId/*', () => {
     }
     await mkdir(join(outputOf(other), 'empty'));
     await t.unsigned().get(previewOf(other, 'empty/')).expect(404);
+  });
+  it.each([
+    ['a FIFO', 'fifo.txt'],
+    ['a hard link to a file outside the output', 'hard-link.html'],
+    ...(IS_ROOT ? [['a character device', 'null.html']] : []),
+  ])('serves only regular files: %s planted after publishing is a 404', async (_what, path) => {
+    const response = await rawGet(previewOf(ok, path));
+
+    expect(response.status).toBe(404);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.body).not.toContain('root:');
+  });
+
+  it('keeps answering creates and previews while forty requests ask for a FIFO', async () => {
+    const fifos = Array.from({ length: 40 }, () => rawGet(previewOf(ok, 'fifo.txt')));
+    const [create, preview, ...answers] = await Promise.all([
+      t.http().post(CREATE_PATH).send(createBody()),
+      rawGet(previewOf(ok, 'assets/app.css')),
+      ...fifos,
+    ]);
+
+    expect(create.status).toBe(201);
+    expect(preview).toMatchObject({ status: 200, body: 'body{color:red}' });
+    expect(answers.map((answer) => answer.status)).toEqual(fifos.map(() => 404));
+  });
+
+  it.each([
+    ['bytes=0-3', 'body', 'bytes 0-3/15'],
+    ['bytes=5-', 'color:red}', 'bytes 5-14/15'],
+    ['bytes=-4', 'red}', 'bytes 11-14/15'],
+    ['bytes=10-99', ':red}', 'bytes 10-14/15'],
+  ])('answers Range: %s with 206 and that part', async (range, part, contentRange) => {
+    const response = await t.unsigned().get(previewOf(ok, 'assets/app.css')).set('Range', range).expect(206);
+
+    expect(response.text).toBe(part);
+    expect(response.headers['content-range']).toBe(contentRange);
+    expect(response.headers['content-length']).toBe(String(part.length));
+    expect(response.headers['content-type']).toBe('text/css; charset=utf-8');
+  });
+
+  it.each([
+    ['several ranges', 'bytes=0-1,5-6'],
+    ['a unit other than bytes', 'items=0-1'],
+    ['a header that is not a range', 'bytes=abc'],
+  ])('serves the whole file for %s', async (_what, range) => {
+    const response = await t.unsigned().get(previewOf(ok, 'assets/app.css')).set('Range', range).expect(200);
+
+    expect(response.text).toBe('body{color:red}');
+    expect(response.headers['content-range']).toBeUndefined();
+  });
+
+  it('answers a range past the end with 416 problem+json and the file size', async () => {
+    const response = await t.unsigned().get(previewOf(ok, 'assets/app.css')).set('Range', 'bytes=100-200').expect(416);
+
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(response.headers['content-range']).toBe('bytes */15');
+    expect(response.body).toMatchObject({ status: 416, code: 'range_not_satisfiable' });
   });
 });

@@ -9,8 +9,10 @@ import { WorkspaceService } from '../workspace/workspace.service';
 import { AttemptLease } from './attempt-lease';
 import { BuildJob } from './build-job';
 import { BuildOutcomes } from './build-outcomes.service';
+import { checkPublishableOutput } from './build-output-check';
 import { BUILDER, BuildFailedError } from './builders/builder';
 import type { Builder } from './builders/builder';
+import { BuildersConfig } from './builders/builders.config';
 
 /** One run of a build job, as the queue hands it over. */
 export interface BuildAttempt {
@@ -23,7 +25,8 @@ export interface BuildAttempt {
 
 /**
  * Runs one attempt of a build: starts it, runs the builder into the attempt's own output folder
- * while holding the attempt's lease, and has BuildOutcomes record what came of it.
+ * while holding the attempt's lease, checks that the output may be published (regular files and
+ * folders only, within the limits), and has BuildOutcomes record what came of it.
  */
 @Injectable()
 export class BuildRunner {
@@ -34,6 +37,7 @@ export class BuildRunner {
     private readonly outcomes: BuildOutcomes,
     private readonly workspace: WorkspaceService,
     @Inject(BUILDER) private readonly builder: Builder,
+    private readonly buildersConfig: BuildersConfig,
   ) {}
 
   /**
@@ -81,6 +85,7 @@ export class BuildRunner {
         },
         lease.signal,
       );
+      await checkPublishableOutput(outputDir, this.buildersConfig.output);
     } catch (error) {
       failure =
         error instanceof BuildFailedError ? error : new BuildFailedError('failed', 'the builder stopped unexpectedly');

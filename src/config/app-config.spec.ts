@@ -26,6 +26,9 @@ const ALL_VARIABLES = [
   'BUILD_COMMAND',
   'LOG_LEVEL',
   'JANITOR_INTERVAL_MS',
+  'PREVIEW_FRAME_ANCESTORS',
+  'BUILD_OUTPUT_MAX_BYTES',
+  'BUILD_OUTPUT_MAX_FILES',
 ];
 
 /** The plain values of the config, as CONTRACT.md documents them. */
@@ -36,6 +39,7 @@ function values(env: Environment): unknown {
     signature: { ...config.signature },
     database: { ...config.database },
     workspace: { ...config.workspace },
+    previewFiles: { ...config.previewFiles },
     billing: { ...config.billing },
     buildQueue: { ...config.buildQueue },
     builders: { ...config.builders },
@@ -56,6 +60,7 @@ const DEFAULTS = {
   signature: { secrets: [] },
   database: {},
   workspace: { projectsRoot: resolve('.data/projects') },
+  previewFiles: { frameAncestors: '*' },
   billing: { welcomeSeconds: 3600 },
   buildQueue: {
     timeoutMs: 600_000,
@@ -65,7 +70,7 @@ const DEFAULTS = {
     concurrency: 2,
     shutdownGraceMs: 20_000,
   },
-  builders: { builder: 'template', timeoutMs: 600_000 },
+  builders: { builder: 'template', timeoutMs: 600_000, output: { maxBytes: 104_857_600, maxFiles: 10_000 } },
   idempotency: { dedupeWindowMs: 10_000 },
   rateLimits: { perMinute: 30 },
   shutdown: { drainMs: 0 },
@@ -105,6 +110,9 @@ describe('loadAppConfig', () => {
       BUILD_COMMAND: 'make preview',
       LOG_LEVEL: 'warn',
       JANITOR_INTERVAL_MS: '0',
+      PREVIEW_FRAME_ANCESTORS: "'self' https://app.example.com",
+      BUILD_OUTPUT_MAX_BYTES: '5000000',
+      BUILD_OUTPUT_MAX_FILES: '500',
     };
 
     expect(values(env)).toEqual({
@@ -112,6 +120,7 @@ describe('loadAppConfig', () => {
       signature: { secrets: ['old-secret-0123456789', 'new-secret-0123456789'], nodeEnv: 'production' },
       database: { url: 'postgres://sheen:secret@db.internal:5432/sheen' },
       workspace: { projectsRoot: '/srv/projects' },
+      previewFiles: { frameAncestors: "'self' https://app.example.com" },
       billing: { welcomeSeconds: 0 },
       buildQueue: {
         timeoutMs: 30_000,
@@ -121,7 +130,12 @@ describe('loadAppConfig', () => {
         concurrency: 4,
         shutdownGraceMs: 0,
       },
-      builders: { builder: 'command', command: 'make preview', timeoutMs: 30_000 },
+      builders: {
+        builder: 'command',
+        command: 'make preview',
+        timeoutMs: 30_000,
+        output: { maxBytes: 5_000_000, maxFiles: 500 },
+      },
       idempotency: { dedupeWindowMs: 0 },
       rateLimits: { perMinute: 5 },
       shutdown: { drainMs: 5000 },
@@ -166,6 +180,11 @@ describe('loadAppConfig', () => {
     ['SHUTDOWN_DRAIN_MS', '300001'],
     ['LOG_LEVEL', 'verbose'],
     ['JANITOR_INTERVAL_MS', '-1'],
+    ['BUILD_OUTPUT_MAX_BYTES', '0'],
+    ['BUILD_OUTPUT_MAX_BYTES', '1e6'],
+    ['BUILD_OUTPUT_MAX_FILES', '0'],
+    ['PREVIEW_FRAME_ANCESTORS', "'self'; script-src *"],
+    ['PREVIEW_FRAME_ANCESTORS', 'https://a.example, https://b.example'],
     ['DATABASE_URL', 'mysql://localhost/sheen'],
     ['DATABASE_URL', 'http://localhost:5432/sheen'],
     ['DATABASE_URL', 'localhost:5432/sheen'],

@@ -5,6 +5,7 @@ import { DatabaseConfig } from '../database/database.config';
 import { IdempotencyConfig } from '../idempotency/idempotency.config';
 import { JanitorConfig } from '../integrity/janitor.config';
 import { LoggingConfig } from '../logging/logging.config';
+import { PreviewFilesConfig } from '../preview-files/preview-files.config';
 import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
 import { ShutdownConfig } from '../shutdown/shutdown.config';
 import { WorkspaceConfig } from '../workspace/workspace.config';
@@ -18,6 +19,7 @@ export interface AppConfig {
   readonly signature: SignatureConfig;
   readonly database: DatabaseConfig;
   readonly workspace: WorkspaceConfig;
+  readonly previewFiles: PreviewFilesConfig;
   readonly billing: BillingConfig;
   readonly buildQueue: BuildQueueConfig;
   readonly builders: BuildersConfig;
@@ -46,6 +48,7 @@ export function loadAppConfig(env: Environment): AppConfig {
     signature: read(() => SignatureConfig.fromEnv(env)),
     database: read(() => DatabaseConfig.fromEnv(env)),
     workspace: read(() => WorkspaceConfig.fromEnv(env)),
+    previewFiles: read(() => PreviewFilesConfig.fromEnv(env)),
     billing: read(() => BillingConfig.fromEnv(env)),
     buildQueue,
     // The builders share BUILD_TIMEOUT_MS; when it was refused that is already reported.

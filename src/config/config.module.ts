@@ -6,6 +6,7 @@ import { BuildQueueConfig } from '../builds/build-queue.config';
 import { BuildersConfig } from '../builds/builders/builders.config';
 import { IdempotencyConfig } from '../idempotency/idempotency.config';
 import { JanitorConfig } from '../integrity/janitor.config';
+import { PreviewFilesConfig } from '../preview-files/preview-files.config';
 import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
 import { SignatureConfig } from '../http/signature.config';
 import { WorkspaceConfig } from '../workspace/workspace.config';
@@ -19,6 +20,7 @@ export class ConfigModule {
       { provide: WorkerConfig, useValue: roles },
       { provide: SignatureConfig, useValue: config.signature },
       { provide: WorkspaceConfig, useValue: config.workspace },
+      { provide: PreviewFilesConfig, useValue: config.previewFiles },
       { provide: BillingConfig, useValue: config.billing },
       { provide: BuildQueueConfig, useValue: config.buildQueue },
       { provide: BuildersConfig, useValue: config.builders },

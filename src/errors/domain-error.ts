@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  | 'range_not_satisfiable'
   | 'project_not_found'
   | 'build_not_found'
   | 'project_id_conflict'

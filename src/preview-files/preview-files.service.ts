@@ -4,22 +4,27 @@ import { open, realpath } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
+import parseRange from 'range-parser';
 import { DataSource } from 'typeorm';
 import { VersionsService } from '../versions/versions.service';
 import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../ids/ids';
 import { WorkspaceConfig } from '../workspace/workspace.config';
 import { WorkspaceService } from '../workspace/workspace.service';
 import { contentTypeOf } from './preview-content-types';
-import { PreviewFileNotFoundError } from './preview-files.errors';
+import { PreviewFileNotFoundError, PreviewRangeNotSatisfiableError } from './preview-files.errors';
 
 /** The part of a preview URL this service reads: `/preview/<projectId>/<versionId>/<path>`. */
 const PREVIEW_URL = /^\/preview\/([^/?#]+)\/([^/?#]+)\/([^?#]*)/;
 const MAX_SEGMENTS = 32;
 
+/** What a preview request answers: the file's bytes (all, or the one range asked for) and its type. */
 export interface PreviewFile {
   stream: Readable;
   contentType: string;
+  /** The length of what `stream` gives. */
   length: number;
+  /** Set when a `Range` was served (206): the part's first and last byte and the file's size. */
+  range?: { start: number; end: number; size: number };
 }
 
 /**
@@ -28,7 +33,9 @@ export interface PreviewFile {
  *
  * Every request path is checked twice: as text (each segment decoded once, and no `..`, dot-file,
  * slash, backslash or NUL left after decoding), then on disk (the file's real path, symlinks
- * resolved, must lie inside the output folder's real path). Any failure is the same 404.
+ * resolved, must lie inside the output folder's real path). Any failure is the same 404. What is
+ * opened is then checked on its descriptor: only a regular file with one link is served (see
+ * openFile), whatever a process that outlived its build put there since it was published.
  */
 @Injectable()
 export class PreviewFilesService {
@@ -39,15 +46,15 @@ export class PreviewFilesService {
     private readonly workspaceConfig: WorkspaceConfig,
   ) {}
 
-  /** `url` is the request target as received (not decoded, query included). */
-  async open(url: string): Promise<PreviewFile> {
+  /** `url` is the request target as received (not decoded, query included); `range` its `Range` header. */
+  async open(url: string, range?: string): Promise<PreviewFile> {
     const request = parsePreviewUrl(url);
     if (!request) throw new PreviewFileNotFoundError();
     const outputDirectory = await this.outputDirectory(request.projectId, request.versionId);
     if (!outputDirectory) throw new PreviewFileNotFoundError();
     const file = await this.realFileInside(outputDirectory, request.segments);
     if (!file) throw new PreviewFileNotFoundError();
-    return this.openFile(file);
+    return this.openFile(file, range);
   }
 
   /** The version's output folder, when the version exists for this project: only succeeded builds have one. */
@@ -76,23 +83,53 @@ export class PreviewFilesService {
     return isStrictlyInside(realOutput, realFile) ? realFile : undefined;
   }
 
-  /** O_NOFOLLOW and fstat on the open descriptor: what is streamed is the regular file just checked. */
-  private async openFile(path: string): Promise<PreviewFile> {
+  /**
+   * Opens without following a final symlink and without blocking (a FIFO would otherwise hold a
+   * thread of libuv's pool until a writer came), then checks the open descriptor: only a regular
+   * file with a single link is served. A device, socket or FIFO is not a file; a hard link may
+   * name a file outside the output folder, which no path check can see.
+   */
+  private async openFile(path: string, range: string | undefined): Promise<PreviewFile> {
     let handle: FileHandle;
     try {
-      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+      handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     } catch {
       throw new PreviewFileNotFoundError();
     }
     try {
       const stats = await handle.stat();
-      if (!stats.isFile()) throw new PreviewFileNotFoundError();
-      return { stream: handle.createReadStream(), contentType: contentTypeOf(path), length: stats.size };
+      if (!stats.isFile() || stats.nlink !== 1) throw new PreviewFileNotFoundError();
+      const contentType = contentTypeOf(path);
+      const part = range === undefined ? undefined : singleRange(range, stats.size);
+      if (!part) return { stream: handle.createReadStream(), contentType, length: stats.size };
+      const { start, end } = part;
+      return {
+        stream: handle.createReadStream({ start, end }),
+        contentType,
+        length: end - start + 1,
+        range: { start, end, size: stats.size },
+      };
     } catch (error) {
       await handle.close();
       throw error;
     }
   }
+}
+
+/** A `Range` header as RFC 9110 (14.1.2) writes byte ranges: `bytes=0-99`, `bytes=100-`, `bytes=-100`, or a list. */
+const BYTE_RANGES = /^bytes=(?:\d+-\d*|-\d+)(?:[ \t]*,[ \t]*(?:\d+-\d*|-\d+))*$/;
+
+/**
+ * The one byte range a `Range` header asks for, or undefined to send the whole file: a header that
+ * is not a byte range is ignored (RFC 9110, 14.2), as are several ranges (a multipart answer buys a
+ * preview nothing). A range that starts past the end is a 416.
+ */
+function singleRange(header: string, size: number): { start: number; end: number } | undefined {
+  if (!BYTE_RANGES.test(header)) return undefined;
+  const ranges = parseRange(size, header, { combine: true });
+  if (ranges === -1) throw new PreviewRangeNotSatisfiableError(size);
+  if (ranges === -2 || ranges.length !== 1) return undefined;
+  return ranges[0];
 }
 
 /**

@@ -1,4 +1,4 @@
-import { IsIn, IsNotEmpty, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, Min, ValidateIf } from 'class-validator';
 import { configFromEnv, Environment } from '../../config/config-from-env';
 import type { BuildQueueConfig } from '../build-queue.config';
 
@@ -14,6 +14,22 @@ class BuilderVariables {
   @ValidateIf((variables: BuilderVariables) => variables.builder === 'command')
   @IsNotEmpty({ message: 'must be set when BUILDER=command' })
   readonly command?: string;
+
+  @IsInt()
+  @Min(1)
+  readonly outputMaxBytes: number = 100 * 1024 * 1024;
+
+  @IsInt()
+  @Min(1)
+  readonly outputMaxFiles: number = 10_000;
+}
+
+/** What a build's output may hold to be published (see checkPublishableOutput). */
+export interface OutputLimits {
+  /** BUILD_OUTPUT_MAX_BYTES: the sum of its files' sizes. */
+  readonly maxBytes: number;
+  /** BUILD_OUTPUT_MAX_FILES: its files and folders together. */
+  readonly maxFiles: number;
 }
 
 export class BuildersConfig {
@@ -22,21 +38,32 @@ export class BuildersConfig {
     readonly builder: BuilderKind,
     /** BUILD_TIMEOUT_MS, as BuildQueueConfig read and checked it (the queue's job expiry depends on it too). */
     readonly timeoutMs: number,
+    readonly output: OutputLimits,
     /** The shell command run for every build with BUILDER=command; the operator's, never a request's. */
     readonly command?: string,
   ) {}
 
   /**
-   * Reads BUILDER and BUILD_COMMAND. BUILD_COMMAND's value never appears in a message: a command
-   * line may carry a token.
+   * Reads BUILDER, BUILD_COMMAND and the output limits. BUILD_COMMAND's value never appears in a
+   * message: a command line may carry a token.
    */
   static fromEnv(env: Environment, buildQueue: Pick<BuildQueueConfig, 'timeoutMs'>): BuildersConfig {
-    const { builder, command } = configFromEnv(
+    const { builder, command, outputMaxBytes, outputMaxFiles } = configFromEnv(
       BuilderVariables,
       env,
-      { builder: 'BUILDER', command: 'BUILD_COMMAND' },
+      {
+        builder: 'BUILDER',
+        command: 'BUILD_COMMAND',
+        outputMaxBytes: 'BUILD_OUTPUT_MAX_BYTES',
+        outputMaxFiles: 'BUILD_OUTPUT_MAX_FILES',
+      },
       { hidden: ['command'] },
     );
-    return new BuildersConfig(builder, buildQueue.timeoutMs, builder === 'command' ? command : undefined);
+    return new BuildersConfig(
+      builder,
+      buildQueue.timeoutMs,
+      { maxBytes: outputMaxBytes, maxFiles: outputMaxFiles },
+      builder === 'command' ? command : undefined,
+    );
   }
 }
