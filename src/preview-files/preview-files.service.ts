@@ -116,7 +116,11 @@ export class PreviewFilesService {
   }
 }
 
-/** A `Range` header as RFC 9110 (14.1.2) writes byte ranges: `bytes=0-99`, `bytes=100-`, `bytes=-100`, or a list. */
+/**
+ * A `Range` header as RFC 9110 (14.1.2) writes byte ranges: `bytes=0-99`, `bytes=100-`, `bytes=-100`,
+ * or a list. range-parser checks neither the unit nor the syntax and calls a malformed range
+ * unsatisfiable, so without this a header such as `bytes=abc` would be a 416 instead of ignored.
+ */
 const BYTE_RANGES = /^bytes=(?:\d+-\d*|-\d+)(?:[ \t]*,[ \t]*(?:\d+-\d*|-\d+))*$/;
 
 /**
