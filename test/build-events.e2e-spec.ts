@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILD_STATUS_LISTENER_NAME, BuildStatusListener } from '../src/builds/build-status-events.listener';
@@ -72,6 +72,8 @@ describe('GET /v1/builds/:buildId/events, with the worker in the same process', 
 
   beforeAll(async () => {
     gates = await mkdtemp(join(tmpdir(), 'sheen-build-gates-'));
+    // mkdtemp makes it 0700; the sandboxed build runs as another user and must read it.
+    await chmod(gates, 0o755);
     t = await startTestApp({
       roles: ['api', 'worker'],
       env: {
@@ -83,6 +85,8 @@ describe('GET /v1/builds/:buildId/events, with the worker in the same process', 
           gated) until [ -e "${gates}/$BUILD_ID" ]; do sleep 0.05; done ;;
         esac
         echo hi > "$OUTPUT_DIR/index.html"`,
+        // The sandbox shows the gates read-only: enough to see one open.
+        BUILD_READ_ONLY_PATHS: gates,
         BUILD_MAX_ATTEMPTS: '1',
         AI_TIME_WELCOME_SECONDS: '600',
         // The same prompt is sent again and again on purpose.

@@ -92,8 +92,6 @@ describe('the build worker with the template builder', () => {
 });
 
 describe('the build worker with a command builder', () => {
-  const marker = `/tmp/sheen-attempt-${randomUUID()}`;
-
   it.each<[string, Record<string, string>, Partial<BuildRow>, string | undefined]>([
     [
       'a failing command: failed, no version',
@@ -104,7 +102,8 @@ describe('the build worker with a command builder', () => {
     [
       'a command that fails once, then succeeds: one version',
       {
-        BUILD_COMMAND: `if [ -f "${marker}-$BUILD_ID" ]; then echo ok > "$OUTPUT_DIR/index.html"; else touch "${marker}-$BUILD_ID"; exit 1; fi`,
+        // The marker lives in source/, which the project keeps from one attempt to the next.
+        BUILD_COMMAND: `if [ -f "attempted-$BUILD_ID" ]; then echo ok > "$OUTPUT_DIR/index.html"; else touch "attempted-$BUILD_ID"; exit 1; fi`,
         BUILD_MAX_ATTEMPTS: '3',
       },
       { status: 'succeeded', attempts: 2, error: null },
@@ -160,6 +159,8 @@ describe('the build worker with a backlog', () => {
       roles: ['api', 'worker'],
       env: {
         BUILDER: 'command',
+        // The builds write to a log of the test's, which a sandbox would not show them.
+        BUILD_SANDBOX: 'none',
         BUILD_CONCURRENCY: '2',
         BUILD_COMMAND: `echo "+1" >> "${log}"; sleep 0.4; echo "-1" >> "${log}"; echo ok > "$OUTPUT_DIR/index.html"`,
       },

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BuildQueueConfig } from '../src/builds/build-queue.config';
 import type { Environment } from '../src/config/config-from-env';
-import { BUILDER, BuildContext, BuildFailedError, Builder } from '../src/builds/builders/builder';
+import { BUILDER, BuildContext, Builder } from '../src/builds/builders/builder';
 import { createBuilder } from '../src/builds/builders/builder.factory';
 import { BuildersConfig } from '../src/builds/builders/builders.config';
 import { BuildersModule } from '../src/builds/builders/builders.module';
@@ -20,6 +20,7 @@ import { Framework, FRAMEWORKS } from '../src/projects/framework';
 import { WorkspaceConfig } from '../src/workspace/workspace.config';
 import { WorkspaceService } from '../src/workspace/workspace.service';
 import { configError } from './support/config-errors';
+import { buildFailure } from './support/build-results';
 import { listTree } from './support/persisted-state';
 
 /** What each framework's starter must contain: a dependency that makes it that framework, and its entry file. */
@@ -69,6 +70,9 @@ async function listFiles(directory: string): Promise<string[]> {
 
 const OUTPUT_LIMITS = { maxBytes: 1024 * 1024, maxFiles: 100 };
 
+/** These tests run the command as the service does with BUILD_SANDBOX=none; build-sandbox.e2e-spec.ts runs it sandboxed. */
+const NO_SANDBOX = { kind: 'none', network: false, readOnlyPaths: [] } as const;
+
 /** Quotes a value for /bin/sh: the tests build BUILD_COMMAND as an operator would. */
 const shellQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
 
@@ -79,17 +83,6 @@ interface PackageJson {
   scripts: Record<string, string>;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
-}
-
-/** The build's failure, or a test failure when it succeeded or threw something else. */
-async function buildFailure(builder: Builder, context: BuildContext, signal?: AbortSignal): Promise<BuildFailedError> {
-  try {
-    await builder.build(context, signal);
-  } catch (error) {
-    expect(error).toBeInstanceOf(BuildFailedError);
-    return error as BuildFailedError;
-  }
-  throw new Error('expected the build to fail');
 }
 
 /** Whether any process of the group is left (zombies count until init reaps them, hence the wait). */
@@ -167,6 +160,7 @@ describe('Builders', () => {
         builder: 'template',
         timeoutMs: 5000,
         output: { maxBytes: 104_857_600, maxFiles: 10_000 },
+        sandbox: { kind: 'bubblewrap', network: false, readOnlyPaths: [] },
         command: undefined,
       });
       expect(BuildersConfig.fromEnv({}, new BuildQueueConfig()).timeoutMs).toBe(600_000);
@@ -177,6 +171,7 @@ describe('Builders', () => {
         builder: 'command',
         timeoutMs: 5000,
         output: { maxBytes: 104_857_600, maxFiles: 10_000 },
+        sandbox: { kind: 'bubblewrap', network: false, readOnlyPaths: [] },
         command: './scripts/build.sh --ci',
       });
     });
@@ -194,6 +189,36 @@ describe('Builders', () => {
       },
     );
 
+    it('reads the sandbox: BUILD_SANDBOX, BUILD_NETWORK and the comma-separated BUILD_READ_ONLY_PATHS', () => {
+      const env = {
+        BUILDER: 'command',
+        BUILD_COMMAND: 'make',
+        BUILD_SANDBOX: 'none',
+        BUILD_NETWORK: 'on',
+        BUILD_READ_ONLY_PATHS: ' /opt/node , /srv/tools,',
+      };
+      expect(load(env).sandbox).toEqual({ kind: 'none', network: true, readOnlyPaths: ['/opt/node', '/srv/tools'] });
+    });
+
+    it.each([
+      [{ BUILD_SANDBOX: 'docker' }, 'BUILD_SANDBOX="docker": must be one of: bubblewrap, none'],
+      [{ BUILD_NETWORK: 'yes' }, 'BUILD_NETWORK="yes": must be one of: on, off'],
+      [
+        { BUILD_READ_ONLY_PATHS: '/opt/node,tools' },
+        'BUILD_READ_ONLY_PATHS="/opt/node,tools": each comma-separated path must be absolute',
+      ],
+      [
+        { NODE_ENV: 'production', BUILD_SANDBOX: 'none' },
+        'BUILD_SANDBOX="none": must be bubblewrap when NODE_ENV=production and BUILDER=command',
+      ],
+    ])('refuses %j', (extra, problem) => {
+      expect(configError(load, { BUILDER: 'command', BUILD_COMMAND: 'make', ...extra }).problems).toEqual([problem]);
+    });
+
+    it('lets production run the template builder, which needs no sandbox, with BUILD_SANDBOX=none', () => {
+      expect(load({ NODE_ENV: 'production', BUILD_SANDBOX: 'none' }).sandbox.kind).toBe('none');
+    });
+
     it.each(['other', 'Command', 'TEMPLATE', 'shell'])('refuses BUILDER=%s', (value) => {
       expect(configError(load, { BUILDER: value }).problems).toEqual([
         `BUILDER=${JSON.stringify(value)}: must be one of: template, command`,
@@ -204,13 +229,13 @@ describe('Builders', () => {
   describe('createBuilder and BuildersModule', () => {
     it('picks the builder BUILDER names', () => {
       const workspace = { projectsRoot: root };
-      expect(createBuilder(new BuildersConfig('template', 1000, OUTPUT_LIMITS), workspace)).toBeInstanceOf(
+      expect(createBuilder(new BuildersConfig('template', 1000, OUTPUT_LIMITS, NO_SANDBOX), workspace)).toBeInstanceOf(
         TemplateBuilder,
       );
-      expect(createBuilder(new BuildersConfig('command', 1000, OUTPUT_LIMITS, 'true'), workspace)).toBeInstanceOf(
-        CommandBuilder,
-      );
-      expect(() => createBuilder(new BuildersConfig('command', 1000, OUTPUT_LIMITS), workspace)).toThrow(
+      expect(
+        createBuilder(new BuildersConfig('command', 1000, OUTPUT_LIMITS, NO_SANDBOX, 'true'), workspace),
+      ).toBeInstanceOf(CommandBuilder);
+      expect(() => createBuilder(new BuildersConfig('command', 1000, OUTPUT_LIMITS, NO_SANDBOX), workspace)).toThrow(
         'BUILD_COMMAND',
       );
     });
@@ -222,7 +247,7 @@ describe('Builders', () => {
       @Module({})
       class TestConfigModule {}
       const providers = [
-        { provide: BuildersConfig, useValue: new BuildersConfig(kind, 1000, OUTPUT_LIMITS, command) },
+        { provide: BuildersConfig, useValue: new BuildersConfig(kind, 1000, OUTPUT_LIMITS, NO_SANDBOX, command) },
         { provide: WorkspaceConfig, useValue: { projectsRoot: root } },
       ];
       const moduleRef = await Test.createTestingModule({

@@ -1,7 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { CREATE_PATH, createBody } from './support/requests';
-import { eventually } from './support/processes';
+import { createAndFinishBuild } from './support/build-results';
 import { startTestApp, TestApp } from './support/test-app';
 
 const IS_ROOT = process.getuid?.() === 0;
@@ -26,87 +24,82 @@ const BUILD_COMMAND = [
   'esac',
 ].join('\n');
 
-interface FinishedBuild {
-  status: string;
-  error: string | null;
-}
+/**
+ * The publish check must hold on its own (BUILD_SANDBOX=none) and behind the sandbox, where some
+ * tricks already fail inside: an unprivileged build cannot make a device node, and its output is
+ * a mount of its own, so a hard link from outside it cannot be made, nor the folder replaced.
+ */
+describe.each([
+  [
+    'none',
+    IS_ROOT ? /holds a device at "null\.html"/ : /mknod/,
+    /holds a hard link at "leak\.html"/,
+    /left no output folder/,
+  ],
+  [
+    'bubblewrap',
+    /mknod: .*Operation not permitted/,
+    /Invalid cross-device link/,
+    /cannot remove '\/build\/output': Permission denied/,
+  ],
+])(
+  'a build output that may not be published (BUILD_SANDBOX=%s)',
+  (sandbox, deviceReason, hardLinkReason, replacedReason) => {
+    let t: TestApp;
 
-describe('a build output that may not be published', () => {
-  let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({
+        roles: ['api', 'worker'],
+        env: {
+          BUILDER: 'command',
+          BUILD_SANDBOX: sandbox,
+          BUILD_COMMAND,
+          BUILD_MAX_ATTEMPTS: '1',
+          BUILD_RETRY_DELAY_MS: '0',
+          BUILD_OUTPUT_MAX_BYTES: '100000',
+          BUILD_OUTPUT_MAX_FILES: '20',
+        },
+      });
+    }, 60_000);
+    afterAll(() => t?.close());
 
-  beforeAll(async () => {
-    t = await startTestApp({
-      roles: ['api', 'worker'],
-      env: {
-        BUILDER: 'command',
-        BUILD_COMMAND,
-        BUILD_MAX_ATTEMPTS: '1',
-        BUILD_RETRY_DELAY_MS: '0',
-        BUILD_OUTPUT_MAX_BYTES: '100000',
-        BUILD_OUTPUT_MAX_FILES: '20',
-      },
+    const build = (prompt: string) => createAndFinishBuild(t, prompt);
+
+    it.each([
+      ['a FIFO', 'FIFO', /holds a FIFO at "fifo\.txt"/],
+      ['a device node', 'DEVICE', deviceReason],
+      ['a hard link to a file outside the output', 'HARDLINK', hardLinkReason],
+      ['a symlink out of the output', 'SYMLINK', /holds a symbolic link at "assets\/leak\.html"/],
+      ['a symlink that stays inside the output', 'INNERLINK', /holds a symbolic link at "home\.html"/],
+      ['its output folder replaced by a symlink to /etc', 'OUTPUTLINK', replacedReason],
+      ['more bytes than BUILD_OUTPUT_MAX_BYTES', 'BIG', /larger than 100000 bytes/],
+      ['more files than BUILD_OUTPUT_MAX_FILES', 'MANY', /more than 20 files and folders/],
+    ])('fails the build with a clear reason for %s, and publishes nothing', async (_what, trick, reason) => {
+      const built = await build(`A site with a ${trick} trick`);
+
+      expect(built.finished.status).toBe('failed');
+      expect(built.finished.error).toMatch(reason);
+      expect(built.finished.error).not.toContain(t.projectsRoot);
+      const versions = await t.db.query(`SELECT version_id FROM project_versions WHERE project_id = $1`, [
+        built.projectId,
+      ]);
+      expect(versions).toEqual([]);
+      const [project] = await t.db.query<{ build_status: string; current_version_id: string | null }>(
+        `SELECT build_status, current_version_id FROM projects WHERE id = $1`,
+        [built.projectId],
+      );
+      expect(project).toEqual({ build_status: 'failed', current_version_id: null });
+      expect(await readdir(built.buildsFolder)).toEqual([]);
+      await t.unsigned().get(`/preview/${built.projectId}/${built.versionId}/`).expect(404);
     });
-  }, 60_000);
-  afterAll(() => t?.close());
 
-  async function build(prompt: string) {
-    const body = createBody({ prompt });
-    const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
-    const finished = await eventually(
-      `build ${created.buildId} finished`,
-      async () => {
-        const [row] = await t.db.query<FinishedBuild>(
-          `SELECT status, error FROM project_build_metrics WHERE build_id = $1 AND status IN ('succeeded', 'failed')`,
-          [created.buildId],
-        );
-        return row;
-      },
-      20_000,
-    );
-    const buildsFolder = join(t.projectsRoot, body.userId as string, created.projectId as string, 'builds');
-    return { ...created, finished, buildsFolder } as {
-      projectId: string;
-      buildId: string;
-      versionId: string;
-      finished: FinishedBuild;
-      buildsFolder: string;
-    };
-  }
+    it('publishes an output of regular files and folders within the limits', async () => {
+      const built = await build('A plain site');
 
-  it.each([
-    ['a FIFO', 'FIFO', /holds a FIFO at "fifo\.txt"/],
-    ['a device node', 'DEVICE', IS_ROOT ? /holds a device at "null\.html"/ : /mknod/],
-    ['a hard link to a file outside the output', 'HARDLINK', /holds a hard link at "leak\.html"/],
-    ['a symlink out of the output', 'SYMLINK', /holds a symbolic link at "assets\/leak\.html"/],
-    ['a symlink that stays inside the output', 'INNERLINK', /holds a symbolic link at "home\.html"/],
-    ['its output folder replaced by a symlink to /etc', 'OUTPUTLINK', /left no output folder/],
-    ['more bytes than BUILD_OUTPUT_MAX_BYTES', 'BIG', /larger than 100000 bytes/],
-    ['more files than BUILD_OUTPUT_MAX_FILES', 'MANY', /more than 20 files and folders/],
-  ])('fails the build with a clear reason for %s, and publishes nothing', async (_what, trick, reason) => {
-    const built = await build(`A site with a ${trick} trick`);
-
-    expect(built.finished.status).toBe('failed');
-    expect(built.finished.error).toMatch(reason);
-    expect(built.finished.error).not.toContain(t.projectsRoot);
-    const versions = await t.db.query(`SELECT version_id FROM project_versions WHERE project_id = $1`, [
-      built.projectId,
-    ]);
-    expect(versions).toEqual([]);
-    const [project] = await t.db.query<{ build_status: string; current_version_id: string | null }>(
-      `SELECT build_status, current_version_id FROM projects WHERE id = $1`,
-      [built.projectId],
-    );
-    expect(project).toEqual({ build_status: 'failed', current_version_id: null });
-    expect(await readdir(built.buildsFolder)).toEqual([]);
-    await t.unsigned().get(`/preview/${built.projectId}/${built.versionId}/`).expect(404);
-  });
-
-  it('publishes an output of regular files and folders within the limits', async () => {
-    const built = await build('A plain site');
-
-    expect(built.finished).toEqual({ status: 'succeeded', error: null });
-    expect(await readdir(built.buildsFolder)).toEqual([built.buildId]);
-    const response = await t.unsigned().get(`/preview/${built.projectId}/${built.versionId}/`).expect(200);
-    expect(response.text).toBe('<!doctype html>');
-  });
-});
+      expect(built.finished).toEqual({ status: 'succeeded', error: null });
+      expect(await readdir(built.buildsFolder)).toEqual([built.buildId]);
+      const response = await t.unsigned().get(`/preview/${built.projectId}/${built.versionId}/`).expect(200);
+      expect(response.text).toBe('<!doctype html>');
+    });
+  },
+);

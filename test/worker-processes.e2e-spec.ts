@@ -36,6 +36,8 @@ describe('build worker processes', () => {
 
   const env = (overrides: Record<string, string> = {}): Record<string, string> => ({
     BUILDER: 'command',
+    // The command notes its attempts and host pid in the test's scratch folder, which a sandbox would hide.
+    BUILD_SANDBOX: 'none',
     BUILD_COMMAND: command(),
     BUILD_RETRY_DELAY_MS: '0',
     BUILD_HEARTBEAT_SECONDS: '10',

@@ -1,8 +1,10 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { BuildWorkerMetrics } from '../metrics/build-worker-metrics.service';
 import { BuildOutcomes } from './build-outcomes.service';
 import { BuildQueueService } from './build-queue.service';
 import { BuildRunner } from './build-runner.service';
+import { BUILDER } from './builders/builder';
+import type { Builder } from './builders/builder';
 import { WorkerConfig } from './worker.config';
 
 /**
@@ -17,10 +19,13 @@ export class BuildWorker implements OnApplicationBootstrap {
     private readonly runner: BuildRunner,
     private readonly outcomes: BuildOutcomes,
     private readonly metrics: BuildWorkerMetrics,
+    @Inject(BUILDER) private readonly builder: Builder,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.worker.runsWorker) return;
+    // A worker that cannot build (no sandbox here) stops at start, before it takes a job.
+    await this.builder.prepare?.();
     await this.buildQueue.consume((job) => {
       // Retries wait out their backoff on purpose: only a first attempt's wait is pickup latency.
       if (job.retryCount === 0) this.metrics.firstAttemptStarted(job.createdOn);

@@ -29,6 +29,9 @@ const ALL_VARIABLES = [
   'PREVIEW_FRAME_ANCESTORS',
   'BUILD_OUTPUT_MAX_BYTES',
   'BUILD_OUTPUT_MAX_FILES',
+  'BUILD_SANDBOX',
+  'BUILD_NETWORK',
+  'BUILD_READ_ONLY_PATHS',
 ];
 
 /** The plain values of the config, as CONTRACT.md documents them. */
@@ -70,7 +73,12 @@ const DEFAULTS = {
     concurrency: 2,
     shutdownGraceMs: 20_000,
   },
-  builders: { builder: 'template', timeoutMs: 600_000, output: { maxBytes: 104_857_600, maxFiles: 10_000 } },
+  builders: {
+    builder: 'template',
+    timeoutMs: 600_000,
+    output: { maxBytes: 104_857_600, maxFiles: 10_000 },
+    sandbox: { kind: 'bubblewrap', network: false, readOnlyPaths: [] },
+  },
   idempotency: { dedupeWindowMs: 10_000 },
   rateLimits: { perMinute: 30 },
   shutdown: { drainMs: 0 },
@@ -113,6 +121,9 @@ describe('loadAppConfig', () => {
       PREVIEW_FRAME_ANCESTORS: "'self' https://app.example.com",
       BUILD_OUTPUT_MAX_BYTES: '5000000',
       BUILD_OUTPUT_MAX_FILES: '500',
+      BUILD_SANDBOX: 'bubblewrap',
+      BUILD_NETWORK: 'on',
+      BUILD_READ_ONLY_PATHS: '/opt/node,/srv/builder',
     };
 
     expect(values(env)).toEqual({
@@ -135,6 +146,7 @@ describe('loadAppConfig', () => {
         command: 'make preview',
         timeoutMs: 30_000,
         output: { maxBytes: 5_000_000, maxFiles: 500 },
+        sandbox: { kind: 'bubblewrap', network: true, readOnlyPaths: ['/opt/node', '/srv/builder'] },
       },
       idempotency: { dedupeWindowMs: 0 },
       rateLimits: { perMinute: 5 },

@@ -80,6 +80,8 @@ export class ServiceCluster {
   startRecordingWorker(name: string, cases: string): Promise<WorkerInstance> {
     return this.startWorker(name, {
       BUILDER: 'command',
+      // The command notes the worker in the test's scratch folder, which a sandbox would hide.
+      BUILD_SANDBOX: 'none',
       BUILD_COMMAND:
         `echo ${name} >> "${this.scratch}/$BUILD_ID.ran"; ` +
         `case "$PROMPT" in ${cases} esac; echo ok > "$OUTPUT_DIR/index.html"`,

@@ -1,6 +1,7 @@
 import type { WorkspaceConfig } from '../../workspace/workspace.config';
 import type { Builder } from './builder';
 import type { BuildersConfig } from './builders.config';
+import { BubblewrapSandbox } from './build-sandbox';
 import { CommandBuilder } from './command-builder';
 import { TemplateBuilder } from './template-builder';
 
@@ -14,6 +15,11 @@ export function createBuilder(config: BuildersConfig, workspace: Pick<WorkspaceC
     case 'command':
       // BuildersConfig.fromEnv refuses BUILDER=command without a command; this guards hand-made configs.
       if (!config.command) throw new Error('BUILDER=command needs BUILD_COMMAND');
-      return new CommandBuilder({ command: config.command, timeoutMs, projectsRoot });
+      return new CommandBuilder({
+        command: config.command,
+        timeoutMs,
+        projectsRoot,
+        sandbox: config.sandbox.kind === 'bubblewrap' ? new BubblewrapSandbox(config.sandbox) : undefined,
+      });
   }
 }

@@ -24,6 +24,8 @@ export interface BuildContext {
  */
 export interface Builder {
   build(context: BuildContext, signal?: AbortSignal): Promise<void>;
+  /** Rejects, with what to do, when this builder cannot run on this machine; a worker calls it once at start. */
+  prepare?(): Promise<void>;
 }
 
 /** `stopped`: the attempt was stopped from outside (see AttemptLease); that is never the build's outcome. */

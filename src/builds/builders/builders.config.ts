@@ -1,10 +1,18 @@
-import { IsIn, IsInt, IsNotEmpty, Min, ValidateIf } from 'class-validator';
-import { configFromEnv, Environment } from '../../config/config-from-env';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Min, ValidateIf } from 'class-validator';
+import { configFromEnv, Environment, InvalidConfigError } from '../../config/config-from-env';
 import type { BuildQueueConfig } from '../build-queue.config';
 
 export const BUILDER_KINDS = ['template', 'command'] as const;
 
 export type BuilderKind = (typeof BUILDER_KINDS)[number];
+
+/** `bubblewrap`: every command build in a bwrap sandbox (see build-sandbox.ts); `none`: development only. */
+export const BUILD_SANDBOXES = ['bubblewrap', 'none'] as const;
+
+export type BuildSandboxKind = (typeof BUILD_SANDBOXES)[number];
+
+const ON_OFF = ['on', 'off'] as const;
 
 /** The variables only the builders read. */
 class BuilderVariables {
@@ -15,6 +23,27 @@ class BuilderVariables {
   @IsNotEmpty({ message: 'must be set when BUILDER=command' })
   readonly command?: string;
 
+  @IsIn(BUILD_SANDBOXES, { message: `must be one of: ${BUILD_SANDBOXES.join(', ')}` })
+  readonly sandbox: BuildSandboxKind = 'bubblewrap';
+
+  @IsIn(ON_OFF, { message: `must be one of: ${ON_OFF.join(', ')}` })
+  readonly network: (typeof ON_OFF)[number] = 'off';
+
+  @Matches(/^\//, { each: true, message: 'each comma-separated path must be absolute' })
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string'
+      ? value
+          .split(',')
+          .map((path) => path.trim())
+          .filter(Boolean)
+      : value,
+  )
+  readonly readOnlyPaths: string[] = [];
+
+  @IsOptional()
+  @IsString()
+  readonly nodeEnv?: string;
+
   @IsInt()
   @Min(1)
   readonly outputMaxBytes: number = 100 * 1024 * 1024;
@@ -22,6 +51,16 @@ class BuilderVariables {
   @IsInt()
   @Min(1)
   readonly outputMaxFiles: number = 10_000;
+}
+
+/** How a command build is confined (see BubblewrapSandbox). */
+export interface SandboxSettings {
+  /** BUILD_SANDBOX. */
+  readonly kind: BuildSandboxKind;
+  /** BUILD_NETWORK=on: the build may reach the network. */
+  readonly network: boolean;
+  /** BUILD_READ_ONLY_PATHS: the operator's toolchain, shown read-only at the same path. */
+  readonly readOnlyPaths: readonly string[];
 }
 
 /** What a build's output may hold to be published (see checkPublishableOutput). */
@@ -39,30 +78,43 @@ export class BuildersConfig {
     /** BUILD_TIMEOUT_MS, as BuildQueueConfig read and checked it (the queue's job expiry depends on it too). */
     readonly timeoutMs: number,
     readonly output: OutputLimits,
+    readonly sandbox: SandboxSettings,
     /** The shell command run for every build with BUILDER=command; the operator's, never a request's. */
     readonly command?: string,
   ) {}
 
   /**
-   * Reads BUILDER, BUILD_COMMAND and the output limits. BUILD_COMMAND's value never appears in a
+   * Reads BUILDER, BUILD_COMMAND, the sandbox and the output limits; NODE_ENV=production refuses a
+   * command build without the sandbox. BUILD_COMMAND's value never appears in a
    * message: a command line may carry a token.
    */
   static fromEnv(env: Environment, buildQueue: Pick<BuildQueueConfig, 'timeoutMs'>): BuildersConfig {
-    const { builder, command, outputMaxBytes, outputMaxFiles } = configFromEnv(
-      BuilderVariables,
-      env,
-      {
-        builder: 'BUILDER',
-        command: 'BUILD_COMMAND',
-        outputMaxBytes: 'BUILD_OUTPUT_MAX_BYTES',
-        outputMaxFiles: 'BUILD_OUTPUT_MAX_FILES',
-      },
-      { hidden: ['command'] },
-    );
+    const { builder, command, sandbox, network, readOnlyPaths, nodeEnv, outputMaxBytes, outputMaxFiles } =
+      configFromEnv(
+        BuilderVariables,
+        env,
+        {
+          builder: 'BUILDER',
+          command: 'BUILD_COMMAND',
+          sandbox: 'BUILD_SANDBOX',
+          network: 'BUILD_NETWORK',
+          readOnlyPaths: 'BUILD_READ_ONLY_PATHS',
+          nodeEnv: 'NODE_ENV',
+          outputMaxBytes: 'BUILD_OUTPUT_MAX_BYTES',
+          outputMaxFiles: 'BUILD_OUTPUT_MAX_FILES',
+        },
+        { hidden: ['command'] },
+      );
+    if (builder === 'command' && nodeEnv === 'production' && sandbox !== 'bubblewrap') {
+      throw new InvalidConfigError([
+        `BUILD_SANDBOX="${sandbox}": must be bubblewrap when NODE_ENV=production and BUILDER=command`,
+      ]);
+    }
     return new BuildersConfig(
       builder,
       buildQueue.timeoutMs,
       { maxBytes: outputMaxBytes, maxFiles: outputMaxFiles },
+      { kind: sandbox, network: network === 'on', readOnlyPaths },
       builder === 'command' ? command : undefined,
     );
   }

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 import { Builder, BuildContext, BuildFailedError } from './builder';
+import { BubblewrapSandbox, SANDBOX_OUTPUT_DIR, SANDBOX_PATH } from './build-sandbox';
 import { Redaction, safeDetail, serverPaths } from './build-failure-detail';
 import { errorMessage, prepareOutputDirectory, projectDirectoryExists } from './build-files';
 
@@ -10,6 +11,8 @@ export interface CommandBuilderOptions {
   readonly timeoutMs: number;
   /** PROJECTS_ROOT, kept out of failure details. */
   readonly projectsRoot: string;
+  /** BUILD_SANDBOX=bubblewrap; absent with BUILD_SANDBOX=none, where the command runs as the service. */
+  readonly sandbox?: BubblewrapSandbox;
 }
 
 /** How much of stderr is kept for the failure detail; redaction runs on all of it before the last 2 KiB are cut. */
@@ -30,13 +33,18 @@ const STDERR_GRACE_MS = 1000;
 const SUPERVISED_COMMAND = '(read _ <&3; kill -KILL 0) 2>/dev/null & exec sh -c "$1" 3<&-';
 
 /**
- * Runs BUILD_COMMAND through `/bin/sh -c` in the project's `source/` folder. The request's values
- * reach it only as environment variables, never as part of the command string, so no prompt can
- * change what the shell runs. The command leads its own process group, and that whole group is
- * killed on timeout, on abort, and once the command has exited, so no build leaves processes behind.
+ * Runs BUILD_COMMAND through `/bin/sh -c` in the project's `source/` folder, inside the sandbox
+ * unless BUILD_SANDBOX=none. The request's values reach it only as environment variables, never as
+ * part of the command string, so no prompt can change what the shell runs. The command (or bwrap)
+ * leads its own process group, and that whole group is killed on timeout, on abort, and once the
+ * command has exited, so no build leaves processes behind.
  */
 export class CommandBuilder implements Builder {
   constructor(private readonly options: CommandBuilderOptions) {}
+
+  async prepare(): Promise<void> {
+    await this.options.sandbox?.probe();
+  }
 
   async build(context: BuildContext, signal?: AbortSignal): Promise<void> {
     const paths = serverPaths(dirname(context.sourceDir), this.options.projectsRoot);
@@ -50,6 +58,12 @@ export class CommandBuilder implements Builder {
       const detail = safeDetail(`the output folder could not be prepared: ${errorMessage(error)}`, paths);
       throw new BuildFailedError('failed', detail);
     }
+    try {
+      await this.options.sandbox?.grantWriteAccess(context.sourceDir, context.outputDir);
+    } catch (error) {
+      const detail = safeDetail(`the build folders could not be handed to the sandbox: ${errorMessage(error)}`, paths);
+      throw new BuildFailedError('failed', detail);
+    }
     if (signal?.aborted) throw BuildFailedError.stopped();
     await this.run(context, paths, signal);
   }
@@ -58,15 +72,7 @@ export class CommandBuilder implements Builder {
     return new Promise<void>((resolve, reject) => {
       let child: ChildProcess;
       try {
-        child = spawn('/bin/sh', ['-c', SUPERVISED_COMMAND, 'sh', this.options.command], {
-          // The shell prefixes its messages with argv[0]: `sh: 1: …`, not the server's `/bin/sh`.
-          argv0: 'sh',
-          cwd: context.sourceDir,
-          env: commandEnvironment(context),
-          detached: true,
-          // fd 3 is the lifeline SUPERVISED_COMMAND watches.
-          stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-        });
+        child = this.spawn(context);
       } catch (error) {
         // E.g. a NUL character in an environment value; the message would quote the whole value.
         const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
@@ -127,22 +133,56 @@ export class CommandBuilder implements Builder {
       });
     });
   }
+
+  private spawn(context: BuildContext): ChildProcess {
+    const { sandbox, command } = this.options;
+    if (sandbox) {
+      const { file, args } = sandbox.argv({
+        sourceDir: context.sourceDir,
+        outputDir: context.outputDir,
+        env: sandboxEnvironment(context),
+        command,
+      });
+      // bwrap's --die-with-parent ends the sandbox when this process dies, so no lifeline is needed.
+      return spawn(file, args, { env: sandbox.hostEnvironment(), detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    }
+    return spawn('/bin/sh', ['-c', SUPERVISED_COMMAND, 'sh', command], {
+      // The shell prefixes its messages with argv[0]: `sh: 1: …`, not the server's `/bin/sh`.
+      argv0: 'sh',
+      cwd: context.sourceDir,
+      env: commandEnvironment(context),
+      detached: true,
+      // fd 3 is the lifeline SUPERVISED_COMMAND watches.
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
+  }
 }
 
-/**
- * The command's whole environment: the build's values, and PATH and HOME from the service. Nothing
- * else of the service's environment (database URL, secrets) reaches it.
- */
-export function commandEnvironment(context: BuildContext): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
+/** The documented build variables, with the output folder as the command sees it. */
+function buildVariables(context: BuildContext, outputDir: string): Record<string, string> {
+  return {
     PROJECT_ID: context.projectId,
     BUILD_ID: context.buildId,
     VERSION_ID: context.versionId,
     USER_ID: context.userId,
     FRAMEWORK: context.framework,
     PROMPT: context.prompt,
-    OUTPUT_DIR: context.outputDir,
+    OUTPUT_DIR: outputDir,
   };
+}
+
+/** Inside the sandbox: the build variables, the sandbox's PATH and a private HOME; nothing of the service. */
+function sandboxEnvironment(context: BuildContext): Record<string, string> {
+  return { ...buildVariables(context, SANDBOX_OUTPUT_DIR), PATH: SANDBOX_PATH, HOME: '/tmp' };
+}
+
+/**
+ * Without the sandbox, the command's whole environment: the build's values, and PATH and HOME from
+ * the service. Nothing else of the service's environment (database URL, secrets) reaches it,
+ * though the command could still read it from /proc: that is what the sandbox is for.
+ */
+export function commandEnvironment(context: BuildContext): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = buildVariables(context, context.outputDir);
   for (const name of ['PATH', 'HOME']) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;

@@ -1,0 +1,204 @@
+import { execFile } from 'node:child_process';
+import { lstatSync, readlinkSync } from 'node:fs';
+import { lchown, lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+/** Where the build's own folders appear inside the sandbox: it never sees the server's layout. */
+export const SANDBOX_SOURCE_DIR = '/build/source';
+export const SANDBOX_OUTPUT_DIR = '/build/output';
+
+/** The PATH a sandboxed build gets; the service's own PATH may name folders the sandbox does not hold. */
+export const SANDBOX_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+/**
+ * The uid and gid a build runs as when the service runs as root (Debian's `nobody`): it owns no
+ * file of the service, so a build that escaped its mounts could still read only what anyone may.
+ */
+export const SANDBOX_UID = 65534;
+
+/** The host's system folders a build may read: programs, libraries and world-readable settings. */
+const SYSTEM_DIRECTORIES = ['/usr', '/etc'];
+/** On a merged-/usr system these are symlinks into /usr, and must be made as such. */
+const TOP_LEVEL_LINKS_OR_DIRECTORIES = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+export interface SandboxOptions {
+  /** BUILD_NETWORK=on: the build shares the host's network (a real builder needs the registry). */
+  readonly network: boolean;
+  /** BUILD_READ_ONLY_PATHS: the operator's toolchain, shown read-only at the same absolute path. */
+  readonly readOnlyPaths: readonly string[];
+}
+
+export interface SandboxedRun {
+  readonly sourceDir: string;
+  readonly outputDir: string;
+  /** The whole environment the command sees. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Run by `/bin/sh -c` inside the sandbox, in SANDBOX_SOURCE_DIR. */
+  readonly command: string;
+}
+
+/**
+ * Runs a build command under Debian's bubblewrap (`bwrap`): its own PID, IPC, UTS, network and
+ * mount namespaces, a read-only system, no /proc of the host, the build's source and output as its
+ * only writable folders, and a cleared environment. bwrap's init is PID 1 of the namespace, so
+ * when bwrap is killed (or the worker dies: `--die-with-parent`) the kernel kills every process in
+ * it, `setsid` or not.
+ *
+ * As root, bwrap mounts with the service's rights (so a checkout under a 0700 folder works) and the
+ * command then drops to SANDBOX_UID with no capabilities left (`setpriv`). As another user, bwrap
+ * makes a user namespace and the command keeps the service's uid, which owns only what the
+ * sandbox shows it.
+ */
+export class BubblewrapSandbox {
+  private readonly systemArguments: readonly string[];
+
+  constructor(
+    private readonly options: SandboxOptions,
+    private readonly runsAsRoot = process.getuid?.() === 0,
+  ) {
+    this.systemArguments = systemMounts();
+  }
+
+  /**
+   * bwrap's own environment: only the PATH that finds it. bwrap is PID 1 of the sandbox, and its
+   * /proc/1/environ must not hold the service's secrets.
+   */
+  hostEnvironment(): NodeJS.ProcessEnv {
+    return { PATH: process.env.PATH };
+  }
+
+  /** The program and arguments that run `run` in the sandbox. */
+  argv(run: SandboxedRun): { file: string; args: string[] } {
+    const namespaces = ['--unshare-ipc', '--unshare-pid', '--unshare-uts', '--unshare-cgroup-try'];
+    if (!this.options.network) namespaces.push('--unshare-net');
+    if (!this.runsAsRoot) namespaces.push('--unshare-user');
+    const root = this.runsAsRoot ? ['--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID'] : [];
+    const environment = Object.entries(run.env).flatMap(([name, value]) => ['--setenv', name, value]);
+    const dropPrivileges = this.runsAsRoot
+      ? [
+          'setpriv',
+          `--reuid=${SANDBOX_UID}`,
+          `--regid=${SANDBOX_UID}`,
+          '--clear-groups',
+          '--inh-caps=-all',
+          '--bounding-set=-all',
+          '--no-new-privs',
+          '--',
+        ]
+      : [];
+    return {
+      file: 'bwrap',
+      args: [
+        ...namespaces,
+        ...root,
+        '--die-with-parent',
+        '--new-session',
+        ...this.systemArguments,
+        '--proc',
+        '/proc',
+        '--dev',
+        '/dev',
+        '--perms',
+        '1777',
+        '--tmpfs',
+        '/tmp',
+        // After /tmp's tmpfs, or a toolchain under /tmp would be hidden by it.
+        ...this.options.readOnlyPaths.flatMap(readOnlyMount),
+        '--perms',
+        '0755',
+        '--dir',
+        '/build',
+        '--bind',
+        run.sourceDir,
+        SANDBOX_SOURCE_DIR,
+        '--bind',
+        run.outputDir,
+        SANDBOX_OUTPUT_DIR,
+        '--chdir',
+        SANDBOX_SOURCE_DIR,
+        '--clearenv',
+        ...environment,
+        '--',
+        ...dropPrivileges,
+        '/bin/sh',
+        '-c',
+        run.command,
+      ],
+    };
+  }
+
+  /**
+   * Lets the command write its own folders: as root the command runs as SANDBOX_UID, so the
+   * source tree and the (new, empty) output folder become that user's. Symlinks are changed, not
+   * followed. As another user there is nothing to do.
+   */
+  async grantWriteAccess(sourceDir: string, outputDir: string): Promise<void> {
+    if (!this.runsAsRoot) return;
+    await chownTree(sourceDir);
+    await lchown(outputDir, SANDBOX_UID, SANDBOX_UID);
+  }
+
+  /**
+   * Runs `true` in the sandbox once, so a worker that cannot sandbox (no bwrap, user namespaces
+   * switched off) stops at start with the reason instead of failing every build.
+   */
+  async probe(): Promise<void> {
+    const scratch = await mkdtemp(join(tmpdir(), 'sandbox-probe-'));
+    try {
+      const folders = { sourceDir: join(scratch, 'source'), outputDir: join(scratch, 'output') };
+      await Promise.all([mkdir(folders.sourceDir), mkdir(folders.outputDir)]);
+      const { file, args } = this.argv({ ...folders, env: {}, command: 'true' });
+      await promisify(execFile)(file, args, { env: this.hostEnvironment(), timeout: 10_000 });
+    } catch (error) {
+      const failure = error as NodeJS.ErrnoException & { stderr?: string };
+      const reason =
+        failure.code === 'ENOENT' ? 'bwrap was not found on PATH' : failure.stderr?.trim() || failure.message;
+      throw new Error(
+        `BUILD_SANDBOX=bubblewrap, but the sandbox does not run here: ${reason}. ` +
+          'Install bubblewrap (Debian: apt-get install bubblewrap) and allow user namespaces, ' +
+          'or set BUILD_SANDBOX=none outside production.',
+        { cause: error },
+      );
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+}
+
+/** /usr and /etc read-only, and /bin, /lib… as the host has them: a symlink into /usr or a folder. */
+function systemMounts(): string[] {
+  const mounts = SYSTEM_DIRECTORIES.flatMap((directory) => ['--ro-bind', directory, directory]);
+  for (const path of TOP_LEVEL_LINKS_OR_DIRECTORIES) {
+    const stats = lstatIfPresent(path);
+    if (stats?.isSymbolicLink()) mounts.push('--symlink', readlinkSync(path), path);
+    else if (stats?.isDirectory()) mounts.push('--ro-bind', path, path);
+  }
+  return mounts;
+}
+
+/**
+ * bwrap makes the folders above a mount point with the host's modes, so under a 0700 folder the
+ * build could not reach its toolchain; each one is made 0755 first.
+ */
+function readOnlyMount(path: string): string[] {
+  const ancestors: string[] = [];
+  for (let folder = dirname(path); folder !== '/'; folder = dirname(folder)) ancestors.unshift(folder);
+  return [...ancestors.flatMap((folder) => ['--perms', '0755', '--dir', folder]), '--ro-bind', path, path];
+}
+
+function lstatIfPresent(path: string): ReturnType<typeof lstatSync> | undefined {
+  return lstatSync(path, { throwIfNoEntry: false });
+}
+
+/**
+ * Hands a tree to SANDBOX_UID. Normally only the folder itself changes: what earlier sandboxed
+ * builds wrote is theirs already, and only files from before the sandbox (BUILD_SANDBOX=none) are not.
+ */
+async function chownTree(path: string): Promise<void> {
+  const stats = await lstat(path);
+  if (stats.uid !== SANDBOX_UID || stats.gid !== SANDBOX_UID) await lchown(path, SANDBOX_UID, SANDBOX_UID);
+  if (!stats.isDirectory()) return;
+  for (const entry of await readdir(path)) await chownTree(join(path, entry));
+}
