@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { BillingConfig } from '../src/billing/billing.config';
 import { userLock } from '../src/database/advisory-lock';
 import { BOUNDED_WAITS, POOL } from '../src/database/data-source-options';
 import { lockedCallStatement, placeholders } from '../src/database/transaction-runner';
@@ -9,6 +10,9 @@ import { settledCall } from '../src/previews/build-request-answer';
 import { LatencyRecorder, Measured } from './measurements';
 import { DEDUPE_WINDOW_MS } from './service-process';
 import { CREATE_PATH, CreateBody, newUserCreate } from './signed-create';
+
+/** The reservation the benchmarked service makes with its defaults. */
+const RESERVE_SECONDS = BillingConfig.fromEnv({}).reserveSeconds;
 
 /**
  * The floor no HTTP service can beat: a keyless create's transaction as the service sends it (one
@@ -57,7 +61,7 @@ export class BaselineCreates {
     const projectId = newProjectId();
     const [buildId, versionId, sessionId] = [newUlid(), newUlid(), newUlid()];
     const { rows } = await this.pool.query<{ answer: { answer: string } }>(
-      lockedCallStatement(userLock(userId), settledCall(`create_project(${placeholders(16)})`)),
+      lockedCallStatement(userLock(userId), settledCall(`create_project(${placeholders(17)})`)),
       [
         userId,
         null,
@@ -66,6 +70,7 @@ export class BaselineCreates {
         DEDUPE_WINDOW_MS,
         this.welcomeSeconds,
         0,
+        RESERVE_SECONDS,
         projectId,
         'server',
         'Untitled Project',

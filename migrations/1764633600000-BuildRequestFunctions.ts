@@ -9,134 +9,16 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * The job insert, `build_queue_insert(jobs text)`, is pg-boss's own statement for the build queue;
  * BuildQueueService defines it at start from the pg-boss version installed (src/builds).
  */
-export class BuildRequestFunctions1764633600000 implements MigrationInterface {
-  name = 'BuildRequestFunctions1764633600000';
-
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
-      -- src/idempotency: the answer stored under the caller's key, as a build request's answer: a
-      -- replay, or a refusal when the key was used for another request. Expired keys count as unused.
-      CREATE FUNCTION idempotency_keys_find(p_owner uuid, p_key text, p_fingerprint text, p_lifetime_hours integer)
-      RETURNS json LANGUAGE plpgsql AS $$
-      DECLARE
-        v_stored record;
-      BEGIN
-        IF p_key IS NULL THEN RETURN NULL; END IF;
-        SELECT request_hash, status, body INTO v_stored FROM idempotency_keys
-         WHERE owner_id = p_owner AND key = p_key AND created_at > now() - make_interval(hours => p_lifetime_hours);
-        IF NOT FOUND THEN RETURN NULL; END IF;
-        IF v_stored.request_hash <> p_fingerprint THEN
-          RETURN json_build_object('answer', 'refused', 'code', 'idempotency_key_reused');
-        END IF;
-        RETURN json_build_object('answer', 'replay', 'status', v_stored.status, 'body', v_stored.body);
-      END $$;
-
-      -- src/idempotency: remembers the answer under the key; an expired row for it is taken over.
-      CREATE FUNCTION idempotency_keys_record(p_owner uuid, p_key text, p_fingerprint text, p_status integer, p_body json)
-      RETURNS void LANGUAGE plpgsql AS $$
-      BEGIN
-        IF p_key IS NULL THEN RETURN; END IF;
-        INSERT INTO idempotency_keys (owner_id, key, request_hash, status, body)
-        VALUES (p_owner, p_key, p_fingerprint, p_status, p_body)
-        ON CONFLICT (owner_id, key) DO UPDATE
-          SET request_hash = EXCLUDED.request_hash, status = EXCLUDED.status, body = EXCLUDED.body, created_at = now();
-      END $$;
-
-      -- src/idempotency: the body of an identical create inside the dedupe window (0 turns it off).
-      CREATE FUNCTION recent_creates_find(p_owner uuid, p_fingerprint text, p_window_ms integer)
-      RETURNS json LANGUAGE plpgsql AS $$
-      DECLARE
-        v_body json;
-      BEGIN
-        IF p_window_ms = 0 THEN RETURN NULL; END IF;
-        SELECT body INTO v_body FROM recent_creates
-         WHERE owner_id = p_owner AND request_hash = p_fingerprint
-           AND created_at > now() - make_interval(secs => p_window_ms::float8 / 1000);
-        RETURN v_body;
-      END $$;
-
-      CREATE FUNCTION recent_creates_record(p_owner uuid, p_fingerprint text, p_window_ms integer, p_body json)
-      RETURNS void LANGUAGE plpgsql AS $$
-      BEGIN
-        IF p_window_ms = 0 THEN RETURN; END IF;
-        INSERT INTO recent_creates (owner_id, request_hash, body) VALUES (p_owner, p_fingerprint, p_body)
-        ON CONFLICT (owner_id, request_hash) DO UPDATE SET body = EXCLUDED.body, created_at = now();
-      END $$;
-
-      -- src/billing: the user's balance, created with the welcome seconds (and its ledger row) the
-      -- first time they are seen.
-      CREATE FUNCTION ai_time_balances_ensure(
-        p_user uuid, p_welcome_seconds integer, OUT seconds_remaining integer, OUT seconds_used integer)
-      LANGUAGE plpgsql AS $$
-      BEGIN
-        INSERT INTO ai_time_balances AS balance (user_id, seconds_remaining) VALUES (p_user, p_welcome_seconds)
-        ON CONFLICT (user_id) DO NOTHING
-        RETURNING balance.seconds_remaining, balance.seconds_used INTO seconds_remaining, seconds_used;
-        IF FOUND THEN
-          INSERT INTO ai_time_ledger (user_id, kind, seconds, reason) VALUES (p_user, 'welcome', p_welcome_seconds, 'welcome');
-          RETURN;
-        END IF;
-        SELECT balance.seconds_remaining, balance.seconds_used INTO seconds_remaining, seconds_used
-          FROM ai_time_balances AS balance WHERE balance.user_id = p_user;
-      END $$;
-
+/**
+ * The functions migration AiTimeReservations replaced (its down() brings these back): the session,
+ * the start check, the shared queueing step, and the two requests that call them.
+ */
+export const BUILD_REQUEST_FUNCTIONS_V1 = `
       -- src/billing: the build's session, open until its build ends.
       CREATE FUNCTION ai_time_sessions_open(p_session text, p_user uuid, p_project uuid, p_build text)
       RETURNS void LANGUAGE plpgsql AS $$
       BEGIN
         INSERT INTO ai_time_sessions (id, user_id, project_id, build_id) VALUES (p_session, p_user, p_project, p_build);
-      END $$;
-
-      -- src/rate-limits: counts one create or update in the user's fixed one-minute window (the
-      -- layout rate-limiter-flexible used: key, points, expire in epoch ms); returns the ms until
-      -- the window ends when the user is over the limit, else NULL. 0 turns the limit off.
-      CREATE FUNCTION rate_limits_consume_user_write(p_user uuid, p_per_minute integer)
-      RETURNS bigint LANGUAGE plpgsql AS $$
-      DECLARE
-        v_now bigint := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
-        v_points integer;
-        v_expire bigint;
-      BEGIN
-        IF p_per_minute = 0 THEN RETURN NULL; END IF;
-        INSERT INTO rate_limits AS window_row (key, points, expire) VALUES ('user-writes:' || p_user, 1, v_now + 60000)
-        ON CONFLICT (key) DO UPDATE SET
-          points = CASE WHEN window_row.expire IS NULL OR window_row.expire <= v_now THEN 1 ELSE window_row.points + 1 END,
-          expire = CASE WHEN window_row.expire IS NULL OR window_row.expire <= v_now THEN v_now + 60000 ELSE window_row.expire END
-        RETURNING points, expire INTO v_points, v_expire;
-        RETURN CASE WHEN v_points > p_per_minute THEN v_expire - v_now END;
-      END $$;
-
-      -- src/projects: a new project; false when the (legacy, caller-chosen) id is taken. ON CONFLICT
-      -- also waits out a concurrent insert of the same id and then reports the conflict.
-      CREATE FUNCTION projects_insert(p_project uuid, p_owner uuid, p_name text, p_framework text, p_id_source text)
-      RETURNS boolean LANGUAGE plpgsql AS $$
-      BEGIN
-        INSERT INTO projects (id, owner_id, name, framework, id_source) VALUES (p_project, p_owner, p_name, p_framework, p_id_source)
-        ON CONFLICT DO NOTHING;
-        RETURN FOUND;
-      END $$;
-
-      -- src/projects: points the project at the build just queued, and at its framework.
-      CREATE FUNCTION projects_mark_build_queued(p_project uuid, p_build text, p_framework text)
-      RETURNS void LANGUAGE plpgsql AS $$
-      BEGIN
-        UPDATE projects
-           SET current_build_id = p_build, framework = p_framework, build_status = 'queued',
-               last_build_started = now(), updated_at = now()
-         WHERE id = p_project;
-      END $$;
-
-      -- src/builds: the build's row, queued; returns its row id (buildMetricsId).
-      CREATE FUNCTION project_build_metrics_record_queued(
-        p_build text, p_version text, p_project uuid, p_user uuid, p_initial boolean, p_framework text, p_prompt text)
-      RETURNS integer LANGUAGE plpgsql AS $$
-      DECLARE
-        v_id integer;
-      BEGIN
-        INSERT INTO project_build_metrics (build_id, version_id, project_id, user_id, is_initial_build, status, framework, prompt)
-        VALUES (p_build, p_version, p_project, p_user, p_initial, 'queued', p_framework, p_prompt)
-        RETURNING id INTO v_id;
-        RETURN v_id;
       END $$;
 
       -- src/previews: why the user may not start a build now, as a refusal, or NULL: the balance
@@ -265,6 +147,132 @@ export class BuildRequestFunctions1764633600000 implements MigrationInterface {
         PERFORM idempotency_keys_record(p_user, p_key, p_fingerprint, 202, v_body);
         RETURN json_build_object('answer', 'created', 'body', v_body);
       END $$;
+`;
+
+export class BuildRequestFunctions1764633600000 implements MigrationInterface {
+  name = 'BuildRequestFunctions1764633600000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+      -- src/idempotency: the answer stored under the caller's key, as a build request's answer: a
+      -- replay, or a refusal when the key was used for another request. Expired keys count as unused.
+      CREATE FUNCTION idempotency_keys_find(p_owner uuid, p_key text, p_fingerprint text, p_lifetime_hours integer)
+      RETURNS json LANGUAGE plpgsql AS $$
+      DECLARE
+        v_stored record;
+      BEGIN
+        IF p_key IS NULL THEN RETURN NULL; END IF;
+        SELECT request_hash, status, body INTO v_stored FROM idempotency_keys
+         WHERE owner_id = p_owner AND key = p_key AND created_at > now() - make_interval(hours => p_lifetime_hours);
+        IF NOT FOUND THEN RETURN NULL; END IF;
+        IF v_stored.request_hash <> p_fingerprint THEN
+          RETURN json_build_object('answer', 'refused', 'code', 'idempotency_key_reused');
+        END IF;
+        RETURN json_build_object('answer', 'replay', 'status', v_stored.status, 'body', v_stored.body);
+      END $$;
+
+      -- src/idempotency: remembers the answer under the key; an expired row for it is taken over.
+      CREATE FUNCTION idempotency_keys_record(p_owner uuid, p_key text, p_fingerprint text, p_status integer, p_body json)
+      RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN
+        IF p_key IS NULL THEN RETURN; END IF;
+        INSERT INTO idempotency_keys (owner_id, key, request_hash, status, body)
+        VALUES (p_owner, p_key, p_fingerprint, p_status, p_body)
+        ON CONFLICT (owner_id, key) DO UPDATE
+          SET request_hash = EXCLUDED.request_hash, status = EXCLUDED.status, body = EXCLUDED.body, created_at = now();
+      END $$;
+
+      -- src/idempotency: the body of an identical create inside the dedupe window (0 turns it off).
+      CREATE FUNCTION recent_creates_find(p_owner uuid, p_fingerprint text, p_window_ms integer)
+      RETURNS json LANGUAGE plpgsql AS $$
+      DECLARE
+        v_body json;
+      BEGIN
+        IF p_window_ms = 0 THEN RETURN NULL; END IF;
+        SELECT body INTO v_body FROM recent_creates
+         WHERE owner_id = p_owner AND request_hash = p_fingerprint
+           AND created_at > now() - make_interval(secs => p_window_ms::float8 / 1000);
+        RETURN v_body;
+      END $$;
+
+      CREATE FUNCTION recent_creates_record(p_owner uuid, p_fingerprint text, p_window_ms integer, p_body json)
+      RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN
+        IF p_window_ms = 0 THEN RETURN; END IF;
+        INSERT INTO recent_creates (owner_id, request_hash, body) VALUES (p_owner, p_fingerprint, p_body)
+        ON CONFLICT (owner_id, request_hash) DO UPDATE SET body = EXCLUDED.body, created_at = now();
+      END $$;
+
+      -- src/billing: the user's balance, created with the welcome seconds (and its ledger row) the
+      -- first time they are seen.
+      CREATE FUNCTION ai_time_balances_ensure(
+        p_user uuid, p_welcome_seconds integer, OUT seconds_remaining integer, OUT seconds_used integer)
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO ai_time_balances AS balance (user_id, seconds_remaining) VALUES (p_user, p_welcome_seconds)
+        ON CONFLICT (user_id) DO NOTHING
+        RETURNING balance.seconds_remaining, balance.seconds_used INTO seconds_remaining, seconds_used;
+        IF FOUND THEN
+          INSERT INTO ai_time_ledger (user_id, kind, seconds, reason) VALUES (p_user, 'welcome', p_welcome_seconds, 'welcome');
+          RETURN;
+        END IF;
+        SELECT balance.seconds_remaining, balance.seconds_used INTO seconds_remaining, seconds_used
+          FROM ai_time_balances AS balance WHERE balance.user_id = p_user;
+      END $$;
+
+      -- src/rate-limits: counts one create or update in the user's fixed one-minute window (the
+      -- layout rate-limiter-flexible used: key, points, expire in epoch ms); returns the ms until
+      -- the window ends when the user is over the limit, else NULL. 0 turns the limit off.
+      CREATE FUNCTION rate_limits_consume_user_write(p_user uuid, p_per_minute integer)
+      RETURNS bigint LANGUAGE plpgsql AS $$
+      DECLARE
+        v_now bigint := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+        v_points integer;
+        v_expire bigint;
+      BEGIN
+        IF p_per_minute = 0 THEN RETURN NULL; END IF;
+        INSERT INTO rate_limits AS window_row (key, points, expire) VALUES ('user-writes:' || p_user, 1, v_now + 60000)
+        ON CONFLICT (key) DO UPDATE SET
+          points = CASE WHEN window_row.expire IS NULL OR window_row.expire <= v_now THEN 1 ELSE window_row.points + 1 END,
+          expire = CASE WHEN window_row.expire IS NULL OR window_row.expire <= v_now THEN v_now + 60000 ELSE window_row.expire END
+        RETURNING points, expire INTO v_points, v_expire;
+        RETURN CASE WHEN v_points > p_per_minute THEN v_expire - v_now END;
+      END $$;
+
+      -- src/projects: a new project; false when the (legacy, caller-chosen) id is taken. ON CONFLICT
+      -- also waits out a concurrent insert of the same id and then reports the conflict.
+      CREATE FUNCTION projects_insert(p_project uuid, p_owner uuid, p_name text, p_framework text, p_id_source text)
+      RETURNS boolean LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO projects (id, owner_id, name, framework, id_source) VALUES (p_project, p_owner, p_name, p_framework, p_id_source)
+        ON CONFLICT DO NOTHING;
+        RETURN FOUND;
+      END $$;
+
+      -- src/projects: points the project at the build just queued, and at its framework.
+      CREATE FUNCTION projects_mark_build_queued(p_project uuid, p_build text, p_framework text)
+      RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE projects
+           SET current_build_id = p_build, framework = p_framework, build_status = 'queued',
+               last_build_started = now(), updated_at = now()
+         WHERE id = p_project;
+      END $$;
+
+      -- src/builds: the build's row, queued; returns its row id (buildMetricsId).
+      CREATE FUNCTION project_build_metrics_record_queued(
+        p_build text, p_version text, p_project uuid, p_user uuid, p_initial boolean, p_framework text, p_prompt text)
+      RETURNS integer LANGUAGE plpgsql AS $$
+      DECLARE
+        v_id integer;
+      BEGIN
+        INSERT INTO project_build_metrics (build_id, version_id, project_id, user_id, is_initial_build, status, framework, prompt)
+        VALUES (p_build, p_version, p_project, p_user, p_initial, 'queued', p_framework, p_prompt)
+        RETURNING id INTO v_id;
+        RETURN v_id;
+      END $$;
+
+      ${BUILD_REQUEST_FUNCTIONS_V1}
     `);
   }
 

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   let app: INestApplicationContext;
   let closeHttp: (() => Promise<void>) | undefined;
   if (roles.servesHttp) {
-    const http = await NestFactory.create<NestFastifyApplication>(module, createFastifyAdapter(), {
+    const http = await NestFactory.create<NestFastifyApplication>(module, createFastifyAdapter(config.signature), {
       ...APP_OPTIONS,
       bufferLogs: true,
     });

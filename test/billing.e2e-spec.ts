@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Test } from 'supertest';
 import { AiTimeBalancesService } from '../src/billing/ai-time-balances.service';
 import { MAX_BALANCE_SECONDS, MAX_GRANT_SECONDS } from '../src/billing/ai-time-policy';
@@ -8,6 +10,7 @@ import { TransactionRunner } from '../src/database/transaction-runner';
 import { newUlid } from '../src/ids/ids';
 import { noNulls } from './support/no-nulls';
 import { persistedState } from './support/persisted-state';
+import { eventually } from './support/processes';
 import { CREATE_PATH, createBody } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -271,10 +274,11 @@ describe('AI-time billing', () => {
     }
 
     /**
-     * A user with the welcome balance and one queued build with its active session, written without
-     * a queue job so that no build worker can close the session behind the test's back.
+     * A user with the welcome balance and one queued build with its active session, reserving
+     * `reserved` seconds, written without a queue job so that no build worker can close the
+     * session behind the test's back.
      */
-    async function queuedBuild(): Promise<QueuedBuild> {
+    async function queuedBuild(reserved = 1): Promise<QueuedBuild> {
       const userId = randomUUID();
       const projectId = randomUUID();
       const buildId = newUlid();
@@ -289,7 +293,13 @@ describe('AI-time billing', () => {
            VALUES ($1, $2, $3, $4, true, 'react', 'billing test')`,
           [buildId, newUlid(), projectId, userId],
         );
-        await manager.query('SELECT ai_time_sessions_open($1, $2, $3, $4)', [newUlid(), userId, projectId, buildId]);
+        await manager.query('SELECT ai_time_sessions_open($1, $2, $3, $4, $5)', [
+          newUlid(),
+          userId,
+          projectId,
+          buildId,
+          reserved,
+        ]);
       });
       return { userId, buildId };
     }
@@ -391,8 +401,8 @@ describe('AI-time billing', () => {
       expect(await storedBalance(build.userId)).toEqual([{ seconds_remaining: WELCOME - 20, seconds_used: 20 }]);
     });
 
-    it('may take the balance below zero; the next create is then refused with 402', async () => {
-      const build = await queuedBuild();
+    it('charges all a build used, even past its reservation and below zero; the next create is then 402', async () => {
+      const build = await queuedBuild(1);
 
       expect(await closeAndDebit({ buildId: build.buildId, secondsUsed: WELCOME + 80 })).toBe(true);
 
@@ -475,6 +485,111 @@ describe('AI-time billing', () => {
         ).toEqual([]);
       },
     );
+  });
+});
+
+describe('AI-time reservations (AI_TIME_RESERVE_SECONDS)', () => {
+  const RESERVE = 10;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      roles: ['api', 'worker'],
+      env: { AI_TIME_WELCOME_SECONDS: String(RESERVE), AI_TIME_RESERVE_SECONDS: String(RESERVE) },
+    });
+  });
+  afterAll(() => t?.close());
+
+  const balance = async (userId: string) =>
+    (await t.http().get(balancePath(userId)).expect(200)).body as { secondsRemaining: number; secondsUsed: number };
+
+  /** Every balance the ledger passed through, in order: the running sum of its rows. */
+  const balanceHistory = async (userId: string): Promise<number[]> => {
+    const rows = await t.db.query<{ seconds: number }>(
+      `SELECT seconds FROM ai_time_ledger WHERE user_id = $1 ORDER BY id`,
+      [userId],
+    );
+    let sum = 0;
+    return rows.map((row) => (sum += row.seconds));
+  };
+
+  const finished = (buildId: string) =>
+    eventually(
+      `build ${buildId} finished`,
+      async () =>
+        (await t.db.query(`SELECT 1 FROM ai_time_sessions WHERE build_id = $1 AND status = 'closed'`, [buildId]))[0],
+      20_000,
+    );
+
+  it('accepts one of ten concurrent creates against a balance for one build; nine are 402 and nothing of them is left', async () => {
+    const userId = randomUUID();
+
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        t
+          .http()
+          .post(CREATE_PATH)
+          .send(createBody({ userId, prompt: `concurrent create ${i}` })),
+      ),
+    );
+
+    expect(responses.map((response) => response.status).sort()).toEqual([201, ...Array<number>(9).fill(402)]);
+    for (const refused of responses.filter((response) => response.status === 402)) {
+      expect(refused.body).toMatchObject({ code: 'insufficient_ai_time' });
+      expect(refused.body.detail).toBe(
+        `0 s of AI time are available (the balance less what queued and running builds reserved); a build reserves ${RESERVE} s. Add a grant first, or wait for a build to end.`,
+      );
+    }
+    const accepted = responses.find((response) => response.status === 201)!.body as { buildId: string };
+    const [{ projects }] = await t.db.query<{ projects: number }>(
+      `SELECT count(*)::int AS projects FROM projects WHERE owner_id = $1`,
+      [userId],
+    );
+    expect(projects).toBe(1);
+    expect(await readdir(join(t.projectsRoot, userId))).toHaveLength(1);
+
+    await finished(accepted.buildId);
+    const { secondsRemaining, secondsUsed } = await balance(userId);
+    expect(secondsUsed).toBeGreaterThanOrEqual(1);
+    expect(secondsRemaining).toBe(RESERVE - secondsUsed);
+    expect(Math.min(...(await balanceHistory(userId)))).toBeGreaterThanOrEqual(0);
+  });
+
+  it('holds the reservation while the build is queued or running and releases it, charging what was used, when it ends', async () => {
+    const userId = randomUUID();
+    await t.http().post(grantsPath(userId)).send({ seconds: RESERVE, reason: 'test' }).expect(201);
+    // 20 s: room for two reservations, not three.
+    const first = await t
+      .http()
+      .post(CREATE_PATH)
+      .send(createBody({ userId, prompt: 'first' }))
+      .expect(201);
+    const second = await t
+      .http()
+      .post(CREATE_PATH)
+      .send(createBody({ userId, prompt: 'second' }));
+    const third = await t
+      .http()
+      .post(CREATE_PATH)
+      .send(createBody({ userId, prompt: 'third' }));
+    const accepted = [first, second, third].filter((response) => response.status === 201);
+    // A fast build may already have ended and released its reservation before the third asked.
+    expect(accepted.length).toBeGreaterThanOrEqual(2);
+
+    for (const response of accepted) await finished((response.body as { buildId: string }).buildId);
+    const [{ reserved }] = await t.db.query<{ reserved: number }>(
+      `SELECT coalesce(sum(seconds_reserved), 0)::int AS reserved FROM ai_time_sessions WHERE user_id = $1 AND status = 'active'`,
+      [userId],
+    );
+    expect(reserved).toBe(0);
+    const { secondsRemaining, secondsUsed } = await balance(userId);
+    expect(secondsUsed).toBeGreaterThanOrEqual(accepted.length);
+    expect(secondsRemaining).toBe(2 * RESERVE - secondsUsed);
+    await t
+      .http()
+      .post(CREATE_PATH)
+      .send(createBody({ userId, prompt: 'after the builds' }))
+      .expect(201);
   });
 });
 

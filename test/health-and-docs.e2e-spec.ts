@@ -1,4 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { Agent, request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EVENT_LOOP_DELAY_LIMIT_MS } from '../src/health/health.controller';
 import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../src/ids/ids';
 import { FRAMEWORKS } from '../src/projects/framework';
 import { ShutdownState } from '../src/shutdown/shutdown-state';
@@ -53,12 +59,46 @@ describe('health and docs', () => {
       expect(response.body).toEqual({ status: 'ok' });
     });
 
-    it('GET /health/ready answers 200 and reports the database and the build queue up', async () => {
+    it('GET /health/ready answers 200 and reports the database, the build queue, the event loop and the thread pool up', async () => {
       const response = await t.http().get('/health/ready').expect(200);
       expect(response.body).toMatchObject({
         status: 'ok',
-        info: { database: { status: 'up' }, queue: { status: 'up' } },
+        info: {
+          database: { status: 'up' },
+          queue: { status: 'up' },
+          eventLoop: { status: 'up', worstDelayMs: expect.any(Number) },
+          threadPool: { status: 'up' },
+        },
       });
+    });
+
+    it(`GET /health/ready answers 503 once after the event loop was held over ${EVENT_LOOP_DELAY_LIMIT_MS} ms, then 200 again`, async () => {
+      await t.http().get('/health/ready').expect(200);
+      const until = Date.now() + EVENT_LOOP_DELAY_LIMIT_MS + 300;
+      while (Date.now() < until); // holds the loop, as a synchronous parse of a huge body would
+
+      await t.http().get('/health/ready').expect(503);
+      await t.http().get('/health/ready').expect(200);
+    });
+
+    it('GET /health/ready answers 503 while every thread of libuv’s pool is stuck (blocking FIFO opens), 200 once they are freed', async () => {
+      const folder = await mkdtemp(join(tmpdir(), 'sheen-threadpool-'));
+      const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+      const fifos = Array.from({ length: threads }, (_, i) => join(folder, `fifo-${i}`));
+      for (const fifo of fifos) execFileSync('mkfifo', [fifo]);
+      // Each open waits in a pool thread for a writer that does not come yet.
+      const readers = fifos.map((fifo) => open(fifo, 'r'));
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+
+        await t.http().get('/health/ready').expect(503);
+      } finally {
+        const writers = fifos.map((fifo) => openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+        for (const reader of await Promise.all(readers)) await reader.close();
+        writers.forEach(closeSync);
+        await rm(folder, { recursive: true, force: true });
+      }
+      await t.http().get('/health/ready').expect(200);
     });
   });
 

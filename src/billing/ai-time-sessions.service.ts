@@ -9,17 +9,20 @@ export interface BuildUsage {
 }
 
 /**
- * Owns `ai_time_sessions` (one per build, opened when the build is queued, closed once when it
- * ends) and the ledger's `debit` rows (one per build). A session is opened by the create and update
- * database functions (`ai_time_sessions_open`; migration BuildRequestFunctions).
+ * Owns `ai_time_sessions` (one per build, opened when the build is queued with the seconds it
+ * reserves, closed once when it ends) and the ledger's `debit` rows (one per build). A session is
+ * opened by the create and update database functions (`ai_time_sessions_open`; migration
+ * AiTimeReservations).
  */
 @Injectable()
 export class AiTimeSessionsService {
   /**
    * Bills a build that has ended (succeeded, failed or timed out), inside the caller's outcome
-   * transaction: closes its session (`closed`, `closed_at`, `seconds_used`), writes its one `debit`
-   * ledger row (`-secondsUsed`) and lowers the user's balance by the same seconds (`seconds_remaining`
-   * may go negative; the next build is then refused until a grant).
+   * transaction: closes its session (`closed`, `closed_at`, `seconds_used`), which releases its
+   * reservation, writes its one `debit` ledger row (`-secondsUsed`) and lowers the user's balance by
+   * the same seconds. A start needs the balance less every open reservation to cover its own (ADR
+   * 028), so a balance goes below zero only by what a build used beyond its reservation; the next
+   * build is then refused until a grant.
    *
    * Policy (ADR 008): `secondsUsed` is the wall-clock time the build's attempts ran, summed, rounded
    * up to whole seconds and at least 1 (`billableSeconds`); queueing and the waits between retries

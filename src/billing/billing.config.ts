@@ -9,7 +9,21 @@ export class BillingConfig {
   @Max(MAX_BALANCE_SECONDS)
   readonly welcomeSeconds: number = 3600;
 
+  /**
+   * What a create or update holds back from the balance until its build ends (ADR 028). The
+   * default, 1, is the least a build is charged, so "a build needs a positive balance" holds as
+   * the contract says; the longest a build may bill (BUILD_TIMEOUT_MS times BUILD_MAX_ATTEMPTS)
+   * rules out any overdraft.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(MAX_BALANCE_SECONDS)
+  readonly reserveSeconds: number = 1;
+
   static fromEnv(env: Environment): BillingConfig {
-    return configFromEnv(BillingConfig, env, { welcomeSeconds: 'AI_TIME_WELCOME_SECONDS' });
+    return configFromEnv(BillingConfig, env, {
+      welcomeSeconds: 'AI_TIME_WELCOME_SECONDS',
+      reserveSeconds: 'AI_TIME_RESERVE_SECONDS',
+    });
   }
 }

@@ -5,10 +5,12 @@ import { MAX_BALANCE_SECONDS } from './ai-time-policy';
 export class InsufficientAiTimeError extends DomainError {
   readonly code = 'insufficient_ai_time';
 
-  constructor(secondsRemaining: number) {
+  /** `secondsAvailable`: the balance less what the user's queued and running builds reserved. */
+  constructor(secondsAvailable: number, secondsNeeded: number) {
     super(
       'Insufficient AI time',
-      `The AI-time balance is ${secondsRemaining} s; a build needs a positive balance. Add a grant first.`,
+      `${secondsAvailable} s of AI time are available (the balance less what queued and running builds reserved); ` +
+        `a build reserves ${secondsNeeded} s. Add a grant first, or wait for a build to end.`,
     );
   }
 }

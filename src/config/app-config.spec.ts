@@ -32,6 +32,7 @@ const ALL_VARIABLES = [
   'BUILD_SANDBOX',
   'BUILD_NETWORK',
   'BUILD_READ_ONLY_PATHS',
+  'AI_TIME_RESERVE_SECONDS',
 ];
 
 /** The plain values of the config, as CONTRACT.md documents them. */
@@ -64,7 +65,7 @@ const DEFAULTS = {
   database: {},
   workspace: { projectsRoot: resolve('.data/projects') },
   previewFiles: { frameAncestors: '*' },
-  billing: { welcomeSeconds: 3600 },
+  billing: { welcomeSeconds: 3600, reserveSeconds: 1 },
   buildQueue: {
     timeoutMs: 600_000,
     maxAttempts: 3,
@@ -124,6 +125,7 @@ describe('loadAppConfig', () => {
       BUILD_SANDBOX: 'bubblewrap',
       BUILD_NETWORK: 'on',
       BUILD_READ_ONLY_PATHS: '/opt/node,/srv/builder',
+      AI_TIME_RESERVE_SECONDS: '1800',
     };
 
     expect(values(env)).toEqual({
@@ -132,7 +134,7 @@ describe('loadAppConfig', () => {
       database: { url: 'postgres://sheen:secret@db.internal:5432/sheen' },
       workspace: { projectsRoot: '/srv/projects' },
       previewFiles: { frameAncestors: "'self' https://app.example.com" },
-      billing: { welcomeSeconds: 0 },
+      billing: { welcomeSeconds: 0, reserveSeconds: 1800 },
       buildQueue: {
         timeoutMs: 30_000,
         maxAttempts: 5,

@@ -9,6 +9,7 @@ import { VerbatimReplayBodies1764547200000 } from '../../migrations/176454720000
 import { BuildRequestFunctions1764633600000 } from '../../migrations/1764633600000-BuildRequestFunctions';
 import { BuildStatusEventsOnChange1764720000000 } from '../../migrations/1764720000000-BuildStatusEventsOnChange';
 import { BuildRequestSettled1764806400000 } from '../../migrations/1764806400000-BuildRequestSettled';
+import { AiTimeReservations1764892800000 } from '../../migrations/1764892800000-AiTimeReservations';
 
 /** Every migration, in order; listed rather than globbed so source and build load the same set. */
 export const MIGRATIONS = [
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   BuildRequestFunctions1764633600000,
   BuildStatusEventsOnChange1764720000000,
   BuildRequestSettled1764806400000,
+  AiTimeReservations1764892800000,
 ];
 
 /**
@@ -49,12 +51,15 @@ export function keepConnectionErrorsHeard(client: ClientBase): void {
  * connects): a request that is one statement (ADR 024) cannot set them before itself.
  * Migrations lift them on their own connection (runMigrationsLocked).
  */
-export const WAIT_LIMITS = { lockTimeoutMs: 3000, statementTimeoutMs: 10_000 } as const;
+export const WAIT_LIMITS = { lockTimeoutMs: 3000, statementTimeoutMs: 10_000, idleInTransactionMs: 10_000 } as const;
 
 /** WAIT_LIMITS as pg's connection options. */
 export const BOUNDED_WAITS = {
   lock_timeout: WAIT_LIMITS.lockTimeoutMs,
   statement_timeout: WAIT_LIMITS.statementTimeoutMs,
+  // A transaction left open by a stuck request (a hung await between statements) is ended by the
+  // database, which releases its locks and its pooled connection, instead of holding them forever.
+  idle_in_transaction_session_timeout: WAIT_LIMITS.idleInTransactionMs,
 } as const;
 
 /** The `application_name` of the service's own pool, whose connections carry its transactions. */

@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { stat } from 'node:fs/promises';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -9,8 +10,12 @@ import {
 } from '@nestjs/terminus';
 import { BuildQueueService } from '../builds/build-queue.service';
 import { ShutdownState } from '../shutdown/shutdown-state';
+import { EventLoopDelay } from './event-loop-delay';
 
 const CHECK_TIMEOUT_MS = 1500;
+
+/** A loop held this long since the last check (a synchronous parse, a blocking call) is not ready. */
+export const EVENT_LOOP_DELAY_LIMIT_MS = 1000;
 
 @ApiTags('health')
 @Controller('health')
@@ -21,6 +26,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly buildQueue: BuildQueueService,
     private readonly shutdown: ShutdownState,
+    private readonly eventLoop: EventLoopDelay,
   ) {}
 
   @Get('live')
@@ -33,7 +39,7 @@ export class HealthController {
   @HealthCheck()
   @ApiServiceUnavailableResponse({
     description:
-      'The process is shutting down, or the database or the build queue cannot be reached (application/problem+json, code service_unavailable).',
+      "The process is shutting down; the database or the build queue cannot be reached; the event loop was held for over a second since the last check; or libuv's thread pool (files, DNS) is full (application/problem+json, code service_unavailable).",
   })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
@@ -47,6 +53,18 @@ export class HealthController {
         this.indicators
           .check('queue')
           .attempt(() => this.buildQueue.assertReachable())
+          .withTimeout(CHECK_TIMEOUT_MS),
+      () => {
+        const worstDelayMs = this.eventLoop.takeWorstMs();
+        const check = this.indicators.check('eventLoop');
+        return worstDelayMs > EVENT_LOOP_DELAY_LIMIT_MS ? check.down({ worstDelayMs }) : check.up({ worstDelayMs });
+      },
+      // A stat runs on libuv's thread pool, as every file operation does: when all its threads are
+      // stuck (a blocking open), previews and creates are stuck too.
+      () =>
+        this.indicators
+          .check('threadPool')
+          .attempt(async () => void (await stat('.')))
           .withTimeout(CHECK_TIMEOUT_MS),
     ]);
   }

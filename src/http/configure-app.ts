@@ -6,6 +6,8 @@ import { APP_LOGGER } from '../logging/logging.tokens';
 import { useStructuredLogs } from '../logging/logging.module';
 import { logRequests } from '../logging/request-logging';
 import { traceRequests } from '../telemetry/request-tracing';
+import { answerClientError, answerFrameworkError } from './framework-errors';
+import { jsonNestsDeeperThan, JsonTooDeepError } from './json-depth';
 import { runHandlersInScopes } from './request-scope';
 import { registerSignaturePrecheck } from './signature-precheck';
 import { SignatureConfig } from './signature.config';
@@ -21,15 +23,36 @@ import {
 /** Bodies above this are refused with 413 before they are read further. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * A request must arrive whole (headers and body) within this, or it is answered 408 and its
+ * connection closed: a client that trickles its body cannot hold a connection open. Node checks
+ * every `connectionsCheckingInterval`, so the answer comes up to that much later.
+ */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** Headers must arrive within this; Node enforces neither timeout unless this is below REQUEST_TIMEOUT_MS. */
+export const HEADERS_TIMEOUT_MS = 5000;
+
+/** Deeper JSON is refused (400) before it is parsed: no request body of ours nests more than 3 levels. */
+export const MAX_JSON_DEPTH = 32;
+
 /** Nest's own body parsers are off: they would add a form-urlencoded parser. */
 export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
 
 /**
  * On close, idle keep-alive connections are closed at once and requests in flight are answered
  * (never cut, as `forceCloseConnections: true` would); see closeHttpListener and KeepAliveDrain.
+ * What Fastify and Node refuse before any route runs is problem+json too (framework-errors.ts).
  */
-export function createFastifyAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, forceCloseConnections: 'idle' });
+export function createFastifyAdapter(signature: SignatureConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    forceCloseConnections: 'idle',
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    http: { connectionsCheckingInterval: 1000, headersTimeout: HEADERS_TIMEOUT_MS },
+    frameworkErrors: answerFrameworkError(signature),
+    clientErrorHandler: answerClientError,
+  });
 }
 
 /**
@@ -53,6 +76,8 @@ export function configureApp(app: NestFastifyApplication): void {
     (request, body: Buffer, done) => {
       // The signature covers the exact bytes sent, which re-serialising the parsed body would not give.
       (request as RawBodyRequest<FastifyRequest>).rawBody = body;
+      // The transformer and validator recurse: thousands of levels would overflow their stack (500).
+      if (jsonNestsDeeperThan(body, MAX_JSON_DEPTH)) return done(new JsonTooDeepError(MAX_JSON_DEPTH), undefined);
       void parseJson(request, body.toString('utf8'), done);
     },
   );

@@ -83,7 +83,7 @@ describe('toProblemResponse', () => {
         409,
         'project_id_conflict',
       ],
-      ['InsufficientAiTimeError', new InsufficientAiTimeError(0), 402, 'insufficient_ai_time'],
+      ['InsufficientAiTimeError', new InsufficientAiTimeError(0, 600), 402, 'insufficient_ai_time'],
     ])('%s → %i %s, with no Retry-After', (_name, error, status, code) => {
       const { problem, retryAfterSeconds } = toProblemResponse(error);
 

@@ -35,7 +35,7 @@ const TITLES: Partial<Record<ErrorCode, string>> = {
   service_unavailable: 'Service unavailable',
 };
 
-function problem(code: ErrorCode, title: string, detail: string, errors?: FieldError[]): Problem {
+export function problem(code: ErrorCode, title: string, detail: string, errors?: FieldError[]): Problem {
   return {
     type: `urn:sheen:problem:${code}`,
     title,

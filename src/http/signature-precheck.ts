@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { InvalidSignatureError } from './request-signature.error';
-import { checkSignatureHeaders, isSignedRoute, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './request-signature';
+import { signatureHeaderFailure } from './framework-errors';
+import { isSignedRoute } from './request-signature';
 import { SignatureConfig } from './signature.config';
 
 /**
@@ -13,13 +13,6 @@ export function registerSignaturePrecheck(fastify: FastifyInstance, config: Sign
   if (config.secrets.length === 0) return;
   fastify.addHook('onRequest', (request, _reply, done) => {
     if (!isSignedRoute(request.routeOptions.url)) return done();
-    const checked = checkSignatureHeaders(
-      {
-        timestamp: request.headers[TIMESTAMP_HEADER.toLowerCase()],
-        signature: request.headers[SIGNATURE_HEADER.toLowerCase()],
-      },
-      Date.now() / 1000,
-    );
-    done(checked.valid ? undefined : new InvalidSignatureError(checked.failure));
+    done(signatureHeaderFailure(request, config));
   });
 }

@@ -6,10 +6,10 @@ import { IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
 import { ProjectIdConflictError, ProjectNotFoundError } from '../projects/projects.errors';
 import { RateLimitedError } from '../rate-limits/rate-limits.errors';
 
-/** Why create_project or update_project (migration BuildRequestFunctions) started nothing. */
+/** Why create_project or update_project (migrations BuildRequestFunctions, AiTimeReservations) started nothing. */
 type Refusal =
   | { answer: 'refused'; code: 'idempotency_key_reused' | 'project_id_conflict' | 'project_not_found' }
-  | { answer: 'refused'; code: 'insufficient_ai_time'; secondsRemaining: number }
+  | { answer: 'refused'; code: 'insufficient_ai_time'; secondsAvailable: number; secondsNeeded: number }
   | { answer: 'refused'; code: 'rate_limited'; retryAfterMs: number }
   | { answer: 'refused'; code: 'build_in_progress'; buildId: string };
 
@@ -42,7 +42,7 @@ function refusalError(refusal: Refusal, request: { projectId: string; perMinute:
     case 'idempotency_key_reused':
       return new IdempotencyKeyReusedError();
     case 'insufficient_ai_time':
-      return new InsufficientAiTimeError(refusal.secondsRemaining);
+      return new InsufficientAiTimeError(refusal.secondsAvailable, refusal.secondsNeeded);
     case 'rate_limited':
       return new RateLimitedError(request.perMinute, refusal.retryAfterMs);
     case 'project_id_conflict':

@@ -26,7 +26,7 @@ import { annotateQueuedBuild, newQueuedBuildIds } from './queued-build';
 import { created, replayed, RequestOutcome } from './request-outcome';
 
 const OPERATION = { method: 'POST', path: '/v1/create-preview-for-new-project' } as const;
-const CREATE_PROJECT = settledCall(`create_project(${placeholders(16)})`);
+const CREATE_PROJECT = settledCall(`create_project(${placeholders(17)})`);
 
 type CreateAnswer = BuildRequestAnswer<CreatePreviewResponse>;
 
@@ -56,9 +56,9 @@ export class CreatePreviewService {
    *    its version's and its AI-time session's;
    * 3. the project's directory, for a fresh id (createAtFreshId; a caller's id: createAtCallersId);
    * 4. under the user's advisory lock, one statement that is the whole transaction: a call of
-   *    `create_project` (migrations BuildRequestFunctions, BuildRequestSettled): a replay of the
-   *    Idempotency-Key (or 422), an identical create inside the dedupe window, the balance (402), the
-   *    rate limit (429), then the project, its build, session and job, and the answer recorded under
+   *    `create_project` (migrations BuildRequestFunctions, BuildRequestSettled, AiTimeReservations): a replay of the
+   *    Idempotency-Key (or 422), an identical create inside the dedupe window, the balance less what the
+   *    user's open builds reserved must cover this build's reservation (402), the rate limit (429), then the project, its build, session and job, and the answer recorded under
    *    the key or for the dedupe window. A refusal rolls it back, and the directory is removed;
    * 5. once it committed, the build workers are woken (not inside it: ADR 023); the ids go on the
    *    request's span and log lines, and one audit line says what was answered.
@@ -98,6 +98,7 @@ export class CreatePreviewService {
       this.idempotency.dedupeWindowMs,
       this.billing.welcomeSeconds,
       this.rateLimits.perMinute,
+      this.billing.reserveSeconds,
       projectId,
       request.projectId === undefined ? 'server' : 'client',
       request.name ?? DEFAULT_PROJECT_NAME,

@@ -23,7 +23,7 @@ import { annotateQueuedBuild, newQueuedBuildIds } from './queued-build';
 import { created, replayed, RequestOutcome } from './request-outcome';
 
 const OPERATION = { method: 'POST', path: '/v1/update-project' } as const;
-const UPDATE_PROJECT = settledCall(`update_project(${placeholders(13)})`);
+const UPDATE_PROJECT = settledCall(`update_project(${placeholders(14)})`);
 
 /** An update has no dedupe window, so update_project never answers with one. */
 type UpdateAnswer = Exclude<BuildRequestAnswer<UpdateProjectResponse>, { answer: 'dedupe' }>;
@@ -49,7 +49,7 @@ export class UpdateProjectService {
    *    window: CONTRACT.md);
    * 2. the build's ids are chosen;
    * 3. under the owner's advisory lock, one statement that is the whole transaction: a call of
-   *    `update_project` (migrations BuildRequestFunctions, BuildRequestSettled): a replay of the
+   *    `update_project` (migrations BuildRequestFunctions, BuildRequestSettled, AiTimeReservations): a replay of the
    *    Idempotency-Key (or 422), the project (404 for an unknown or foreign one: existence is not
    *    revealed), no build queued or running (409), the balance (402), the rate limit (429), then
    *    the build, the project switched to it (and to its framework), its session and job, and the
@@ -87,6 +87,7 @@ export class UpdateProjectService {
           KEY_LIFETIME_HOURS,
           this.billing.welcomeSeconds,
           this.rateLimits.perMinute,
+          this.billing.reserveSeconds,
           projectId,
           request.framework ?? null,
           request.prompt,

@@ -63,7 +63,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       imports: [AppModule.forRoot(config, options.databaseUrl ?? db.url, new WorkerConfig(options.roles ?? ['api']))],
     });
     moduleRef = await (options.override?.(builder) ?? builder).compile();
-    app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
+    app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config.signature), {
       ...APP_OPTIONS,
       logger: false,
     });

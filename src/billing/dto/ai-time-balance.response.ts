@@ -10,7 +10,7 @@ export class AiTimeBalanceResponse {
 
   @ApiProperty({
     description:
-      'Seconds left to build with. May be negative after a long build; a new build needs a positive balance.',
+      'Seconds left to build with. May be negative after a build that ran past its reservation; a new build needs this, less what queued and running builds reserved, to cover its own reservation (AI_TIME_RESERVE_SECONDS, default 1).',
     type: 'integer',
     example: 3542,
   })

@@ -1,0 +1,71 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { problem, Problem, sendProblem, toProblemResponse } from './problem-details';
+import { InvalidSignatureError } from './request-signature.error';
+import { checkSignatureHeaders, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './request-signature';
+import { SignatureConfig } from './signature.config';
+
+/**
+ * Why a request to a signed route must be refused before anything else is looked at (both headers
+ * present, well-formed and fresh), or undefined. The MAC over the body is SignatureGuard's.
+ */
+export function signatureHeaderFailure(
+  request: Pick<FastifyRequest, 'headers'>,
+  config: SignatureConfig,
+): InvalidSignatureError | undefined {
+  if (config.secrets.length === 0) return undefined;
+  const checked = checkSignatureHeaders(
+    {
+      timestamp: request.headers[TIMESTAMP_HEADER.toLowerCase()],
+      signature: request.headers[SIGNATURE_HEADER.toLowerCase()],
+    },
+    Date.now() / 1000,
+  );
+  return checked.valid ? undefined : new InvalidSignatureError(checked.failure);
+}
+
+/**
+ * Fastify's `frameworkErrors`: what its router refuses before any hook runs (a URL that is not
+ * validly percent-encoded). Under /v1 an unsigned caller still learns only that it is unsigned.
+ */
+export function answerFrameworkError(config: SignatureConfig) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const unsigned = request.url.startsWith('/v1/') ? signatureHeaderFailure(request, config) : undefined;
+    sendProblem(reply, toProblemResponse(unsigned ?? error));
+  };
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before there is a request at all
+ * (headers too large, a request not received within the request timeout, a malformed request
+ * line). There is no reply object, so the answer is written to the socket, which then closes.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) {
+    const answer = clientErrorProblem(error.code);
+    const body = JSON.stringify(answer);
+    socket.write(
+      `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\n` +
+        `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Connection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+function clientErrorProblem(code: string | undefined): Problem {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return problem(
+        'header_fields_too_large',
+        'Request header fields too large',
+        'The request headers are too large.',
+      );
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return problem('request_timeout', 'Request timeout', 'The request was not received in time.');
+    default:
+      return problem('validation_failed', 'Bad request', 'The request could not be parsed as HTTP.');
+  }
+}
