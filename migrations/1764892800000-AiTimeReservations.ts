@@ -4,8 +4,9 @@ import { BUILD_REQUEST_FUNCTIONS_V1 } from './1764633600000-BuildRequestFunction
 /**
  * AI time is reserved, not overdrawn (ADR 028): each build's session holds `seconds_reserved` until
  * it closes, and a create or an update is refused when the balance less the user's open
- * reservations cannot cover the new one. Sessions open at migration reserve one second, the least
- * a build is charged.
+ * reservations cannot cover the new one. A session that names no reservation (those open at
+ * migration, the plan's own function in the benchmark) reserves one second, the least a build is
+ * charged.
  */
 export class AiTimeReservations1764892800000 implements MigrationInterface {
   name = 'AiTimeReservations1764892800000';
@@ -13,7 +14,6 @@ export class AiTimeReservations1764892800000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
       ALTER TABLE ai_time_sessions ADD COLUMN seconds_reserved integer NOT NULL DEFAULT 1 CHECK (seconds_reserved > 0);
-      ALTER TABLE ai_time_sessions ALTER COLUMN seconds_reserved DROP DEFAULT;
       CREATE INDEX ai_time_sessions_active_user_idx ON ai_time_sessions (user_id) WHERE status = 'active';
       ${DROP_REQUEST_FUNCTIONS}
       -- src/billing: the build's session, open until its build ends, holding its reservation.
