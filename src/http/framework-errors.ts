@@ -2,28 +2,9 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { problem, Problem, sendProblem, toProblemResponse } from './problem-details';
-import { InvalidSignatureError } from './request-signature.error';
-import { checkSignatureHeaders, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './request-signature';
+import { isSignedRoute } from './request-signature';
+import { signatureHeaderFailure } from './signature-precheck';
 import { SignatureConfig } from './signature.config';
-
-/**
- * Why a request to a signed route must be refused before anything else is looked at (both headers
- * present, well-formed and fresh), or undefined. The MAC over the body is SignatureGuard's.
- */
-export function signatureHeaderFailure(
-  request: Pick<FastifyRequest, 'headers'>,
-  config: SignatureConfig,
-): InvalidSignatureError | undefined {
-  if (config.secrets.length === 0) return undefined;
-  const checked = checkSignatureHeaders(
-    {
-      timestamp: request.headers[TIMESTAMP_HEADER.toLowerCase()],
-      signature: request.headers[SIGNATURE_HEADER.toLowerCase()],
-    },
-    Date.now() / 1000,
-  );
-  return checked.valid ? undefined : new InvalidSignatureError(checked.failure);
-}
 
 /**
  * Fastify's `frameworkErrors`: what its router refuses before any hook runs (a URL that is not
@@ -31,7 +12,8 @@ export function signatureHeaderFailure(
  */
 export function answerFrameworkError(config: SignatureConfig) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
-    const unsigned = request.url.startsWith('/v1/') ? signatureHeaderFailure(request, config) : undefined;
+    // No route matched, so the URL's path stands in for it.
+    const unsigned = isSignedRoute(request.url.split('?', 1)[0]) ? signatureHeaderFailure(request, config) : undefined;
     sendProblem(reply, toProblemResponse(unsigned ?? error));
   };
 }

@@ -1,6 +1,6 @@
-import type { FastifyInstance } from 'fastify';
-import { signatureHeaderFailure } from './framework-errors';
-import { isSignedRoute } from './request-signature';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { InvalidSignatureError } from './request-signature.error';
+import { checkSignatureHeaders, isSignedRoute, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './request-signature';
 import { SignatureConfig } from './signature.config';
 
 /**
@@ -15,4 +15,23 @@ export function registerSignaturePrecheck(fastify: FastifyInstance, config: Sign
     if (!isSignedRoute(request.routeOptions.url)) return done();
     done(signatureHeaderFailure(request, config));
   });
+}
+
+/**
+ * Why a request to a signed route must be refused before anything else is looked at (both headers
+ * present, well-formed and fresh), or undefined. The MAC over the body is SignatureGuard's.
+ */
+export function signatureHeaderFailure(
+  request: Pick<FastifyRequest, 'headers'>,
+  config: SignatureConfig,
+): InvalidSignatureError | undefined {
+  if (config.secrets.length === 0) return undefined;
+  const checked = checkSignatureHeaders(
+    {
+      timestamp: request.headers[TIMESTAMP_HEADER.toLowerCase()],
+      signature: request.headers[SIGNATURE_HEADER.toLowerCase()],
+    },
+    Date.now() / 1000,
+  );
+  return checked.valid ? undefined : new InvalidSignatureError(checked.failure);
 }
