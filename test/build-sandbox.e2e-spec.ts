@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { CommandBuilder } from '../src/builds/builders/command-builder';
 import { newUlid } from '../src/ids/ids';
 import { WorkspaceService } from '../src/workspace/workspace.service';
 import { buildFailure, createAndFinishBuild } from './support/build-results';
+import { eventually } from './support/processes';
 import { startTestApp, TestApp } from './support/test-app';
 
 const IS_ROOT = process.getuid?.() === 0;
@@ -256,6 +258,35 @@ describe('a command build in the bubblewrap sandbox', () => {
     expect(stopped.reason).toBe('stopped');
     expect(await ticks()).toBe(afterAbort);
   });
+
+  it('ends every process of the sandbox when the worker itself dies by SIGKILL', async () => {
+    const worker = spawn(
+      join(__dirname, '..', 'node_modules', '.bin', 'node'),
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        join(__dirname, 'support', 'sandboxed-build-child.ts'),
+        JSON.stringify(context),
+        `${DAEMON}; sleep 60`,
+      ],
+      { cwd: join(__dirname, '..'), stdio: 'ignore' },
+    );
+    try {
+      await eventually(
+        'the sandboxed daemon ticking',
+        async () => ((await ticks().catch(() => 0)) > 2 ? true : undefined),
+        20_000,
+      );
+    } finally {
+      worker.kill('SIGKILL');
+    }
+    await new Promise((resolve) => worker.once('exit', resolve));
+    await sleep(300);
+    const afterDeath = await ticks();
+    await sleep(500);
+
+    expect(await ticks()).toBe(afterDeath);
+  }, 30_000);
 
   it('fails with the command’s own message when it fails, with no server path in it', async () => {
     const failure = await buildFailure(sandboxed('cat package.json'), context);
