@@ -13,7 +13,7 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<void>
   try {
     await runner.connect();
     // Unbounded, the wait for another process's migrations included.
-    await runner.query('SET lock_timeout = 0; SET statement_timeout = 0');
+    await runner.query('SET lock_timeout = 0; SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0');
     try {
       await runner.query('SELECT pg_advisory_lock($1, $2)', [MIGRATIONS_LOCK.namespace, MIGRATIONS_LOCK.key]);
       try {
@@ -25,7 +25,9 @@ export async function runMigrationsLocked(dataSource: DataSource): Promise<void>
       }
     } finally {
       // The connection goes back to the pool with the session's bounds; a broken one the pool drops anyway.
-      await runner.query('RESET lock_timeout; RESET statement_timeout').catch(() => undefined);
+      await runner
+        .query('RESET lock_timeout; RESET statement_timeout; RESET idle_in_transaction_session_timeout')
+        .catch(() => undefined);
     }
   } finally {
     await runner.release();
