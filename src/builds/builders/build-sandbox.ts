@@ -171,7 +171,7 @@ export class BubblewrapSandbox {
 function systemMounts(): string[] {
   const mounts = SYSTEM_DIRECTORIES.flatMap((directory) => ['--ro-bind', directory, directory]);
   for (const path of TOP_LEVEL_LINKS_OR_DIRECTORIES) {
-    const stats = lstatIfPresent(path);
+    const stats = lstatSync(path, { throwIfNoEntry: false });
     if (stats?.isSymbolicLink()) mounts.push('--symlink', readlinkSync(path), path);
     else if (stats?.isDirectory()) mounts.push('--ro-bind', path, path);
   }
@@ -186,10 +186,6 @@ function readOnlyMount(path: string): string[] {
   const ancestors: string[] = [];
   for (let folder = dirname(path); folder !== '/'; folder = dirname(folder)) ancestors.unshift(folder);
   return [...ancestors.flatMap((folder) => ['--perms', '0755', '--dir', folder]), '--ro-bind', path, path];
-}
-
-function lstatIfPresent(path: string): ReturnType<typeof lstatSync> | undefined {
-  return lstatSync(path, { throwIfNoEntry: false });
 }
 
 /**
