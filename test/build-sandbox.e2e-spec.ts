@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -56,13 +56,17 @@ describe('a command build in the bubblewrap sandbox', () => {
 
   const sandboxed = (
     command: string,
-    options: { network?: boolean; readOnlyPaths?: string[]; timeoutMs?: number } = {},
+    options: { network?: boolean; readOnlyPaths?: string[]; serviceFolders?: string[]; timeoutMs?: number } = {},
   ) =>
     new CommandBuilder({
       command,
       timeoutMs: options.timeoutMs ?? 30_000,
       projectsRoot: root,
-      sandbox: new BubblewrapSandbox({ network: options.network ?? false, readOnlyPaths: options.readOnlyPaths ?? [] }),
+      sandbox: new BubblewrapSandbox({
+        network: options.network ?? false,
+        readOnlyPaths: options.readOnlyPaths ?? [],
+        serviceFolders: options.serviceFolders ?? [process.cwd(), root],
+      }),
     });
   const output = (path: string) => readFile(join(context.outputDir, path), 'utf8');
 
@@ -171,6 +175,48 @@ describe('a command build in the bubblewrap sandbox', () => {
     expect(existsSync('/etc/planted')).toBe(false);
   });
 
+  describe('handing the source folder to the build (the service runs as root, as CI does)', () => {
+    /** A file of the host's, outside every project, that root owns. */
+    let hostFile: string;
+
+    beforeEach(async () => {
+      hostFile = join(scratch, 'host-secret.txt');
+      await writeFile(hostFile, 'root only');
+      await chmod(hostFile, 0o600);
+    });
+
+    const ownerOf = async (path: string) => (await lstat(path)).uid;
+
+    it('refuses a hard link in the source folder, and leaves the file it names alone', async () => {
+      await mkdir(join(context.sourceDir, 'deep'));
+      await link(hostFile, join(context.sourceDir, 'deep', 'innocent.txt'));
+
+      const failure = await buildFailure(sandboxed('cat deep/innocent.txt > "$OUTPUT_DIR/leak.txt"'), context);
+
+      expect(failure.detail).toBe(
+        'the build folders could not be handed to the sandbox: ./deep/innocent.txt in the source folder is a hard link, which is never handed to a build',
+      );
+      expect(await ownerOf(hostFile)).toBe(0);
+      expect(existsSync(join(context.outputDir, 'leak.txt'))).toBe(false);
+    });
+
+    it('changes files and folders of the tree, never what a symlink in it points at', async () => {
+      const hostFolder = join(scratch, 'host-folder');
+      await mkdir(hostFolder);
+      await writeFile(join(hostFolder, 'config'), 'root only');
+      await mkdir(join(context.sourceDir, 'src'));
+      await writeFile(join(context.sourceDir, 'src', 'app.js'), 'old');
+      await symlink(hostFolder, join(context.sourceDir, 'src', 'escape'));
+      await symlink(hostFile, join(context.sourceDir, 'secret-link'));
+
+      await sandboxed('echo new > src/app.js').build(context);
+
+      expect(await readFile(join(context.sourceDir, 'src', 'app.js'), 'utf8')).toBe('new\n');
+      expect(await ownerOf(join(context.sourceDir, 'src'))).toBe(SANDBOX_UID);
+      for (const path of [hostFolder, join(hostFolder, 'config'), hostFile]) expect(await ownerOf(path)).toBe(0);
+    });
+  });
+
   describe('the network', () => {
     let server: Server;
     let port: number;
@@ -222,6 +268,26 @@ describe('a command build in the bubblewrap sandbox', () => {
     expect(await output('index.html')).toBe('<h1>from the toolchain</h1>\n');
     expect(await output('write.txt')).toMatch(/Read-only file system/);
     expect(existsSync(join(tools, 'planted'))).toBe(false);
+  });
+
+  it('cannot read a service folder that lies in /usr, as an app deployed to /usr/src/app would', async () => {
+    const app = await mkdtemp('/usr/local/sheen-app-');
+    try {
+      // Readable by anyone, as a deployed app's folder usually is.
+      await chmod(app, 0o755);
+      await writeFile(join(app, '.env'), 'WORKER_SHARED_SECRET=from-the-app-folder', { mode: 0o644 });
+      await sandboxed(
+        `ls -A ${app} > "$OUTPUT_DIR/listing.txt" 2>&1; cat ${app}/.env > "$OUTPUT_DIR/env.txt" 2>&1; true`,
+        {
+          serviceFolders: [app, root],
+        },
+      ).build(context);
+
+      expect(await output('listing.txt')).toBe('');
+      expect(await output('env.txt')).toMatch(/No such file or directory/);
+    } finally {
+      await rm(app, { recursive: true, force: true });
+    }
   });
 
   /** How many ticks a background process (detached with setsid) has written into the output so far. */

@@ -18,14 +18,22 @@ export function answerFrameworkError(config: SignatureConfig) {
   };
 }
 
+/** What Node's HTTP server keeps on a socket: the response in flight on it, if any. */
+interface HttpSocket extends Duplex {
+  _httpMessage?: { _headerSent?: boolean } | null;
+}
+
 /**
  * Fastify's `clientErrorHandler`: what Node's HTTP parser refuses before there is a request at all
  * (headers too large, a request not received within the request timeout, a malformed request
  * line). There is no reply object, so the answer is written to the socket, which then closes.
+ * As Node's own handler does, nothing is written once a response in flight on the socket has sent
+ * its head (a preview streaming while a pipelined request overflows): a second status line in the
+ * middle of it would corrupt what the client reads.
  */
-export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+export function answerClientError(error: NodeJS.ErrnoException, socket: HttpSocket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  if (socket.writable) {
+  if (socket.writable && !socket._httpMessage?._headerSent) {
     const answer = clientErrorProblem(error.code);
     const body = JSON.stringify(answer);
     socket.write(

@@ -11,6 +11,6 @@ const builder = new CommandBuilder({
   command: process.argv[3],
   timeoutMs: 60_000,
   projectsRoot: '/nonexistent',
-  sandbox: new BubblewrapSandbox({ network: false, readOnlyPaths: [] }),
+  sandbox: new BubblewrapSandbox({ network: false, readOnlyPaths: [], serviceFolders: [] }),
 });
 void builder.build(context);

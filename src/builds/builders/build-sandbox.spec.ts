@@ -9,7 +9,9 @@ function after(args: string[], flag: string, count = 1): string[][] {
 
 describe('BubblewrapSandbox.argv', () => {
   it('as root: mounts with root’s rights, then drops to the sandbox uid with no capabilities', () => {
-    const { file, args } = new BubblewrapSandbox({ network: false, readOnlyPaths: [] }, true).argv(RUN);
+    const { file, args } = new BubblewrapSandbox({ network: false, readOnlyPaths: [], serviceFolders: [] }, true).argv(
+      RUN,
+    );
 
     expect(file).toBe('bwrap');
     expect(args).not.toContain('--unshare-user');
@@ -22,7 +24,7 @@ describe('BubblewrapSandbox.argv', () => {
   });
 
   it('as another user: a user namespace, and the command runs as that user', () => {
-    const { args } = new BubblewrapSandbox({ network: false, readOnlyPaths: [] }, false).argv(RUN);
+    const { args } = new BubblewrapSandbox({ network: false, readOnlyPaths: [], serviceFolders: [] }, false).argv(RUN);
 
     expect(args).toContain('--unshare-user');
     expect(args).not.toContain('--cap-add');
@@ -30,7 +32,7 @@ describe('BubblewrapSandbox.argv', () => {
   });
 
   it('binds only the build’s folders writable, at fixed paths, and clears the environment', () => {
-    const { args } = new BubblewrapSandbox({ network: false, readOnlyPaths: [] }, true).argv(RUN);
+    const { args } = new BubblewrapSandbox({ network: false, readOnlyPaths: [], serviceFolders: [] }, true).argv(RUN);
 
     expect(after(args, '--bind', 2)).toEqual([
       ['/srv/p/source', '/build/source'],
@@ -44,18 +46,36 @@ describe('BubblewrapSandbox.argv', () => {
   });
 
   it('shares the network only with BUILD_NETWORK=on', () => {
-    const { args } = new BubblewrapSandbox({ network: true, readOnlyPaths: [] }, true).argv(RUN);
+    const { args } = new BubblewrapSandbox({ network: true, readOnlyPaths: [], serviceFolders: [] }, true).argv(RUN);
 
     expect(args).not.toContain('--unshare-net');
   });
 
   it('shows each read-only path at its own place, after /tmp’s tmpfs, with the folders above it reachable', () => {
-    const { args } = new BubblewrapSandbox({ network: false, readOnlyPaths: ['/tmp/ci/tools'] }, true).argv(RUN);
+    const { args } = new BubblewrapSandbox(
+      { network: false, readOnlyPaths: ['/tmp/ci/tools'], serviceFolders: [] },
+      true,
+    ).argv(RUN);
 
     const tmpfs = args.indexOf('/tmp', args.indexOf('--tmpfs'));
     const folders = after(args, '--dir').map(([folder]) => folder);
     expect(folders).toEqual(['/tmp', '/tmp/ci', '/build']);
     expect(after(args, '--ro-bind', 2)).toContainEqual(['/tmp/ci/tools', '/tmp/ci/tools']);
     expect(args.indexOf('/tmp/ci/tools')).toBeGreaterThan(tmpfs);
+  });
+
+  it('covers a service folder that lies in /usr or /etc with an empty tmpfs, before the read-only paths', () => {
+    const { args } = new BubblewrapSandbox(
+      {
+        network: false,
+        readOnlyPaths: ['/usr/src/app/toolchain'],
+        serviceFolders: ['/usr/src/app', '/etc/sheen/../sheen/projects', '/srv/app', '/usrx/app'],
+      },
+      true,
+    ).argv(RUN);
+
+    expect(after(args, '--tmpfs')).toEqual([['/usr/src/app'], ['/etc/sheen/projects'], ['/tmp']]);
+    expect(args.indexOf('/usr/src/app')).toBeGreaterThan(args.lastIndexOf('/etc'));
+    expect(args.indexOf('/usr/src/app/toolchain')).toBeGreaterThan(args.indexOf('/usr/src/app'));
   });
 });

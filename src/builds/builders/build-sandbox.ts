@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { lstatSync, readlinkSync } from 'node:fs';
-import { lchown, lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { constants, lstatSync, readlinkSync, realpathSync, Stats } from 'node:fs';
+import { FileHandle, lchown, mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 /** Where the build's own folders appear inside the sandbox: it never sees the server's layout. */
@@ -28,6 +28,12 @@ export interface SandboxOptions {
   readonly network: boolean;
   /** BUILD_READ_ONLY_PATHS: the operator's toolchain, shown read-only at the same absolute path. */
   readonly readOnlyPaths: readonly string[];
+  /**
+   * The service's own folders (its working directory, PROJECTS_ROOT). The sandbox shows the host's
+   * /usr and /etc, so one of these that lies there (an app in /usr/src/app) is covered with an empty
+   * tmpfs; elsewhere the sandbox does not show it at all.
+   */
+  readonly serviceFolders: readonly string[];
 }
 
 export interface SandboxedRun {
@@ -96,6 +102,8 @@ export class BubblewrapSandbox {
         '--die-with-parent',
         '--new-session',
         ...this.systemArguments,
+        // Per run: PROJECTS_ROOT may not exist yet when the worker starts, and its real path counts.
+        ...coverServiceFolders(this.options.serviceFolders),
         '--proc',
         '/proc',
         '--dev',
@@ -178,6 +186,24 @@ function systemMounts(): string[] {
   return mounts;
 }
 
+/** An empty tmpfs over each service folder that lies in a system folder the sandbox shows. */
+function coverServiceFolders(folders: readonly string[]): string[] {
+  return [...new Set(folders.map(realPath))]
+    .filter((folder) => SYSTEM_DIRECTORIES.some((system) => folder === system || folder.startsWith(`${system}/`)))
+    .flatMap((folder) => ['--tmpfs', folder]);
+}
+
+/** The path with every symlink resolved, as far as it exists: what the sandbox's mounts show there. */
+function realPath(path: string): string {
+  const absolute = resolve(path);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    const parent = dirname(absolute);
+    return parent === absolute ? absolute : join(realPath(parent), basename(absolute));
+  }
+}
+
 /**
  * bwrap makes the folders above a mount point with the host's modes, so under a 0700 folder the
  * build could not reach its toolchain; each one is made 0755 first.
@@ -188,13 +214,58 @@ function readOnlyMount(path: string): string[] {
   return [...ancestors.flatMap((folder) => ['--perms', '0755', '--dir', folder]), '--ro-bind', path, path];
 }
 
+/** Deeper than this, a source tree is refused: each level holds a descriptor while it is walked. */
+export const SOURCE_TREE_MAX_DEPTH = 256;
+
+const DIRECTORY_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+/** O_NONBLOCK: a FIFO swapped in after the type check must not hang the worker in open(). */
+const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 /**
  * Hands a tree to SANDBOX_UID. Normally only the folder itself changes: what earlier sandboxed
  * builds wrote is theirs already, and only files from before the sandbox (BUILD_SANDBOX=none) are not.
+ *
+ * A build may still be running in this tree (an attempt overlapping its retry), so nothing is
+ * changed by path: every folder and file is opened without following symlinks, walked through
+ * /proc/self/fd, checked with fstat and changed with fchown on that same descriptor. A swapped-in
+ * symlink then fails to open instead of leading root out of the tree. Symlinks and special files
+ * are left as they are (their owner grants nothing to the build), and a file with a second link
+ * is refused rather than changed: its other name may be a host file.
  */
-async function chownTree(path: string): Promise<void> {
-  const stats = await lstat(path);
-  if (stats.uid !== SANDBOX_UID || stats.gid !== SANDBOX_UID) await lchown(path, SANDBOX_UID, SANDBOX_UID);
-  if (!stats.isDirectory()) return;
-  for (const entry of await readdir(path)) await chownTree(join(path, entry));
+async function chownTree(directory: string, shown = '.', depth = 0): Promise<void> {
+  if (depth > SOURCE_TREE_MAX_DEPTH) throw new Error(`the source tree is deeper than ${SOURCE_TREE_MAX_DEPTH} folders`);
+  const handle = await open(directory, DIRECTORY_FLAGS);
+  try {
+    await handOver(handle, await handle.stat());
+    const here = `/proc/self/fd/${handle.fd}`;
+    for (const entry of await readdir(here, { withFileTypes: true })) {
+      const path = `${here}/${entry.name}`;
+      const inTree = `${shown}/${entry.name}`;
+      if (entry.isDirectory()) await chownTree(path, inTree, depth + 1);
+      else if (entry.isFile()) await chownFile(path, inTree);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function chownFile(path: string, shown: string): Promise<void> {
+  const handle = await open(path, FILE_FLAGS);
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile() || owned(stats)) return;
+    if (stats.nlink !== 1)
+      throw new Error(`${shown} in the source folder is a hard link, which is never handed to a build`);
+    await handOver(handle, stats);
+  } finally {
+    await handle.close();
+  }
+}
+
+function owned(stats: Stats): boolean {
+  return stats.uid === SANDBOX_UID && stats.gid === SANDBOX_UID;
+}
+
+async function handOver(handle: FileHandle, stats: Stats): Promise<void> {
+  if (!owned(stats)) await handle.chown(SANDBOX_UID, SANDBOX_UID);
 }

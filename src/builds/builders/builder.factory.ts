@@ -19,7 +19,10 @@ export function createBuilder(config: BuildersConfig, workspace: Pick<WorkspaceC
         command: config.command,
         timeoutMs,
         projectsRoot,
-        sandbox: config.sandbox.kind === 'bubblewrap' ? new BubblewrapSandbox(config.sandbox) : undefined,
+        sandbox:
+          config.sandbox.kind === 'bubblewrap'
+            ? new BubblewrapSandbox({ ...config.sandbox, serviceFolders: [process.cwd(), projectsRoot] })
+            : undefined,
       });
   }
 }
