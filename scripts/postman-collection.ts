@@ -5,7 +5,7 @@ import { convertV2 } from 'openapi-to-postmanv2';
  * (openapi-to-postmanv2), then what makes the collection run as it is, e.g. with
  * `newman run docs/postman_collection.json --env-var baseUrl=… --env-var secret=… --env-var userId=…`:
  *
- * - a collection pre-request script that signs every /v1 request (CONTRACT.md, "Authentication")
+ * - a collection pre-request script that signs every /v1 request (v2, which covers the Idempotency-Key; ADR 030)
  *   with `{{secret}}`, over the resolved path, query and body; the converter's API key (Swagger UI's
  *   pseudo-header) is dropped;
  * - the variables `baseUrl`, `secret`, `userId`, and `projectId`, `buildId`, `versionId`, which the
@@ -41,19 +41,24 @@ const ID_VARIABLES = ['userId', 'projectId', 'buildId', 'versionId'] as const;
 /** Postman matches a re-imported collection to the one imported before by this id. */
 const COLLECTION_ID = '5e3c1f0a-8b2d-4c6e-9f1a-2b3c4d5e6f70';
 
-const SIGN_REQUEST = `// Signs every /v1 request as the worker service requires (X-Sheen-Timestamp, X-Sheen-Signature):
-// HMAC-SHA256, keyed with {{secret}}, of \`\${timestamp}.\${METHOD}.\${pathWithQuery}.\${rawBody}\`,
-// over the request as it will be sent (variables resolved). baseUrl must be an origin (no path).
+const SIGN_REQUEST = `// Signs every /v1 request as the worker service requires (X-Sheen-Timestamp, X-Sheen-Signature), v2:
+// HMAC-SHA256, keyed with {{secret}}, of \`\${idempotencyKey}\\n\${timestamp}.\${METHOD}.\${pathWithQuery}.\${rawBody}\`,
+// over the request as it will be sent (variables resolved; the key empty when none is sent), so the
+// Idempotency-Key cannot be changed on the way. baseUrl must be an origin (no path).
 const cryptoJs = require('crypto-js');
 const secret = pm.variables.get('secret');
 const pathWithQuery = pm.variables.replaceIn(pm.request.url.getPathWithQuery());
 if (pathWithQuery.startsWith('/v1/') || pathWithQuery.startsWith('/v1?')) {
   if (!secret) throw new Error('Set the variable "secret" to a WORKER_SHARED_SECRET of the service.');
   const body = pm.request.body && pm.request.body.mode === 'raw' ? pm.variables.replaceIn(pm.request.body.raw) : '';
+  // Resolved once and sent as resolved: {{$guid}} gives a new value each time it is read.
+  const keyHeader = pm.request.headers.get('Idempotency-Key');
+  const idempotencyKey = keyHeader === undefined ? '' : pm.variables.replaceIn(keyHeader);
+  if (keyHeader !== undefined) pm.request.headers.upsert({ key: 'Idempotency-Key', value: idempotencyKey });
   const timestamp = String(Math.floor(Date.now() / 1000));
-  const message = timestamp + '.' + pm.request.method.toUpperCase() + '.' + pathWithQuery + '.' + body;
+  const message = idempotencyKey + '\\n' + timestamp + '.' + pm.request.method.toUpperCase() + '.' + pathWithQuery + '.' + body;
   pm.request.headers.upsert({ key: 'X-Sheen-Timestamp', value: timestamp });
-  pm.request.headers.upsert({ key: 'X-Sheen-Signature', value: 'v1=' + cryptoJs.HmacSHA256(message, secret).toString(cryptoJs.enc.Hex) });
+  pm.request.headers.upsert({ key: 'X-Sheen-Signature', value: 'v2=' + cryptoJs.HmacSHA256(message, secret).toString(cryptoJs.enc.Hex) });
 }`;
 
 const NO_401_OR_5XX = `pm.test('signature accepted (not 401)', () => pm.expect(pm.response.code).to.not.equal(401));

@@ -460,7 +460,7 @@ describe('AI-time billing', () => {
 
     it.each([
       ['/v1/billing/{userId}/balance', 'get', ['200', '400', '401', '500', '503']],
-      ['/v1/billing/{userId}/grants', 'post', ['201', '400', '401', '409', '413', '415', '500', '503']],
+      ['/v1/billing/{userId}/grants', 'post', ['201', '400', '401', '409', '413', '415', '422', '500', '503']],
     ])('documents %s %s with its problem responses', (path, method, statuses) => {
       const operation = document.paths[path]?.[method];
       expect(operation).toBeDefined();

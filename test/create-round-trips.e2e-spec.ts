@@ -3,13 +3,14 @@ import { Client } from 'pg';
 import type { QueryConfig } from 'pg';
 import { SERVICE_POOL_NAME } from '../src/database/data-source-options';
 import { CREATE_PATH, createBody } from './support/requests';
+import { secondsAgo } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 
 /**
- * What a create or an update sends to the database (ADRs 023, 024): one statement that is its whole
- * transaction, or, for a legacy caller's own project id, three round trips. pg sends every `query`
- * call as one round trip (it does not pipeline), so the calls on the transaction pool's connections
- * are the round trips, in order.
+ * What a create or an update sends to the database (ADRs 023, 024, 030): the spend of its signature,
+ * then one statement that is its whole transaction, or, for a legacy caller's own project id, three
+ * round trips. pg sends every `query` call as one round trip (it does not pipeline), so the calls on
+ * the service pool's connections are the round trips, in order.
  */
 describe('round trips per request', () => {
   let t: TestApp;
@@ -36,6 +37,8 @@ describe('round trips per request', () => {
   beforeEach(() => query.mockClear());
 
   const BEGIN_AND_LOCK = expect.stringMatching(/^BEGIN; SELECT pg_advisory_xact_lock\(/);
+  /** The one-use signature check (SpentSignatures), committed asynchronously. */
+  const SPEND = expect.stringMatching(/INSERT INTO spent_signatures/);
   const locked = (call: string): unknown =>
     expect.stringMatching(
       new RegExp(
@@ -43,24 +46,42 @@ describe('round trips per request', () => {
       ),
     );
 
-  it('a create: one statement, the lock and the call of create_project, which commits as it ends', async () => {
+  it('a create: the spend of its signature, then one statement, the lock and the call of create_project', async () => {
     const body = createBody();
     await t.http().post(CREATE_PATH).send(body).expect(201);
 
-    expect(sent()).toEqual([locked('create_project')]);
+    expect(sent()).toEqual([SPEND, locked('create_project')]);
     expect(await t.db.query(`SELECT id FROM projects WHERE owner_id = $1`, [body.userId])).toHaveLength(1);
   });
 
-  it('a replayed create and a deduplicated one: the same one statement each, and nothing written', async () => {
+  it('a replayed create and a deduplicated one: the same two round trips each, and nothing written', async () => {
     const body = createBody();
-    await t.http().post(CREATE_PATH).set('Idempotency-Key', 'counted').send(body).expect(201);
-    await t.http().post(CREATE_PATH).send(body).expect(201);
+    await t
+      .http({ at: secondsAgo(0) })
+      .post(CREATE_PATH)
+      .set('Idempotency-Key', 'counted')
+      .send(body)
+      .expect(201);
+    await t
+      .http({ at: secondsAgo(1) })
+      .post(CREATE_PATH)
+      .send(body)
+      .expect(201);
     query.mockClear();
 
-    await t.http().post(CREATE_PATH).set('Idempotency-Key', 'counted').send(body).expect(201);
-    await t.http().post(CREATE_PATH).send(body).expect(200);
+    await t
+      .http({ at: secondsAgo(2) })
+      .post(CREATE_PATH)
+      .set('Idempotency-Key', 'counted')
+      .send(body)
+      .expect(201);
+    await t
+      .http({ at: secondsAgo(3) })
+      .post(CREATE_PATH)
+      .send(body)
+      .expect(200);
 
-    expect(sent()).toEqual([locked('create_project'), locked('create_project')]);
+    expect(sent()).toEqual([SPEND, locked('create_project'), SPEND, locked('create_project')]);
     expect(await t.db.query(`SELECT id FROM projects WHERE owner_id = $1`, [body.userId])).toHaveLength(2);
   });
 
@@ -70,7 +91,7 @@ describe('round trips per request', () => {
 
     await t.http().post(CREATE_PATH).send(createBody({ userId })).expect(402);
 
-    expect(sent()).toEqual([locked('create_project')]);
+    expect(sent()).toEqual([SPEND, locked('create_project')]);
   });
 
   it('a create with a legacy caller’s own project id: BEGIN with the lock, the call, COMMIT', async () => {
@@ -81,6 +102,7 @@ describe('round trips per request', () => {
       .expect(201);
 
     expect(sent()).toEqual([
+      SPEND,
       BEGIN_AND_LOCK,
       expect.stringMatching(/^SELECT build_request_settled\(create_project\(/),
       'COMMIT',
@@ -101,6 +123,6 @@ describe('round trips per request', () => {
       .send({ userId: body.userId, projectId: created.projectId, prompt: 'a footer' })
       .expect(202);
 
-    expect(sent()).toEqual([locked('update_project')]);
+    expect(sent()).toEqual([SPEND, locked('update_project')]);
   });
 });

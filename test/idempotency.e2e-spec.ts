@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IdempotencySweeper } from '../src/idempotency/idempotency-sweeper';
 import { NOTHING, persistedState } from './support/persisted-state';
+import { secondsAgo } from './support/signing';
 import { CREATE_PATH, createBody } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -58,11 +59,20 @@ describe('Idempotency-Key on create', () => {
   it('leaves nothing behind for a replay or a dedupe: the directory a fresh id gets first goes again', async () => {
     const body = createBody();
     await post(body, 'replayed-later').expect(201);
-    await t.http().post(CREATE_PATH).send(body).expect(201);
+    // Signed a second earlier than the keyed one: the same bytes signed anew, not its signature again.
+    await t
+      .http({ at: secondsAgo(1) })
+      .post(CREATE_PATH)
+      .send(body)
+      .expect(201);
     const before = await persistedState(t.db, t.projectsRoot);
 
     await post(body, 'replayed-later').expect(201).expect(REPLAYED, 'true');
-    await t.http().post(CREATE_PATH).send(body).expect(200);
+    await t
+      .http({ at: secondsAgo(1) })
+      .post(CREATE_PATH)
+      .send(body)
+      .expect(200);
 
     expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
   });
@@ -212,12 +222,26 @@ describe('dedupe window without a key', () => {
 });
 
 describe('dedupe window turned off (DEDUPE_WINDOW_MS=0)', () => {
-  it('creates a project for each identical request', async () => {
+  it('creates a project for each identical request signed anew, and refuses its signature used again', async () => {
     const t = await startTestApp({ env: { DEDUPE_WINDOW_MS: '0' } });
     try {
       const body = createBody();
-      await t.http().post(CREATE_PATH).send(body).expect(201);
-      await t.http().post(CREATE_PATH).send(body).expect(201);
+      await t
+        .http({ at: secondsAgo(0) })
+        .post(CREATE_PATH)
+        .send(body)
+        .expect(201);
+      await t
+        .http({ at: secondsAgo(1) })
+        .post(CREATE_PATH)
+        .send(body)
+        .expect(201);
+      const replay = await t
+        .http({ at: secondsAgo(1) })
+        .post(CREATE_PATH)
+        .send(body)
+        .expect(401);
+      expect(replay.body).toMatchObject({ code: 'signature_replayed' });
       expect(await projectsOf(t, body.userId)).toHaveLength(2);
       expect(await t.db.query(`SELECT * FROM recent_creates`)).toEqual([]);
     } finally {

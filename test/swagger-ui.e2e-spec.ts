@@ -95,11 +95,17 @@ describeInChromium('Swagger UI with request signing on (Chromium)', () => {
     expect(headers[SWAGGER_SECRET_HEADER.toLowerCase()]).toBeUndefined();
     expect(JSON.stringify(headers)).not.toContain(t.secret);
     expect(headers[SIGNATURE_HEADER.toLowerCase()]).toBe(
-      computeSignature(t.secret, headers[TIMESTAMP_HEADER.toLowerCase()], {
-        method: 'POST',
-        pathWithQuery: CREATE_PATH,
-        body: request.postDataBuffer() ?? '',
-      }),
+      computeSignature(
+        t.secret,
+        headers[TIMESTAMP_HEADER.toLowerCase()],
+        {
+          method: 'POST',
+          pathWithQuery: CREATE_PATH,
+          body: request.postDataBuffer() ?? '',
+          idempotencyKey: headers['idempotency-key'],
+        },
+        'v2',
+      ),
     );
     expect(Math.abs(Number(headers[TIMESTAMP_HEADER.toLowerCase()]) - Date.now() / 1000)).toBeLessThan(60);
   }, 60_000);

@@ -4,6 +4,7 @@ import { newUlid, ULID_PATTERN } from '../src/ids/ids';
 import { eventually } from './support/processes';
 import { noNulls } from './support/no-nulls';
 import { persistedState } from './support/persisted-state';
+import { secondsAgo, SigningOptions } from './support/signing';
 import { whileTheQueueInsertsNothing } from './support/skipped-jobs';
 import { CREATE_PATH, createBody } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
@@ -19,8 +20,8 @@ describe('POST /v1/update-project', () => {
   });
   afterAll(() => t?.close());
 
-  const post = (body: Record<string, unknown>, key?: string) => {
-    const request = t.http().post(UPDATE_PATH);
+  const post = (body: Record<string, unknown>, key?: string, signing?: SigningOptions) => {
+    const request = t.http(signing).post(UPDATE_PATH);
     return (key === undefined ? request : request.set('Idempotency-Key', key)).send(body);
   };
 
@@ -195,11 +196,11 @@ describe('POST /v1/update-project', () => {
       created.buildId,
     ]);
     const update = { userId: body.userId, projectId: created.projectId, prompt: 'after the first' };
-    const busy = await post(update).expect(409);
+    const busy = await post(update, undefined, { at: secondsAgo(0) }).expect(409);
     expect(busy.body.detail).toContain(created.buildId);
 
     await finish(created.buildId as string);
-    const { body: second } = await post(update).expect(202);
+    const { body: second } = await post(update, undefined, { at: secondsAgo(1) }).expect(202);
 
     expect(await buildsOf(created.projectId)).toEqual([{ build_id: created.buildId }, { build_id: second.buildId }]);
   });
@@ -207,10 +208,10 @@ describe('POST /v1/update-project', () => {
   it('answers an identical repeat without a key, while its build is queued, 409 build_in_progress naming it', async () => {
     const { userId, projectId, firstBuildId } = await idleProject();
     const update = { userId, projectId, prompt: 'double-clicked' };
-    const { body: first } = await post(update).expect(202);
+    const { body: first } = await post(update, undefined, { at: secondsAgo(0) }).expect(202);
     const before = await persistedState(t.db, t.projectsRoot);
 
-    const repeat = await post(update);
+    const repeat = await post(update, undefined, { at: secondsAgo(1) });
 
     expect(repeat.status).toBe(409);
     expect(repeat.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -224,7 +225,10 @@ describe('POST /v1/update-project', () => {
     const { userId, projectId, firstBuildId } = await idleProject();
     const update = { userId, projectId, prompt: 'clicked many times' };
 
-    const responses = await Promise.all(Array.from({ length: 12 }, () => post(update)));
+    // Each click signed anew (a second apart), as separate requests of the NextJS app are.
+    const responses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => post(update, undefined, { at: secondsAgo(i) })),
+    );
 
     const accepted = responses.filter((response) => response.status === 202);
     expect(accepted).toHaveLength(1);
@@ -238,14 +242,31 @@ describe('POST /v1/update-project', () => {
   it('queues a new build for an identical repeat without a key once the first has finished: no dedupe window', async () => {
     const { userId, projectId } = await idleProject();
     const update = { userId, projectId, prompt: 'again, please' };
-    const { body: first } = await post(update).expect(202);
+    const { body: first } = await post(update, undefined, { at: secondsAgo(0) }).expect(202);
     await finish(first.buildId as string);
 
-    const { body: second } = await post(update).expect(202);
+    const { body: second } = await post(update, undefined, { at: secondsAgo(1) }).expect(202);
 
     expect(second.buildId).not.toBe(first.buildId);
     expect(second).not.toHaveProperty('deduplicated');
     expect(await t.db.query(`SELECT 1 FROM recent_creates WHERE owner_id = $1`, [userId])).toHaveLength(1);
+  });
+
+  it('refuses the very same signed update again, queued or finished, with 401 signature_replayed', async () => {
+    const { userId, projectId, firstBuildId } = await idleProject();
+    const update = { userId, projectId, prompt: 'captured on the wire' };
+    const at = secondsAgo(0);
+    const { body: first } = await post(update, undefined, { at }).expect(202);
+
+    const whileQueued = await post(update, undefined, { at });
+    await finish(first.buildId as string);
+    const afterwards = await post(update, undefined, { at });
+
+    for (const replay of [whileQueued, afterwards]) {
+      expect(replay.status).toBe(401);
+      expect(replay.body).toMatchObject({ status: 401, code: 'signature_replayed' });
+    }
+    expect(await buildsOf(projectId)).toEqual([{ build_id: firstBuildId }, { build_id: first.buildId }]);
   });
 
   it('replays the first answer for a repeated Idempotency-Key and queues one build', async () => {

@@ -1,6 +1,9 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { ApiProblems } from '../http/api-problems.decorator';
+import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
+import { replyWithOutcome } from '../idempotency/reply-with-outcome';
 import { ProblemDetailsDto } from '../http/problem-details.dto';
 import { BillingService } from './billing.service';
 import { AiTimeBalanceResponse } from './dto/ai-time-balance.response';
@@ -26,21 +29,33 @@ export class BillingController {
   }
 
   @Post('grants')
-  @HttpCode(HttpStatus.CREATED)
   @ApiOperation({
     summary: 'Grant AI time to a user',
     description:
-      'Adds the seconds to the balance and records the grant in the ledger. A user the service has never seen first gets the welcome balance, then the grant. Not idempotent: a retried grant is granted again.',
+      'Adds the seconds to the balance and records the grant in the ledger. A user the service has never seen first gets the welcome balance, then the grant. Send an Idempotency-Key: a retry under it replays the first answer and grants nothing more; without one, each request signed anew is a grant of its own.',
+  })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Send the same key (1..255 printable ASCII) when retrying: the first response is replayed with `Idempotent-Replayed: true` and nothing more is granted. The same key with another body is 422.',
+    example: 'grant-7d8f4f0e-0001',
   })
   @ApiCreatedResponse({ description: 'The balance after the grant.', type: AiTimeBalanceResponse })
   @ApiProblems(
     'validation_failed',
+    'idempotency_key_reused',
     'request_in_progress',
     'payload_too_large',
     'unsupported_media_type',
     'database_unavailable',
   )
-  grant(@Param() { userId }: BillingUserParams, @Body() request: GrantAiTimeRequest): Promise<AiTimeBalanceResponse> {
-    return this.billing.grant(userId, request);
+  async grant(
+    @Param() { userId }: BillingUserParams,
+    @Body() request: GrantAiTimeRequest,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AiTimeBalanceResponse> {
+    return replyWithOutcome(reply, await this.billing.grant(userId, request, idempotencyKey));
   }
 }

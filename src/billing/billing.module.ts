@@ -7,9 +7,10 @@ import { AiTimeSession } from './ai-time-session.entity';
 import { AiTimeSessionsService } from './ai-time-sessions.service';
 import { BillingController } from './billing.controller';
 import { BillingService } from './billing.service';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AiTimeBalance, AiTimeSession, AiTimeLedgerEntry])],
+  imports: [TypeOrmModule.forFeature([AiTimeBalance, AiTimeSession, AiTimeLedgerEntry]), IdempotencyModule],
   controllers: [BillingController],
   providers: [AiTimeBalancesService, AiTimeSessionsService, BillingService],
   exports: [AiTimeBalancesService, AiTimeSessionsService],

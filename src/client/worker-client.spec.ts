@@ -75,10 +75,15 @@ function verifies(sent: Sent): boolean {
   const result = verifySignature(
     [SECRET],
     { timestamp: sent.headers['X-Sheen-Timestamp'], signature: sent.headers['X-Sheen-Signature'] },
-    { method: sent.method, pathWithQuery: `${sent.url.pathname}${sent.url.search}`, body: sent.body },
+    {
+      method: sent.method,
+      pathWithQuery: `${sent.url.pathname}${sent.url.search}`,
+      body: sent.body,
+      idempotencyKey: sent.headers['Idempotency-Key'],
+    },
     Date.now() / 1000,
   );
-  return result.valid;
+  return result.valid && sent.headers['X-Sheen-Signature'].startsWith('v2=');
 }
 
 describe('WorkerClient', () => {
@@ -134,12 +139,13 @@ describe('WorkerClient', () => {
       expect(verifies(sent[0])).toBe(true);
     });
 
-    it('sends a fresh Idempotency-Key with every create and update, or the one given; none with reads or grants', async () => {
+    it('sends a fresh Idempotency-Key with every create, update and grant, or the one given; none with reads', async () => {
       const { fetch, sent } = fakeFetch(
         json(201, CREATED),
         json(201, CREATED),
         json(202, CREATED),
         json(200, {}),
+        json(201, {}),
         json(201, {}),
       );
       const worker = client(fetch);
@@ -149,12 +155,14 @@ describe('WorkerClient', () => {
       await worker.updateProject({ ...body, projectId: PROJECT_ID }, { idempotencyKey: 'form-42' });
       await worker.getBalance(USER_ID);
       await worker.grant(USER_ID, { seconds: 1, reason: 'r' });
+      await worker.grant(USER_ID, { seconds: 1, reason: 'r' }, { idempotencyKey: 'payment-9' });
 
       const keys = sent.map((request) => request.headers['Idempotency-Key']);
-      expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
-      expect(keys[1]).toMatch(/^[0-9a-f-]{36}$/);
-      expect(keys[1]).not.toBe(keys[0]);
-      expect(keys.slice(2)).toEqual(['form-42', undefined, undefined]);
+      for (const index of [0, 1, 4]) expect(keys[index]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(new Set([keys[0], keys[1], keys[4]]).size).toBe(3);
+      expect(keys.slice(2, 4)).toEqual(['form-42', undefined]);
+      expect(keys[5]).toBe('payment-9');
+      expect(sent.every(verifies)).toBe(true);
     });
 
     it('refuses a baseUrl with a path, which would be signed as a path the service does not see', () => {
@@ -180,6 +188,10 @@ describe('WorkerClient', () => {
       expect(new Set(sent.map((request) => request.headers['Idempotency-Key'])).size).toBe(1);
       expect(new Set(sent.map((request) => request.body)).size).toBe(1);
       expect(sent.every(verifies)).toBe(true);
+      // Never two tries in one second: each try's signature is one the service has not seen spent.
+      const seconds = sent.map((request) => Number(request.headers['X-Sheen-Timestamp']));
+      expect(new Set(seconds).size).toBe(4);
+      expect(new Set(sent.map((request) => request.headers['X-Sheen-Signature'])).size).toBe(4);
     });
 
     it('gives up after `attempts` tries with the last answer, as a WorkerApiError carrying its problem', async () => {
@@ -231,12 +243,13 @@ describe('WorkerClient', () => {
       expect(failure.problem).toMatchObject({ status, code, ...extra });
     });
 
-    it('does not resend a grant that got no answer (it is not idempotent), but retries its 503', async () => {
-      const unanswered = fakeFetch(new TypeError('fetch failed'), json(201, {}));
-      await expect(client(unanswered.fetch).grant(USER_ID, { seconds: 1, reason: 'r' })).rejects.toThrow(
-        'fetch failed',
-      );
-      expect(unanswered.sent).toHaveLength(1);
+    it('resends a grant that got no answer under the same Idempotency-Key, so it grants once, and retries its 503', async () => {
+      const unanswered = fakeFetch(new TypeError('fetch failed'), json(201, { secondsRemaining: 1 }));
+      expect(await client(unanswered.fetch).grant(USER_ID, { seconds: 1, reason: 'r' })).toEqual({
+        secondsRemaining: 1,
+      });
+      expect(unanswered.sent).toHaveLength(2);
+      expect(unanswered.sent[1].headers['Idempotency-Key']).toBe(unanswered.sent[0].headers['Idempotency-Key']);
 
       const refused = fakeFetch(problem(503, 'database_unavailable', {}, '5'), json(201, { secondsRemaining: 1 }));
       expect(await client(refused.fetch).grant(USER_ID, { seconds: 1, reason: 'r' })).toEqual({ secondsRemaining: 1 });

@@ -20,9 +20,10 @@ import { WorkerApiError } from './worker-api.error';
 
 /**
  * The typed client of the worker service for server-side callers (a NextJS route handler, a
- * script): one method per endpoint of CONTRACT.md. Every request is signed; creates and updates
- * always carry an Idempotency-Key; answers worth retrying are retried with the same key. Needs
- * only `fetch` and Web Crypto, and loads nothing of the server.
+ * script): one method per endpoint of CONTRACT.md. Every request is signed (v2: the signature
+ * covers the Idempotency-Key too); creates, updates and grants always carry an Idempotency-Key;
+ * answers worth retrying are retried with the same key. Needs only `fetch` and Web Crypto, and
+ * loads nothing of the server.
  */
 
 export type * from './contract';
@@ -75,7 +76,7 @@ interface Call extends CallOptions {
   body?: object;
   idempotencyKey?: string;
   accept?: string;
-  /** Whether a try that got no answer may be sent again (not for grants: they are not idempotent). */
+  /** Whether a try that got no answer may be sent again (a write only under an Idempotency-Key). */
   retryNetworkFailures: boolean;
   /** A delete whose earlier try got no answer and that now finds nothing: the earlier one deleted it. */
   goneAfterNetworkFailureIsDone?: boolean;
@@ -197,18 +198,12 @@ export class WorkerClient {
   }
 
   /**
-   * `POST /v1/billing/:userId/grants`: `201` with the new balance. Not idempotent: retried only
-   * after answers that say nothing was written (`503`, `409 request_in_progress`), never after a
-   * network failure (the grant may have been made).
+   * `POST /v1/billing/:userId/grants`: `201` with the new balance. Under an Idempotency-Key like a
+   * create, so a resend after a network failure grants once; pass your own key to make a retry of
+   * yours (a payment webhook delivered twice) grant once too.
    */
-  async grant(userId: string, body: GrantAiTimeRequest, { signal }: CallOptions = {}): Promise<AiTimeBalanceResponse> {
-    return this.json<AiTimeBalanceResponse>({
-      method: 'POST',
-      path: ['v1', 'billing', userId, 'grants'],
-      body,
-      retryNetworkFailures: false,
-      signal,
-    });
+  async grant(userId: string, body: GrantAiTimeRequest, options: WriteOptions = {}): Promise<AiTimeBalanceResponse> {
+    return this.keyedWrite<AiTimeBalanceResponse>(['v1', 'billing', userId, 'grants'], body, options);
   }
 
   private read<T>(path: string[], query: Call['query'], signal: AbortSignal | undefined): Promise<T> {
@@ -234,8 +229,9 @@ export class WorkerClient {
 
   /**
    * Sends `call` until it gets a success, an answer not worth retrying (thrown as WorkerApiError)
-   * or runs out of tries. Each try is signed afresh (a retry after a long wait would be stale); the
-   * body and the Idempotency-Key stay the same.
+   * or runs out of tries. Each try is signed afresh (a retry after a long wait would be stale), and
+   * never in the same second as the try before it: the service spends a write's signature, and a
+   * try under a spent one would be refused as a replay. The body and the Idempotency-Key stay the same.
    */
   private async send(call: Call): Promise<Response> {
     const url = new URL(call.path.map((segment) => `/${encodeURIComponent(segment)}`).join(''), this.origin);
@@ -246,12 +242,15 @@ export class WorkerClient {
     const pathWithQuery = `${url.pathname}${url.search}`;
     const body = call.body === undefined ? '' : JSON.stringify(call.body);
     let unanswered = false;
+    let signedAtMs = -Infinity;
     for (let attempt = 1; ; attempt++) {
+      signedAtMs = Math.max(Date.now(), (Math.floor(signedAtMs / 1000) + 1) * 1000);
+      const signed = { method: call.method, pathWithQuery, body, idempotencyKey: call.idempotencyKey };
       const headers: Record<string, string> = {
         Accept: call.accept ?? 'application/json',
         ...(call.body !== undefined && { 'Content-Type': 'application/json' }),
         ...(call.idempotencyKey !== undefined && { 'Idempotency-Key': call.idempotencyKey }),
-        ...(await this.signer.headers(call.method, pathWithQuery, body)),
+        ...(await this.signer.headers(signed, signedAtMs)),
       };
       let response: Response;
       try {

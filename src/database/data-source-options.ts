@@ -10,6 +10,7 @@ import { BuildRequestFunctions1764633600000 } from '../../migrations/17646336000
 import { BuildStatusEventsOnChange1764720000000 } from '../../migrations/1764720000000-BuildStatusEventsOnChange';
 import { BuildRequestSettled1764806400000 } from '../../migrations/1764806400000-BuildRequestSettled';
 import { AiTimeReservations1764892800000 } from '../../migrations/1764892800000-AiTimeReservations';
+import { SpentSignatures1764979200000 } from '../../migrations/1764979200000-SpentSignatures';
 
 /** Every migration, in order; listed rather than globbed so source and build load the same set. */
 export const MIGRATIONS = [
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   BuildStatusEventsOnChange1764720000000,
   BuildRequestSettled1764806400000,
   AiTimeReservations1764892800000,
+  SpentSignatures1764979200000,
 ];
 
 /**

@@ -99,6 +99,14 @@ export class TransactionRunner {
   }
 
   /**
+   * One statement that is a transaction of its own and needs no lock, prepared under `name` on each
+   * connection, straight through `pg`; its rows.
+   */
+  async alone<Row>(name: string, text: string, values: unknown[]): Promise<Row[]> {
+    return (await this.pool().query<Row & object>({ name, text, values })).rows;
+  }
+
+  /**
    * Waits for this process's earlier holders of the lock in memory, not on a pooled connection; a
    * wait has a span of its own.
    */

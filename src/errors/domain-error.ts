@@ -2,6 +2,7 @@
 export type ErrorCode =
   | 'validation_failed'
   | 'unauthorized'
+  | 'signature_replayed'
   | 'not_found'
   | 'method_not_allowed'
   | 'request_timeout'

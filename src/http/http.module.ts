@@ -3,10 +3,15 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { RequestValidationPipe } from './request-validation.pipe';
 import { SignatureGuard } from './signature.guard';
+import { SpentSignatures } from './spent-signatures.service';
 
-/** Cross-cutting HTTP concerns for every route: request signatures, validation and problem+json errors. */
+/**
+ * Cross-cutting HTTP concerns for every route: request signatures (and the one-use record of them,
+ * `spent_signatures`), validation and problem+json errors.
+ */
 @Module({
   providers: [
+    SpentSignatures,
     { provide: APP_GUARD, useClass: SignatureGuard },
     { provide: APP_PIPE, useClass: RequestValidationPipe },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },

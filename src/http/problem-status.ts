@@ -4,6 +4,7 @@ import { ErrorCode } from '../errors/domain-error';
 export const PROBLEM_STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
   unauthorized: 401,
+  signature_replayed: 401,
   insufficient_ai_time: 402,
   not_found: 404,
   project_not_found: 404,

@@ -67,12 +67,55 @@ describe('signatureHeaders', () => {
   });
 });
 
+describe('v2= signatures, which cover the Idempotency-Key', () => {
+  const KEYED: SignedRequest = { ...REQUEST, idempotencyKey: 'create-7d8f4f0e-0001' };
+  const v2 = (request: SignedRequest, at = NOW): SignatureHeaders => {
+    const headers = signatureHeaders(SECRET, request, at, 'v2');
+    return { timestamp: headers['X-Sheen-Timestamp'], signature: headers['X-Sheen-Signature'] };
+  };
+
+  it('is v2= and the HMAC of the key on a line of its own, then the v1 text', () => {
+    const expected = crypto
+      .createHmac('sha256', SECRET)
+      .update(`create-7d8f4f0e-0001\n${NOW}.POST./v1/create-preview-for-new-project?a=1.${BODY}`)
+      .digest('hex');
+
+    expect(computeSignature(SECRET, String(NOW), KEYED, 'v2')).toBe(`v2=${expected}`);
+  });
+
+  it('verifies with the key it was made with, and with no key for a request sent without one', () => {
+    expect(verify(v2(KEYED), KEYED)).toMatchObject({ valid: true });
+    expect(verify(v2(REQUEST), REQUEST)).toMatchObject({ valid: true });
+  });
+
+  it.each([
+    ['another key', { ...KEYED, idempotencyKey: 'create-7d8f4f0e-0002' }],
+    ['no key', REQUEST],
+  ])('refuses the request sent with %s than it was signed with', (_what, sent) => {
+    expect(verify(v2(KEYED), sent)).toEqual({ valid: false, failure: 'mismatch' });
+  });
+
+  it('refuses a v1 MAC sent as v2, and a v2 MAC sent as v1', () => {
+    const v1Hex = computeSignature(SECRET, String(NOW), KEYED).slice(3);
+    const v2Hex = computeSignature(SECRET, String(NOW), KEYED, 'v2').slice(3);
+
+    expect(verify({ timestamp: String(NOW), signature: `v2=${v1Hex}` }, KEYED)).toMatchObject({ failure: 'mismatch' });
+    expect(verify({ timestamp: String(NOW), signature: `v1=${v2Hex}` }, KEYED)).toMatchObject({ failure: 'mismatch' });
+  });
+});
+
 describe('verifySignature', () => {
   const failure = (result: ReturnType<typeof verify>): SignatureFailure | undefined =>
     result.valid ? undefined : result.failure;
 
-  it('accepts a signature made with the secret', () => {
-    expect(verify(headersFor(SECRET, REQUEST))).toEqual({ valid: true });
+  it('accepts a signature made with the secret, with its timestamp and the MAC it carried', () => {
+    const headers = headersFor(SECRET, REQUEST);
+
+    expect(verify(headers)).toEqual({
+      valid: true,
+      timestamp: Number(headers.timestamp),
+      mac: Buffer.from(String(headers.signature).slice('v1='.length), 'hex'),
+    });
   });
 
   describe('rotation', () => {
@@ -80,7 +123,7 @@ describe('verifySignature', () => {
       ['the first', SECRET],
       ['the second', OTHER_SECRET],
     ])('accepts a signature made with %s of two secrets', (_which, secret) => {
-      expect(verify(headersFor(secret, REQUEST), REQUEST, [SECRET, OTHER_SECRET])).toEqual({ valid: true });
+      expect(verify(headersFor(secret, REQUEST), REQUEST, [SECRET, OTHER_SECRET])).toMatchObject({ valid: true });
     });
 
     it('refuses a signature made with a secret that is not listed', () => {
@@ -126,7 +169,7 @@ describe('verifySignature', () => {
       ['300 s in the future', MAX_CLOCK_SKEW_SECONDS],
       ['now', 0],
     ])('accepts a timestamp %s', (_when, offset) => {
-      expect(verify(headersFor(SECRET, REQUEST, NOW + offset))).toEqual({ valid: true });
+      expect(verify(headersFor(SECRET, REQUEST, NOW + offset))).toMatchObject({ valid: true });
     });
 
     it.each([
@@ -138,7 +181,9 @@ describe('verifySignature', () => {
     });
 
     it('compares whole seconds with the server clock', () => {
-      expect(verify(headersFor(SECRET, REQUEST, NOW - 300), REQUEST, [SECRET], NOW + 0.99)).toEqual({ valid: true });
+      expect(verify(headersFor(SECRET, REQUEST, NOW - 300), REQUEST, [SECRET], NOW + 0.99)).toMatchObject({
+        valid: true,
+      });
     });
   });
 
@@ -155,7 +200,7 @@ describe('verifySignature', () => {
       ['a negative timestamp', { timestamp: `-${NOW}` }, 'malformed_timestamp'],
       ['a timestamp in ISO form', { timestamp: '2023-11-14T22:13:20Z' }, 'malformed_timestamp'],
       ['a repeated timestamp header', { timestamp: [String(NOW), String(NOW)] }, 'malformed_timestamp'],
-      ['a v2= signature', { signature: `v2=${hex}` }, 'malformed_signature'],
+      ['a v3= signature', { signature: `v3=${hex}` }, 'malformed_signature'],
       ['a signature without v1=', { signature: hex }, 'malformed_signature'],
       ['a signature with upper-case hex', { signature: `v1=${hex.toUpperCase()}` }, 'malformed_signature'],
       ['a signature that is not hex', { signature: `v1=${'z'.repeat(64)}` }, 'malformed_signature'],
@@ -177,7 +222,7 @@ describe('verifySignature', () => {
 
       const result = verify(headersFor(SECRET, REQUEST), REQUEST, [SECRET, OTHER_SECRET, 'third-secret-in-the-list']);
 
-      expect(result).toEqual({ valid: true });
+      expect(result).toMatchObject({ valid: true });
       expect(compare).toHaveBeenCalledTimes(3);
       for (const [expected, received] of compare.mock.calls) {
         expect((expected as Buffer).length).toBe(32);

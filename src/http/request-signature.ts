@@ -2,7 +2,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * Request signing as CONTRACT.md ("Authentication") defines it: HMAC-SHA256, keyed with the shared
- * secret, of `${timestamp}.${METHOD}.${pathWithQuery}.${rawBody}`, sent as `v1=<lowercase hex>`.
+ * secret, of `${timestamp}.${METHOD}.${pathWithQuery}.${rawBody}`, sent as `v1=<lowercase hex>`;
+ * and `v2=`, the same over `${idempotencyKey}\n` and that text, so the key cannot be changed on a
+ * signed request (ADR 030; the key is empty when none is sent, and no key holds a line break).
  * Pure functions: the guard, the test harness and the Swagger UI check all use this one definition.
  */
 
@@ -24,7 +26,12 @@ export interface SignedRequest {
   method: string;
   pathWithQuery: string;
   body?: Buffer | string;
+  /** The Idempotency-Key header as sent; covered by `v2=` signatures only. */
+  idempotencyKey?: string;
 }
+
+/** `v1`: the contract's signature; `v2`: it also covers the Idempotency-Key. */
+export type SignatureVersion = 'v1' | 'v2';
 
 /** The header values as the server received them (Node joins a repeated header into one string). */
 export interface SignatureHeaders {
@@ -35,20 +42,32 @@ export interface SignatureHeaders {
 export type SignatureFailure =
   'missing_headers' | 'malformed_timestamp' | 'malformed_signature' | 'stale_timestamp' | 'mismatch';
 
-export type SignatureVerification = { valid: true } | { valid: false; failure: SignatureFailure };
+/** A verified signature: its timestamp (Unix seconds) and the MAC it carried, which a write spends. */
+export type SignatureVerification =
+  { valid: true; timestamp: number; mac: Buffer } | { valid: false; failure: SignatureFailure };
 
 const TIMESTAMP_PATTERN = /^\d{1,12}$/;
-const SIGNATURE_PATTERN = /^v1=([0-9a-f]{64})$/;
+const SIGNATURE_PATTERN = /^(v1|v2)=([0-9a-f]{64})$/;
 
-/** `v1=` and the lowercase hex HMAC-SHA256 of the request, keyed with `secret`. */
-export function computeSignature(secret: string, timestamp: string, request: SignedRequest): string {
-  return `v1=${mac(secret, timestamp, request).toString('hex')}`;
+/** `v1=` (or `v2=`) and the lowercase hex HMAC-SHA256 of the request, keyed with `secret`. */
+export function computeSignature(
+  secret: string,
+  timestamp: string,
+  request: SignedRequest,
+  version: SignatureVersion = 'v1',
+): string {
+  return `${version}=${mac(secret, timestamp, request, version).toString('hex')}`;
 }
 
 /** The two headers a caller sends, signed at `nowSeconds` (Unix time). */
-export function signatureHeaders(secret: string, request: SignedRequest, nowSeconds: number): Record<string, string> {
+export function signatureHeaders(
+  secret: string,
+  request: SignedRequest,
+  nowSeconds: number,
+  version: SignatureVersion = 'v1',
+): Record<string, string> {
   const timestamp = String(Math.floor(nowSeconds));
-  return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: computeSignature(secret, timestamp, request) };
+  return { [TIMESTAMP_HEADER]: timestamp, [SIGNATURE_HEADER]: computeSignature(secret, timestamp, request, version) };
 }
 
 /**
@@ -63,15 +82,15 @@ export function verifySignature(
 ): SignatureVerification {
   const checked = checkSignatureHeaders(headers, nowSeconds);
   if (!checked.valid) return checked;
-  const { timestamp, hex } = checked;
+  const { timestamp, version, hex } = checked;
 
   const received = Buffer.from(hex, 'hex');
   let matched = false;
   for (const secret of secrets) {
     // Both are 32 bytes (the pattern above fixes the length), as timingSafeEqual requires.
-    matched = timingSafeEqual(mac(secret, timestamp, request), received) || matched;
+    matched = timingSafeEqual(mac(secret, timestamp, request, version), received) || matched;
   }
-  return matched ? { valid: true } : failed('mismatch');
+  return matched ? { valid: true, timestamp: Number(timestamp), mac: received } : failed('mismatch');
 }
 
 /**
@@ -81,18 +100,26 @@ export function verifySignature(
 export function checkSignatureHeaders(
   { timestamp, signature }: SignatureHeaders,
   nowSeconds: number,
-): { valid: true; timestamp: string; hex: string } | { valid: false; failure: SignatureFailure } {
+):
+  | { valid: true; timestamp: string; version: SignatureVersion; hex: string }
+  | { valid: false; failure: SignatureFailure } {
   if (timestamp === undefined || signature === undefined) return failed('missing_headers');
   if (typeof timestamp !== 'string' || !TIMESTAMP_PATTERN.test(timestamp)) return failed('malformed_timestamp');
-  const hex = typeof signature === 'string' ? SIGNATURE_PATTERN.exec(signature)?.[1] : undefined;
-  if (hex === undefined) return failed('malformed_signature');
+  const parsed = typeof signature === 'string' ? SIGNATURE_PATTERN.exec(signature) : null;
+  if (parsed === null) return failed('malformed_signature');
   if (Math.abs(Math.floor(nowSeconds) - Number(timestamp)) > MAX_CLOCK_SKEW_SECONDS) return failed('stale_timestamp');
-  return { valid: true, timestamp, hex };
+  return { valid: true, timestamp, version: parsed[1] as SignatureVersion, hex: parsed[2] };
 }
 
-function mac(secret: string, timestamp: string, { method, pathWithQuery, body }: SignedRequest): Buffer {
+function mac(
+  secret: string,
+  timestamp: string,
+  { method, pathWithQuery, body, idempotencyKey }: SignedRequest,
+  version: SignatureVersion,
+): Buffer {
+  const keyLine = version === 'v2' ? `${idempotencyKey ?? ''}\n` : '';
   return createHmac('sha256', secret)
-    .update(`${timestamp}.${method.toUpperCase()}.${pathWithQuery}.`, 'utf8')
+    .update(`${keyLine}${timestamp}.${method.toUpperCase()}.${pathWithQuery}.`, 'utf8')
     .update(typeof body === 'string' ? Buffer.from(body, 'utf8') : (body ?? Buffer.alloc(0)))
     .digest();
 }

@@ -37,7 +37,7 @@ function swaggerRequest(overrides: Partial<SwaggerRequest> = {}): SwaggerRequest
 }
 
 describe('the Swagger UI request interceptor', () => {
-  it('signs method, path with query and the exact body bytes, as the server verifies them', async () => {
+  it('signs (v2) method, path with query and the exact body bytes, as the server verifies them', async () => {
     const request = swaggerRequest();
     const body = request.body;
     const before = Math.floor(Date.now() / 1000);
@@ -48,7 +48,7 @@ describe('the Swagger UI request interceptor', () => {
     expect(Number(timestamp)).toBeGreaterThanOrEqual(before);
     expect(Number(timestamp)).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
     const signed = { method: 'POST', pathWithQuery: '/v1/create-preview-for-new-project?tag=a%20b', body };
-    expect(sent.headers['X-Sheen-Signature']).toBe(computeSignature(SECRET, timestamp, signed));
+    expect(sent.headers['X-Sheen-Signature']).toBe(computeSignature(SECRET, timestamp, signed, 'v2'));
     expect(
       verifySignature(
         [SECRET],
@@ -56,8 +56,24 @@ describe('the Swagger UI request interceptor', () => {
         { ...signed, body: Buffer.from(body!, 'utf8') },
         Date.now() / 1000,
       ),
-    ).toEqual({ valid: true });
+    ).toMatchObject({ valid: true });
     expect(sent.body).toBe(body);
+  });
+
+  it('covers the Idempotency-Key the request carries, whatever the header’s case', async () => {
+    const headers = { 'idempotency-KEY': 'swagger-try-1', [SWAGGER_SECRET_HEADER]: SECRET };
+    const request = swaggerRequest({ headers });
+
+    const sent = await intercept(request);
+
+    const timestamp = sent.headers['X-Sheen-Timestamp'];
+    const signed = {
+      method: 'POST',
+      pathWithQuery: '/v1/create-preview-for-new-project?tag=a%20b',
+      body: request.body,
+      idempotencyKey: 'swagger-try-1',
+    };
+    expect(sent.headers['X-Sheen-Signature']).toBe(computeSignature(SECRET, timestamp, signed, 'v2'));
   });
 
   it.each([SWAGGER_SECRET_HEADER, SWAGGER_SECRET_HEADER.toLowerCase()])(
@@ -76,10 +92,15 @@ describe('the Swagger UI request interceptor', () => {
     );
 
     expect(sent.headers['X-Sheen-Signature']).toBe(
-      computeSignature(SECRET, sent.headers['X-Sheen-Timestamp'], {
-        method: 'GET',
-        pathWithQuery: '/v1/projects?userId=x',
-      }),
+      computeSignature(
+        SECRET,
+        sent.headers['X-Sheen-Timestamp'],
+        {
+          method: 'GET',
+          pathWithQuery: '/v1/projects?userId=x',
+        },
+        'v2',
+      ),
     );
   });
 
@@ -88,11 +109,16 @@ describe('the Swagger UI request interceptor', () => {
     const plain = swaggerRequest();
 
     expect(sent.headers['X-Sheen-Signature']).toBe(
-      computeSignature(SECRET, sent.headers['X-Sheen-Timestamp'], {
-        method: 'POST',
-        pathWithQuery: '/v1/create-preview-for-new-project?tag=a%20b',
-        body: plain.body,
-      }),
+      computeSignature(
+        SECRET,
+        sent.headers['X-Sheen-Timestamp'],
+        {
+          method: 'POST',
+          pathWithQuery: '/v1/create-preview-for-new-project?tag=a%20b',
+          body: plain.body,
+        },
+        'v2',
+      ),
     );
   });
 

@@ -14,12 +14,18 @@ export const SWAGGER_SECRET_HEADER = 'X-Sheen-Swagger-Secret';
 export const SECURITY_SCHEME_DESCRIPTION =
   `Every /v1 request carries ${TIMESTAMP_HEADER} (Unix seconds) and ${SIGNATURE_HEADER}: ` +
   'v1= and the lowercase hex HMAC-SHA256, keyed with the shared secret (WORKER_SHARED_SECRET), of ' +
-  '`${timestamp}.${METHOD}.${pathWithQuery}.${rawBody}`. Here, enter the secret: this page signs each ' +
-  'request in the browser and never sends the secret. Signing needs a secure context (https, or localhost).';
+  '`${timestamp}.${METHOD}.${pathWithQuery}.${rawBody}`; or v2= and the same over ' +
+  '`${idempotencyKey}\\n${timestamp}.${METHOD}.${pathWithQuery}.${rawBody}` (the Idempotency-Key, empty when none is ' +
+  'sent), so the key cannot be changed on a signed request. A write spends its signature: the same signature ' +
+  'again is 401 signature_replayed, unless it comes with the same Idempotency-Key (the stored answer is ' +
+  'replayed) or is an identical create without a key inside the dedupe window. Here, enter the secret: this ' +
+  'page signs each request (v2) in the browser and never sends the secret. Signing needs a secure context ' +
+  '(https, or localhost).';
 
 /**
  * The interceptor's source, run by the browser (and by the unit test, on Node's Web Crypto). It
- * signs exactly what fetch will send: the method, the URL's path and query, and the body string.
+ * signs (v2) exactly what fetch will send: the Idempotency-Key, the method, the URL's path and
+ * query, and the body string.
  */
 export const BROWSER_REQUEST_SIGNER = `async (request) => {
   const secretHeader = Object.keys(request.headers || {}).find(
@@ -36,13 +42,17 @@ export const BROWSER_REQUEST_SIGNER = `async (request) => {
   if (typeof body !== 'string') throw new Error('Only a JSON or empty body can be signed here.');
   const url = new URL(request.url, globalThis.location ? globalThis.location.href : undefined);
   const timestamp = String(Math.floor(Date.now() / 1000));
+  const keyHeader = Object.keys(request.headers).find((name) => name.toLowerCase() === 'idempotency-key');
+  const idempotencyKey = keyHeader === undefined ? '' : String(request.headers[keyHeader]);
   const encoder = new TextEncoder();
   const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const message = encoder.encode(timestamp + '.' + request.method.toUpperCase() + '.' + url.pathname + url.search + '.' + body);
+  const message = encoder.encode(
+    idempotencyKey + '\\n' + timestamp + '.' + request.method.toUpperCase() + '.' + url.pathname + url.search + '.' + body,
+  );
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, message));
   request.headers[${JSON.stringify(TIMESTAMP_HEADER)}] = timestamp;
   request.headers[${JSON.stringify(SIGNATURE_HEADER)}] =
-    'v1=' + Array.from(mac, (byte) => byte.toString(16).padStart(2, '0')).join('');
+    'v2=' + Array.from(mac, (byte) => byte.toString(16).padStart(2, '0')).join('');
   return request;
 }`;
 
@@ -63,7 +73,7 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 
 /**
  * Marks every /v1 operation as needing the signature (so Swagger UI hands it the secret) and as
- * answering 401 `unauthorized`, as the global SignatureGuard does.
+ * answering 401 `unauthorized` (and a write `signature_replayed`), as the global SignatureGuard does.
  */
 export function requireSignatures(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
@@ -74,7 +84,9 @@ export function requireSignatures(document: OpenAPIObject): OpenAPIObject {
       operation.security = [{ [SECURITY_SCHEME]: [] }];
       operation.responses['401'] ??= {
         description:
-          'application/problem+json with code `unauthorized`: a missing, malformed, stale or wrong signature',
+          method === 'get'
+            ? 'application/problem+json with code `unauthorized`: a missing, malformed, stale or wrong signature'
+            : 'application/problem+json with code `unauthorized` (a missing, malformed, stale or wrong signature) or `signature_replayed` (a signature an earlier request already spent)',
         content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDetailsDto' } } },
       };
     }

@@ -1,8 +1,9 @@
 import { Body, Controller, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { replyWithOutcome } from './reply-with-outcome';
+import { replyWithOutcome } from '../idempotency/reply-with-outcome';
 import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
+import { KeylessDedupe } from '../idempotency/keyless-dedupe.decorator';
 import { ApiProblems } from '../http/api-problems.decorator';
 import { ProblemDetailsDto } from '../http/problem-details.dto';
 import { CreatePreviewService } from './create-preview.service';
@@ -16,6 +17,7 @@ export class CreatePreviewController {
   constructor(private readonly createPreview: CreatePreviewService) {}
 
   @Post('create-preview-for-new-project')
+  @KeylessDedupe()
   @ApiOperation({
     summary: 'Create a project and queue its first build',
     description:

@@ -23,7 +23,7 @@ import { BuildRequestAnswer, failureAnswer, settledCall } from './build-request-
 import { CreatePreviewRequest } from './dto/create-preview.request';
 import { CreatePreviewResponse } from './dto/create-preview.response';
 import { annotateQueuedBuild, newQueuedBuildIds } from './queued-build';
-import { created, replayed, RequestOutcome } from './request-outcome';
+import { created, replayed, RequestOutcome } from '../idempotency/request-outcome';
 
 const OPERATION = { method: 'POST', path: '/v1/create-preview-for-new-project' } as const;
 const CREATE_PROJECT = settledCall(`create_project(${placeholders(17)})`);

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiExtraModels, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { replyWithOutcome } from './reply-with-outcome';
+import { replyWithOutcome } from '../idempotency/reply-with-outcome';
 import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { ApiProblems } from '../http/api-problems.decorator';
 import { ProblemDetailsDto } from '../http/problem-details.dto';

@@ -20,7 +20,7 @@ import { BuildRequestAnswer, failureAnswer, settledCall } from './build-request-
 import { UpdateProjectRequest } from './dto/update-project.request';
 import { UpdateProjectResponse } from './dto/update-project.response';
 import { annotateQueuedBuild, newQueuedBuildIds } from './queued-build';
-import { created, replayed, RequestOutcome } from './request-outcome';
+import { created, replayed, RequestOutcome } from '../idempotency/request-outcome';
 
 const OPERATION = { method: 'POST', path: '/v1/update-project' } as const;
 const UPDATE_PROJECT = settledCall(`update_project(${placeholders(14)})`);

@@ -1,17 +1,37 @@
 import type { ClientRequest } from 'node:http';
 import type { Test } from 'supertest';
-import { SIGNATURE_HEADER, SignedRequest, signatureHeaders, TIMESTAMP_HEADER } from '../../src/http/request-signature';
+import {
+  SIGNATURE_HEADER,
+  SignatureVersion,
+  SignedRequest,
+  signatureHeaders,
+  TIMESTAMP_HEADER,
+} from '../../src/http/request-signature';
 
 /** The secret every e2e app verifies with unless its test sets WORKER_SHARED_SECRET. */
 export const TEST_SECRET = 'e2e-test-secret-0f3a9c1d7b2e4a6c';
+
+/** How a test's requests are signed: the contract's `v1` now, unless it says otherwise. */
+export interface SigningOptions {
+  /** Unix seconds; another second makes another signature for the same bytes (a request signed anew). */
+  at?: number;
+  /** `v2` also covers the Idempotency-Key the request carries. */
+  version?: SignatureVersion;
+}
+
+/** A timestamp `seconds` before now: requests signed at different ones carry different signatures. */
+export function secondsAgo(seconds: number): number {
+  return Math.floor(Date.now() / 1000) - seconds;
+}
 
 /** The two signature headers for a request, as the NextJS app sends them; `at` in Unix seconds. */
 export function signed(
   secret: string,
   request: SignedRequest,
   at: number = Math.floor(Date.now() / 1000),
+  version: SignatureVersion = 'v1',
 ): Record<string, string> {
-  return signatureHeaders(secret, request, at);
+  return signatureHeaders(secret, request, at, version);
 }
 
 /** The parts of superagent's node Request that decide what goes on the wire. */
@@ -27,7 +47,7 @@ interface SuperagentInternals {
  * right after, so the body is serialised here exactly as superagent is about to. A test that sets
  * either signature header itself is left alone.
  */
-export function signOnSend<T extends Test>(test: T, secret: string): T {
+export function signOnSend<T extends Test>(test: T, secret: string, options: SigningOptions = {}): T {
   const internals = test as unknown as SuperagentInternals;
   const build = internals.request.bind(test);
   internals.request = () => {
@@ -35,7 +55,18 @@ export function signOnSend<T extends Test>(test: T, secret: string): T {
     const alreadyBuilt = (test as unknown as { req?: ClientRequest | null }).req != null;
     const req = build();
     if (alreadyBuilt || req.hasHeader(TIMESTAMP_HEADER) || req.hasHeader(SIGNATURE_HEADER)) return req;
-    const headers = signed(secret, { method: req.method, pathWithQuery: req.path, body: bodyBytes(internals, req) });
+    const key = req.getHeader('Idempotency-Key');
+    const headers = signed(
+      secret,
+      {
+        method: req.method,
+        pathWithQuery: req.path,
+        body: bodyBytes(internals, req),
+        idempotencyKey: typeof key === 'string' ? key : undefined,
+      },
+      options.at,
+      options.version,
+    );
     for (const [name, value] of Object.entries(headers)) req.setHeader(name, value);
     return req;
   };

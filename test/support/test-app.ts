@@ -9,7 +9,7 @@ import { ProcessRole, WorkerConfig } from '../../src/builds/worker.config';
 import { loadAppConfig } from '../../src/config/app-config';
 import { Environment } from '../../src/config/config-from-env';
 import { APP_OPTIONS, configureApp, createFastifyAdapter } from '../../src/http/configure-app';
-import { signOnSend, TEST_SECRET } from './signing';
+import { signOnSend, SigningOptions, TEST_SECRET } from './signing';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface TestAppOptions {
@@ -33,8 +33,8 @@ export interface TestApp {
   readonly projectsRoot: string;
   /** The secret `http()` signs with: the first of WORKER_SHARED_SECRET, or TEST_SECRET when it is unset. */
   readonly secret: string;
-  /** Requests signed just before they are sent, as the NextJS app signs them. */
-  http(): ReturnType<typeof request>;
+  /** Requests signed just before they are sent, as the NextJS app signs them (v1, now, unless told). */
+  http(signing?: SigningOptions): ReturnType<typeof request>;
   /** Requests sent as written, for tests of the signature check itself. */
   unsigned(): ReturnType<typeof request>;
   close(): Promise<void>;
@@ -93,7 +93,7 @@ function started(
     db,
     projectsRoot,
     secret,
-    http: () => signingAgent(request(app.getHttpServer()), secret),
+    http: (signing) => signingAgent(request(app.getHttpServer()), secret, signing),
     unsigned: () => request(app.getHttpServer()),
     close: async () => {
       await app.close();
@@ -104,14 +104,18 @@ function started(
 }
 
 /** The same agent, whose every request (`get`, `post`, ...) signs itself when sent. */
-function signingAgent(agent: ReturnType<typeof request>, secret: string): ReturnType<typeof request> {
+function signingAgent(
+  agent: ReturnType<typeof request>,
+  secret: string,
+  signing?: SigningOptions,
+): ReturnType<typeof request> {
   return new Proxy(agent, {
     get(target, property, receiver): unknown {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]): unknown => {
         const made: unknown = value.apply(target, args);
-        return made instanceof request.Test ? signOnSend(made, secret) : made;
+        return made instanceof request.Test ? signOnSend(made, secret, signing) : made;
       };
     },
   });

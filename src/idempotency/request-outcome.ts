@@ -1,4 +1,4 @@
-/** What a build-starting request ends in, ready for the controller to answer with. */
+/** What a request that may be replayed (a create, an update, a grant) ends in, ready for the controller to answer with. */
 export interface RequestOutcome<Body> {
   status: number;
   body: Body;
