@@ -52,9 +52,10 @@ if (pathWithQuery.startsWith('/v1/') || pathWithQuery.startsWith('/v1?')) {
   if (!secret) throw new Error('Set the variable "secret" to a WORKER_SHARED_SECRET of the service.');
   const body = pm.request.body && pm.request.body.mode === 'raw' ? pm.variables.replaceIn(pm.request.body.raw) : '';
   // Resolved once and sent as resolved: {{$guid}} gives a new value each time it is read.
-  const keyHeader = pm.request.headers.get('Idempotency-Key');
-  const idempotencyKey = keyHeader === undefined ? '' : pm.variables.replaceIn(keyHeader);
-  if (keyHeader !== undefined) pm.request.headers.upsert({ key: 'Idempotency-Key', value: idempotencyKey });
+  // Only a header that is sent counts: an unticked one is signed as no key.
+  const keyHeader = pm.request.headers.find((h) => !h.disabled && h.key.toLowerCase() === 'idempotency-key');
+  const idempotencyKey = keyHeader ? pm.variables.replaceIn(keyHeader.value) : '';
+  if (keyHeader) keyHeader.value = idempotencyKey;
   const timestamp = String(Math.floor(Date.now() / 1000));
   const message = idempotencyKey + '\\n' + timestamp + '.' + pm.request.method.toUpperCase() + '.' + pathWithQuery + '.' + body;
   pm.request.headers.upsert({ key: 'X-Sheen-Timestamp', value: timestamp });

@@ -9,7 +9,7 @@ import { ServiceProcess } from './support/service-process';
 import { EventStream, signedGet } from './support/sse';
 import { TEST_SECRET } from './support/signing';
 import { TcpProxy } from './support/tcp-proxy';
-import { secondsAgo } from './support/signing';
+import { uniqueSecond } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 import { createTestDatabase } from './support/test-database';
 
@@ -30,12 +30,13 @@ async function listen(t: TestApp): Promise<string> {
   return t.app.getUrl();
 }
 
-let creates = 0;
-
 /** Each create signed at a second of its own: the same body is sent again and again, each a request of its own. */
 async function createBuild(t: TestApp, userId: string, prompt: string): Promise<string> {
-  const signing = { at: secondsAgo(creates++) };
-  const { body } = await t.http(signing).post(CREATE_PATH).send(createBody({ userId, prompt })).expect(201);
+  const { body } = await t
+    .http({ at: uniqueSecond() })
+    .post(CREATE_PATH)
+    .send(createBody({ userId, prompt }))
+    .expect(201);
   return (body as { buildId: string }).buildId;
 }
 

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, utimesSync } from 'node:fs';
 import { chmod, link, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BuildContext } from '../src/builds/builders/builder';
+import { MemoryCgroups } from '../src/builds/builders/build-memory-cgroup';
 import { BubblewrapSandbox, SANDBOX_UID } from '../src/builds/builders/build-sandbox';
 import { CommandBuilder } from '../src/builds/builders/command-builder';
 import { newUlid } from '../src/ids/ids';
@@ -56,7 +57,13 @@ describe('a command build in the bubblewrap sandbox', () => {
 
   const sandboxed = (
     command: string,
-    options: { network?: boolean; readOnlyPaths?: string[]; serviceFolders?: string[]; timeoutMs?: number } = {},
+    options: {
+      network?: boolean;
+      readOnlyPaths?: string[];
+      serviceFolders?: string[];
+      memoryMaxBytes?: number;
+      timeoutMs?: number;
+    } = {},
   ) =>
     new CommandBuilder({
       command,
@@ -66,6 +73,7 @@ describe('a command build in the bubblewrap sandbox', () => {
         network: options.network ?? false,
         readOnlyPaths: options.readOnlyPaths ?? [],
         serviceFolders: options.serviceFolders ?? [process.cwd(), root],
+        memoryMaxBytes: options.memoryMaxBytes ?? 4 * 1024 ** 3,
       }),
     });
   const output = (path: string) => readFile(join(context.outputDir, path), 'utf8');
@@ -290,6 +298,67 @@ describe('a command build in the bubblewrap sandbox', () => {
     }
   });
 
+  describe('memory, limited where the kernel allows (a memory cgroup this process may make children in, as here)', () => {
+    const MiB = 1024 * 1024;
+    /** Holds `mib` MiB in one process, every page touched, for `seconds`. */
+    const hold = (mib: number, seconds = 0) =>
+      `python3 -c "import time; b = bytearray(${mib} * 1024 * 1024); time.sleep(${seconds}); print(len(b))"`;
+    /** The build cgroups there are now, beside this process's own. */
+    const buildCgroups = () => {
+      const cgroups = MemoryCgroups.detect();
+      expect(cgroups).toBeDefined();
+      const probe = cgroups!.create(16 * MiB);
+      probe.remove();
+      return readdirSync(dirname(probe.dir)).filter((name) => name.startsWith('sheen-build-'));
+    };
+
+    it('fails a build whose processes hold more than BUILD_MEMORY_MAX_BYTES, saying so, and leaves no cgroup', async () => {
+      const before = buildCgroups();
+
+      const failure = await buildFailure(sandboxed(hold(200), { memoryMaxBytes: 64 * MiB }), context);
+
+      expect(failure).toMatchObject({
+        reason: 'failed',
+        detail: `the build ran out of memory: its processes together may hold ${64 * MiB} bytes (BUILD_MEMORY_MAX_BYTES)`,
+      });
+      expect(buildCgroups()).toEqual(before);
+    });
+
+    it('counts the processes of a build together, not each on its own', async () => {
+      const failure = await buildFailure(
+        sandboxed(`${hold(40, 3)} & ${hold(40, 3)} & wait %1 && wait %2`, { memoryMaxBytes: 64 * MiB }),
+        context,
+      );
+
+      expect(failure.detail).toMatch(/^the build ran out of memory/);
+    });
+
+    it('removes, when a worker starts, the empty cgroups of workers that died mid-build, but not a fresh one', () => {
+      const probe = MemoryCgroups.detect()!.create(16 * MiB);
+      probe.remove();
+      const parent = dirname(probe.dir);
+      const [abandoned, fresh] = ['abandoned', 'fresh'].map((name) => join(parent, `sheen-build-test-${name}`));
+      mkdirSync(abandoned);
+      mkdirSync(fresh);
+      const twoMinutesAgo = new Date(Date.now() - 120_000);
+      utimesSync(abandoned, twoMinutesAgo, twoMinutesAgo);
+      try {
+        MemoryCgroups.detect();
+
+        expect(existsSync(abandoned)).toBe(false);
+        expect(existsSync(fresh)).toBe(true);
+      } finally {
+        for (const dir of [abandoned, fresh]) if (existsSync(dir)) rmdirSync(dir);
+      }
+    });
+
+    it('lets a build under the limit run as usual', async () => {
+      await sandboxed(`${hold(20)} > "$OUTPUT_DIR/held.txt"`, { memoryMaxBytes: 64 * MiB }).build(context);
+
+      expect(await output('held.txt')).toBe(`${20 * MiB}\n`);
+    });
+  });
+
   /** How many ticks a background process (detached with setsid) has written into the output so far. */
   const ticks = async () => (await readdir(context.outputDir)).filter((name) => name.startsWith('tick')).length;
   const DAEMON = `setsid sh -c 'i=0; while :; do i=$((i+1)); : > "$OUTPUT_DIR/tick$i"; sleep 0.05; done' & sleep 0.3`;
@@ -358,6 +427,15 @@ describe('a command build in the bubblewrap sandbox', () => {
     const failure = await buildFailure(sandboxed('cat package.json'), context);
 
     expect(failure).toMatchObject({ reason: 'failed', detail: 'cat: package.json: No such file or directory' });
+  });
+
+  it('refuses to start with a BUILD_READ_ONLY_PATHS entry that would show a service folder', async () => {
+    const shown = sandboxed('true', { readOnlyPaths: [scratch], serviceFolders: [join(scratch, 'app'), root] });
+
+    await expect(shown.prepare()).rejects.toThrow(
+      `BUILD_READ_ONLY_PATHS shows ${scratch}, which holds the service folder ${join(scratch, 'app')}`,
+    );
+    await expect(sandboxed('true', { readOnlyPaths: [root] }).prepare()).rejects.toThrow(/holds the service folder/);
   });
 
   it('checks at start that the sandbox runs here, and says what to do when it does not', async () => {

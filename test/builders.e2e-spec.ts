@@ -71,7 +71,7 @@ async function listFiles(directory: string): Promise<string[]> {
 const OUTPUT_LIMITS = { maxBytes: 1024 * 1024, maxFiles: 100 };
 
 /** These tests run the command as the service does with BUILD_SANDBOX=none; build-sandbox.e2e-spec.ts runs it sandboxed. */
-const NO_SANDBOX = { kind: 'none', network: false, readOnlyPaths: [] } as const;
+const NO_SANDBOX = { kind: 'none', network: false, readOnlyPaths: [], memoryMaxBytes: 4 * 1024 ** 3 } as const;
 
 /** Quotes a value for /bin/sh: the tests build BUILD_COMMAND as an operator would. */
 const shellQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
@@ -160,7 +160,7 @@ describe('Builders', () => {
         builder: 'template',
         timeoutMs: 5000,
         output: { maxBytes: 104_857_600, maxFiles: 10_000 },
-        sandbox: { kind: 'bubblewrap', network: false, readOnlyPaths: [] },
+        sandbox: { kind: 'bubblewrap', network: false, readOnlyPaths: [], memoryMaxBytes: 4 * 1024 ** 3 },
         command: undefined,
       });
       expect(BuildersConfig.fromEnv({}, new BuildQueueConfig()).timeoutMs).toBe(600_000);
@@ -171,7 +171,7 @@ describe('Builders', () => {
         builder: 'command',
         timeoutMs: 5000,
         output: { maxBytes: 104_857_600, maxFiles: 10_000 },
-        sandbox: { kind: 'bubblewrap', network: false, readOnlyPaths: [] },
+        sandbox: { kind: 'bubblewrap', network: false, readOnlyPaths: [], memoryMaxBytes: 4 * 1024 ** 3 },
         command: './scripts/build.sh --ci',
       });
     });
@@ -189,20 +189,28 @@ describe('Builders', () => {
       },
     );
 
-    it('reads the sandbox: BUILD_SANDBOX, BUILD_NETWORK and the comma-separated BUILD_READ_ONLY_PATHS', () => {
+    it('reads the sandbox: BUILD_SANDBOX, BUILD_NETWORK, the comma-separated BUILD_READ_ONLY_PATHS and BUILD_MEMORY_MAX_BYTES', () => {
       const env = {
         BUILDER: 'command',
         BUILD_COMMAND: 'make',
         BUILD_SANDBOX: 'none',
         BUILD_NETWORK: 'on',
         BUILD_READ_ONLY_PATHS: ' /opt/node , /srv/tools,',
+        BUILD_MEMORY_MAX_BYTES: '536870912',
       };
-      expect(load(env).sandbox).toEqual({ kind: 'none', network: true, readOnlyPaths: ['/opt/node', '/srv/tools'] });
+      expect(load(env).sandbox).toEqual({
+        kind: 'none',
+        network: true,
+        readOnlyPaths: ['/opt/node', '/srv/tools'],
+        memoryMaxBytes: 536_870_912,
+      });
     });
 
     it.each([
       [{ BUILD_SANDBOX: 'docker' }, 'BUILD_SANDBOX="docker": must be one of: bubblewrap, none'],
       [{ BUILD_NETWORK: 'yes' }, 'BUILD_NETWORK="yes": must be one of: on, off'],
+      [{ BUILD_MEMORY_MAX_BYTES: '1048576' }, 'BUILD_MEMORY_MAX_BYTES="1048576": must be at least 16777216 (16 MiB)'],
+      [{ BUILD_MEMORY_MAX_BYTES: '2G' }, 'BUILD_MEMORY_MAX_BYTES="2G": must be a decimal integer'],
       [
         { BUILD_READ_ONLY_PATHS: '/opt/node,tools' },
         'BUILD_READ_ONLY_PATHS="/opt/node,tools": each comma-separated path must be absolute',

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import type { QueryConfig } from 'pg';
 import { SERVICE_POOL_NAME } from '../src/database/data-source-options';
 import { CREATE_PATH, createBody } from './support/requests';
-import { secondsAgo } from './support/signing';
+import { uniqueSecond } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 
 /**
@@ -39,6 +39,8 @@ describe('round trips per request', () => {
   const BEGIN_AND_LOCK = expect.stringMatching(/^BEGIN; SELECT pg_advisory_xact_lock\(/);
   /** The one-use signature check (SpentSignatures), committed asynchronously. */
   const SPEND = expect.stringMatching(/INSERT INTO spent_signatures/);
+  /** A failed write's signature given back (unused-signatures.ts). */
+  const GIVE_BACK = expect.stringMatching(/DELETE FROM spent_signatures WHERE signature = \$1/);
   const locked = (call: string): unknown =>
     expect.stringMatching(
       new RegExp(
@@ -56,42 +58,24 @@ describe('round trips per request', () => {
 
   it('a replayed create and a deduplicated one: the same two round trips each, and nothing written', async () => {
     const body = createBody();
-    await t
-      .http({ at: secondsAgo(0) })
-      .post(CREATE_PATH)
-      .set('Idempotency-Key', 'counted')
-      .send(body)
-      .expect(201);
-    await t
-      .http({ at: secondsAgo(1) })
-      .post(CREATE_PATH)
-      .send(body)
-      .expect(201);
+    await t.http({ at: uniqueSecond() }).post(CREATE_PATH).set('Idempotency-Key', 'counted').send(body).expect(201);
+    await t.http({ at: uniqueSecond() }).post(CREATE_PATH).send(body).expect(201);
     query.mockClear();
 
-    await t
-      .http({ at: secondsAgo(2) })
-      .post(CREATE_PATH)
-      .set('Idempotency-Key', 'counted')
-      .send(body)
-      .expect(201);
-    await t
-      .http({ at: secondsAgo(3) })
-      .post(CREATE_PATH)
-      .send(body)
-      .expect(200);
+    await t.http({ at: uniqueSecond() }).post(CREATE_PATH).set('Idempotency-Key', 'counted').send(body).expect(201);
+    await t.http({ at: uniqueSecond() }).post(CREATE_PATH).send(body).expect(200);
 
     expect(sent()).toEqual([SPEND, locked('create_project'), SPEND, locked('create_project')]);
     expect(await t.db.query(`SELECT id FROM projects WHERE owner_id = $1`, [body.userId])).toHaveLength(2);
   });
 
-  it('a refused create (402): the one statement, which fails and so writes nothing', async () => {
+  it('a refused create (402): the one statement, which fails and so writes nothing, and its signature given back', async () => {
     const userId = createBody().userId as string;
     await t.db.query(`INSERT INTO ai_time_balances (user_id, seconds_remaining) VALUES ($1, 0)`, [userId]);
 
     await t.http().post(CREATE_PATH).send(createBody({ userId })).expect(402);
 
-    expect(sent()).toEqual([SPEND, locked('create_project')]);
+    expect(sent()).toEqual([SPEND, locked('create_project'), GIVE_BACK]);
   });
 
   it('a create with a legacy caller’s own project id: BEGIN with the lock, the call, COMMIT', async () => {

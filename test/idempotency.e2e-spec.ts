@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IdempotencySweeper } from '../src/idempotency/idempotency-sweeper';
 import { NOTHING, persistedState } from './support/persisted-state';
-import { secondsAgo } from './support/signing';
+import { SigningOptions, uniqueSecond } from './support/signing';
 import { CREATE_PATH, createBody } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -20,8 +20,8 @@ describe('Idempotency-Key on create', () => {
   });
   afterAll(() => t?.close());
 
-  const post = (body: Record<string, unknown>, key?: string) => {
-    const request = t.http().post(CREATE_PATH);
+  const post = (body: Record<string, unknown>, key?: string, signing?: SigningOptions) => {
+    const request = t.http(signing).post(CREATE_PATH);
     return (key === undefined ? request : request.set('Idempotency-Key', key)).send(body);
   };
 
@@ -58,21 +58,13 @@ describe('Idempotency-Key on create', () => {
 
   it('leaves nothing behind for a replay or a dedupe: the directory a fresh id gets first goes again', async () => {
     const body = createBody();
-    await post(body, 'replayed-later').expect(201);
-    // Signed a second earlier than the keyed one: the same bytes signed anew, not its signature again.
-    await t
-      .http({ at: secondsAgo(1) })
-      .post(CREATE_PATH)
-      .send(body)
-      .expect(201);
+    await post(body, 'replayed-later', { at: uniqueSecond() }).expect(201);
+    // Each signed in a second of its own: the same bytes signed anew, not one signature again.
+    await t.http({ at: uniqueSecond() }).post(CREATE_PATH).send(body).expect(201);
     const before = await persistedState(t.db, t.projectsRoot);
 
-    await post(body, 'replayed-later').expect(201).expect(REPLAYED, 'true');
-    await t
-      .http({ at: secondsAgo(1) })
-      .post(CREATE_PATH)
-      .send(body)
-      .expect(200);
+    await post(body, 'replayed-later', { at: uniqueSecond() }).expect(201).expect(REPLAYED, 'true');
+    await t.http({ at: uniqueSecond() }).post(CREATE_PATH).send(body).expect(200);
 
     expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
   });
@@ -226,21 +218,10 @@ describe('dedupe window turned off (DEDUPE_WINDOW_MS=0)', () => {
     const t = await startTestApp({ env: { DEDUPE_WINDOW_MS: '0' } });
     try {
       const body = createBody();
-      await t
-        .http({ at: secondsAgo(0) })
-        .post(CREATE_PATH)
-        .send(body)
-        .expect(201);
-      await t
-        .http({ at: secondsAgo(1) })
-        .post(CREATE_PATH)
-        .send(body)
-        .expect(201);
-      const replay = await t
-        .http({ at: secondsAgo(1) })
-        .post(CREATE_PATH)
-        .send(body)
-        .expect(401);
+      const second = uniqueSecond();
+      await t.http({ at: uniqueSecond() }).post(CREATE_PATH).send(body).expect(201);
+      await t.http({ at: second }).post(CREATE_PATH).send(body).expect(201);
+      const replay = await t.http({ at: second }).post(CREATE_PATH).send(body).expect(401);
       expect(replay.body).toMatchObject({ code: 'signature_replayed' });
       expect(await projectsOf(t, body.userId)).toHaveLength(2);
       expect(await t.db.query(`SELECT * FROM recent_creates`)).toEqual([]);

@@ -4,7 +4,7 @@ import { computeSignature, SIGNATURE_HEADER, SignedRequest, TIMESTAMP_HEADER } f
 import { SpentSignatures } from '../src/http/spent-signatures.service';
 import { persistedState } from './support/persisted-state';
 import { CREATE_PATH, createBody } from './support/requests';
-import { secondsAgo, signed, TEST_SECRET } from './support/signing';
+import { uniqueSecond, signed, TEST_SECRET } from './support/signing';
 import { startTestApp, TestApp } from './support/test-app';
 
 const UPDATE_PATH = '/v1/update-project';
@@ -24,7 +24,7 @@ function capture(
   method: Captured['method'],
   path: string,
   body: object | undefined,
-  { key, at = secondsAgo(0), version = 'v1' }: { key?: string; at?: number; version?: 'v1' | 'v2' } = {},
+  { key, at = uniqueSecond(), version = 'v1' }: { key?: string; at?: number; version?: 'v1' | 'v2' } = {},
 ): Captured {
   const raw = body === undefined ? '' : JSON.stringify(body);
   const request: SignedRequest = { method, pathWithQuery: path, body: raw, idempotencyKey: key };
@@ -172,8 +172,11 @@ describe('replay-proof writes: a signature is spent by its request', () => {
   it('lets an honest retry through: the same key signed anew replays, and the balance moves once', async () => {
     const userId = randomUUID();
     const body = { seconds: 45, reason: 'Plan renewal' };
-    const first = await send(t, capture('POST', grantsPath(userId), body, { key: 'renewal-7', at: secondsAgo(1) }));
-    const retry = await send(other, capture('POST', grantsPath(userId), body, { key: 'renewal-7', at: secondsAgo(0) }));
+    const first = await send(t, capture('POST', grantsPath(userId), body, { key: 'renewal-7', at: uniqueSecond() }));
+    const retry = await send(
+      other,
+      capture('POST', grantsPath(userId), body, { key: 'renewal-7', at: uniqueSecond() }),
+    );
 
     expect(first.status).toBe(201);
     expect(retry.status).toBe(201);
@@ -184,6 +187,59 @@ describe('replay-proof writes: a signature is spent by its request', () => {
       userId,
     ]);
     expect(ledger).toEqual([{ seconds: 45 }]);
+  });
+
+  describe('a write that failed gives its signature back: one effect per signature, not one attempt', () => {
+    it('a keyless update refused 409 build_in_progress: the same bytes act once that build ended, then are refused', async () => {
+      const { userId, projectId } = await idleProject();
+      const running = await send(t, capture('POST', UPDATE_PATH, { userId, projectId, prompt: 'first' })).expect(202);
+      const update = capture('POST', UPDATE_PATH, { userId, projectId, prompt: 'second' });
+      await send(t, update).expect(409);
+      await t.db.query(
+        `UPDATE project_build_metrics SET status = 'succeeded', finished_at = now() WHERE build_id = $1`,
+        [running.body.buildId],
+      );
+
+      const resent = await send(other, update);
+      const again = await send(t, update);
+
+      expect(resent.status).toBe(202);
+      expect(again.status).toBe(401);
+      expect(again.body).toMatchObject(replayRefused);
+      const builds = await t.db.query(`SELECT 1 FROM project_build_metrics WHERE project_id = $1`, [projectId]);
+      expect(builds).toHaveLength(3);
+    });
+
+    it('a keyed create refused 402: after a top-up the same bytes make one project, then replay it', async () => {
+      const userId = randomUUID();
+      await t.db.query(`INSERT INTO ai_time_balances (user_id, seconds_remaining) VALUES ($1, 0)`, [userId]);
+      const create = capture('POST', CREATE_PATH, createBody({ userId }), { key: 'after-402' });
+      await send(t, create).expect(402);
+      await t.http().post(grantsPath(userId)).send({ seconds: 60, reason: 'Top-up' }).expect(201);
+
+      const resent = await send(other, create).expect(201);
+      const again = await send(t, create).expect(201);
+
+      expect(resent.headers[REPLAYED]).toBeUndefined();
+      expect(again.headers[REPLAYED]).toBe('true');
+      expect(again.body).toEqual(resent.body);
+      expect(await t.db.query(`SELECT 1 FROM projects WHERE owner_id = $1`, [userId])).toHaveLength(1);
+    });
+
+    it('a grant refused 400 (over the balance’s maximum): once it fits, the same bytes grant once, then are refused', async () => {
+      const userId = randomUUID();
+      await t.db.query(`INSERT INTO ai_time_balances (user_id, seconds_remaining) VALUES ($1, 2147483600)`, [userId]);
+      const grant = capture('POST', grantsPath(userId), { seconds: 60, reason: 'Too much' });
+      await send(t, grant).expect(400);
+      await t.db.query(`UPDATE ai_time_balances SET seconds_remaining = 1000 WHERE user_id = $1`, [userId]);
+
+      await send(other, grant).expect(201);
+      const again = await send(t, grant);
+
+      expect(again.status).toBe(401);
+      expect(again.body).toMatchObject(replayRefused);
+      expect(await balanceOf(userId)).toBe(1060);
+    });
   });
 
   it('refuses the same key with another grant: 422 idempotency_key_reused, nothing granted', async () => {
@@ -211,7 +267,7 @@ describe('replay-proof writes: a signature is spent by its request', () => {
 
   it('does not spend a read’s signature: the same signed read answers again', async () => {
     const path = `/v1/projects?userId=${randomUUID()}`;
-    const at = String(secondsAgo(0));
+    const at = String(uniqueSecond());
     const headers = {
       [TIMESTAMP_HEADER]: at,
       [SIGNATURE_HEADER]: computeSignature(TEST_SECRET, at, { method: 'GET', pathWithQuery: path }),
@@ -223,15 +279,15 @@ describe('replay-proof writes: a signature is spent by its request', () => {
 
   it('keeps a spent signature until its timestamp can no longer verify, then sweeps it', async () => {
     const userId = randomUUID();
-    await send(t, capture('POST', grantsPath(userId), { seconds: 5, reason: 'x' })).expect(201);
-    const [row] = await t.db.query<{ uses: number; lifetime: number }>(
-      `SELECT uses, extract(epoch FROM expires_at - spent_at)::int AS lifetime FROM spent_signatures
+    const at = uniqueSecond();
+    await send(t, capture('POST', grantsPath(userId), { seconds: 5, reason: 'x' }, { at })).expect(201);
+    const [row] = await t.db.query<{ uses: number; expires: number }>(
+      `SELECT uses, extract(epoch FROM expires_at)::int AS expires FROM spent_signatures
         ORDER BY spent_at DESC LIMIT 1`,
     );
     expect(row.uses).toBe(1);
-    // The timestamp may be up to 300 s ahead of the server's clock, so it verifies until then.
-    expect(row.lifetime).toBeGreaterThanOrEqual(299);
-    expect(row.lifetime).toBeLessThanOrEqual(301);
+    // A timestamp verifies while it is within 300 s of the server's clock, so until 300 s after it.
+    expect(row.expires).toBe(at + 300);
     const [{ count: before }] = await t.db.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM spent_signatures`,
     );

@@ -4,7 +4,7 @@ import { newUlid, ULID_PATTERN } from '../src/ids/ids';
 import { eventually } from './support/processes';
 import { noNulls } from './support/no-nulls';
 import { persistedState } from './support/persisted-state';
-import { secondsAgo, SigningOptions } from './support/signing';
+import { SigningOptions, uniqueSecond } from './support/signing';
 import { whileTheQueueInsertsNothing } from './support/skipped-jobs';
 import { CREATE_PATH, createBody } from './support/requests';
 import { startTestApp, TestApp } from './support/test-app';
@@ -196,11 +196,11 @@ describe('POST /v1/update-project', () => {
       created.buildId,
     ]);
     const update = { userId: body.userId, projectId: created.projectId, prompt: 'after the first' };
-    const busy = await post(update, undefined, { at: secondsAgo(0) }).expect(409);
+    const busy = await post(update, undefined, { at: uniqueSecond() }).expect(409);
     expect(busy.body.detail).toContain(created.buildId);
 
     await finish(created.buildId as string);
-    const { body: second } = await post(update, undefined, { at: secondsAgo(1) }).expect(202);
+    const { body: second } = await post(update, undefined, { at: uniqueSecond() }).expect(202);
 
     expect(await buildsOf(created.projectId)).toEqual([{ build_id: created.buildId }, { build_id: second.buildId }]);
   });
@@ -208,10 +208,10 @@ describe('POST /v1/update-project', () => {
   it('answers an identical repeat without a key, while its build is queued, 409 build_in_progress naming it', async () => {
     const { userId, projectId, firstBuildId } = await idleProject();
     const update = { userId, projectId, prompt: 'double-clicked' };
-    const { body: first } = await post(update, undefined, { at: secondsAgo(0) }).expect(202);
+    const { body: first } = await post(update, undefined, { at: uniqueSecond() }).expect(202);
     const before = await persistedState(t.db, t.projectsRoot);
 
-    const repeat = await post(update, undefined, { at: secondsAgo(1) });
+    const repeat = await post(update, undefined, { at: uniqueSecond() });
 
     expect(repeat.status).toBe(409);
     expect(repeat.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -227,7 +227,7 @@ describe('POST /v1/update-project', () => {
 
     // Each click signed anew (a second apart), as separate requests of the NextJS app are.
     const responses = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => post(update, undefined, { at: secondsAgo(i) })),
+      Array.from({ length: 12 }, () => post(update, undefined, { at: uniqueSecond() })),
     );
 
     const accepted = responses.filter((response) => response.status === 202);
@@ -242,10 +242,10 @@ describe('POST /v1/update-project', () => {
   it('queues a new build for an identical repeat without a key once the first has finished: no dedupe window', async () => {
     const { userId, projectId } = await idleProject();
     const update = { userId, projectId, prompt: 'again, please' };
-    const { body: first } = await post(update, undefined, { at: secondsAgo(0) }).expect(202);
+    const { body: first } = await post(update, undefined, { at: uniqueSecond() }).expect(202);
     await finish(first.buildId as string);
 
-    const { body: second } = await post(update, undefined, { at: secondsAgo(1) }).expect(202);
+    const { body: second } = await post(update, undefined, { at: uniqueSecond() }).expect(202);
 
     expect(second.buildId).not.toBe(first.buildId);
     expect(second).not.toHaveProperty('deduplicated');
@@ -255,7 +255,7 @@ describe('POST /v1/update-project', () => {
   it('refuses the very same signed update again, queued or finished, with 401 signature_replayed', async () => {
     const { userId, projectId, firstBuildId } = await idleProject();
     const update = { userId, projectId, prompt: 'captured on the wire' };
-    const at = secondsAgo(0);
+    const at = uniqueSecond();
     const { body: first } = await post(update, undefined, { at }).expect(202);
 
     const whileQueued = await post(update, undefined, { at });

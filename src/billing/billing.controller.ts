@@ -2,6 +2,7 @@ import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiProblems } from '../http/api-problems.decorator';
+import { AnswersRepeatedSignatures } from '../http/repeated-signature.decorator';
 import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { replyWithOutcome } from '../idempotency/reply-with-outcome';
 import { ProblemDetailsDto } from '../http/problem-details.dto';
@@ -29,6 +30,7 @@ export class BillingController {
   }
 
   @Post('grants')
+  @AnswersRepeatedSignatures()
   @ApiOperation({
     summary: 'Grant AI time to a user',
     description:

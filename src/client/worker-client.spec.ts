@@ -165,6 +165,17 @@ describe('WorkerClient', () => {
       expect(sent.every(verifies)).toBe(true);
     });
 
+    it.each(['', ' padded', 'padded ', 'x'.repeat(256), 'tab\there', 'ünïcode'])(
+      'refuses the Idempotency-Key %j before sending: the service would not see it as signed',
+      async (idempotencyKey) => {
+        const { fetch, sent } = fakeFetch(json(201, CREATED));
+        await expect(client(fetch).createPreview({ userId: USER_ID, prompt: 'x' }, { idempotencyKey })).rejects.toThrow(
+          TypeError,
+        );
+        expect(sent).toEqual([]);
+      },
+    );
+
     it('refuses a baseUrl with a path, which would be signed as a path the service does not see', () => {
       expect(() => createWorkerClient({ baseUrl: 'https://example.test/worker', secret: SECRET })).toThrow(
         'baseUrl must be an origin without a path, e.g. https://example.test',

@@ -212,6 +212,12 @@ export class WorkerClient {
 
   /** A POST under an Idempotency-Key (the caller's, or a new one), so a resend after a network failure is safe. */
   private keyedWrite<T>(path: string[], body: object, { idempotencyKey, signal }: WriteOptions): Promise<T> {
+    // The service reads a header without its surrounding spaces, and a v2 signature covers the key.
+    if (idempotencyKey !== undefined && !/^[\x21-\x7E]([\x20-\x7E]{0,253}[\x21-\x7E])?$/.test(idempotencyKey)) {
+      throw new TypeError(
+        'idempotencyKey must be 1..255 printable ASCII characters, not starting or ending with a space',
+      );
+    }
     return this.json<T>({
       method: 'POST',
       path,
@@ -231,7 +237,9 @@ export class WorkerClient {
    * Sends `call` until it gets a success, an answer not worth retrying (thrown as WorkerApiError)
    * or runs out of tries. Each try is signed afresh (a retry after a long wait would be stale), and
    * never in the same second as the try before it: the service spends a write's signature, and a
-   * try under a spent one would be refused as a replay. The body and the Idempotency-Key stay the same.
+   * try under a spent one is refused as a replay (a delete) or answered only from what is stored (a
+   * keyed write), where a try signed anew is judged as itself. The body and the Idempotency-Key stay
+   * the same.
    */
   private async send(call: Call): Promise<Response> {
     const url = new URL(call.path.map((segment) => `/${encodeURIComponent(segment)}`).join(''), this.origin);

@@ -32,6 +32,7 @@ const ALL_VARIABLES = [
   'BUILD_SANDBOX',
   'BUILD_NETWORK',
   'BUILD_READ_ONLY_PATHS',
+  'BUILD_MEMORY_MAX_BYTES',
   'AI_TIME_RESERVE_SECONDS',
 ];
 
@@ -78,7 +79,7 @@ const DEFAULTS = {
     builder: 'template',
     timeoutMs: 600_000,
     output: { maxBytes: 104_857_600, maxFiles: 10_000 },
-    sandbox: { kind: 'bubblewrap', network: false, readOnlyPaths: [] },
+    sandbox: { kind: 'bubblewrap', network: false, readOnlyPaths: [], memoryMaxBytes: 4 * 1024 ** 3 },
   },
   idempotency: { dedupeWindowMs: 10_000 },
   rateLimits: { perMinute: 30 },
@@ -148,7 +149,12 @@ describe('loadAppConfig', () => {
         command: 'make preview',
         timeoutMs: 30_000,
         output: { maxBytes: 5_000_000, maxFiles: 500 },
-        sandbox: { kind: 'bubblewrap', network: true, readOnlyPaths: ['/opt/node', '/srv/builder'] },
+        sandbox: {
+          kind: 'bubblewrap',
+          network: true,
+          readOnlyPaths: ['/opt/node', '/srv/builder'],
+          memoryMaxBytes: 4 * 1024 ** 3,
+        },
       },
       idempotency: { dedupeWindowMs: 0 },
       rateLimits: { perMinute: 5 },
@@ -197,6 +203,7 @@ describe('loadAppConfig', () => {
     ['BUILD_OUTPUT_MAX_BYTES', '0'],
     ['BUILD_OUTPUT_MAX_BYTES', '1e6'],
     ['BUILD_OUTPUT_MAX_FILES', '0'],
+    ['BUILD_MEMORY_MAX_BYTES', '1048576'],
     ['PREVIEW_FRAME_ANCESTORS', "'self'; script-src *"],
     ['PREVIEW_FRAME_ANCESTORS', 'https://a.example, https://b.example'],
     ['DATABASE_URL', 'mysql://localhost/sheen'],

@@ -10,6 +10,8 @@ import { answerClientError, answerFrameworkError } from './framework-errors';
 import { jsonNestsDeeperThan, JsonTooDeepError } from './json-depth';
 import { runHandlersInScopes } from './request-scope';
 import { registerSignaturePrecheck } from './signature-precheck';
+import { SpentSignatures } from './spent-signatures.service';
+import { giveBackUnusedSignatures } from './unused-signatures';
 import { SignatureConfig } from './signature.config';
 import {
   browserFunction,
@@ -67,6 +69,7 @@ export function configureApp(app: NestFastifyApplication): void {
   const logScope = logRequests(fastify, app.get(APP_LOGGER), tracing.traceId);
   runHandlersInScopes(fastify, [tracing.scope, logScope]);
   registerSignaturePrecheck(fastify, app.get(SignatureConfig));
+  giveBackUnusedSignatures(fastify, app.get(SpentSignatures));
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
   // Fastify's secure parser, so `__proto__` and `constructor.prototype` keys stay a 400.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');

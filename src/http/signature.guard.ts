@@ -3,11 +3,12 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { IdempotencyConfig } from '../idempotency/idempotency.config';
 import { IDEMPOTENCY_KEY_HEADER, isValidIdempotencyKey } from '../idempotency/idempotency-key.decorator';
-import { KEYLESS_DEDUPE } from '../idempotency/keyless-dedupe.decorator';
 import { InvalidSignatureError, SignatureReplayedError } from './request-signature.error';
 import { RECOMMENDED_SECRET_LENGTH, SignatureConfig } from './signature.config';
 import { isSignedRoute, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './request-signature';
+import { ANSWERS_REPEATED_SIGNATURES, RepeatsAnswered } from './repeated-signature.decorator';
 import { FirstUse, SpentSignatures } from './spent-signatures.service';
+import { rememberFirstSpend } from './unused-signatures';
 
 /** Methods that change nothing: their signatures are not spent, so a read may be repeated. */
 const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
@@ -18,9 +19,10 @@ const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
  * URL text, so no spelling of a path reaches a /v1 handler unsigned.
  *
  * A write then spends its signature (ADR 030): the same signature again is `401
- * signature_replayed`, in any API process, unless it is a repeat the contract answers without
- * acting again: the same Idempotency-Key (its stored answer is replayed), or, without a key, a
- * create inside the dedupe window (the first project is returned).
+ * signature_replayed`, in any API process, unless it is a repeat the contract answers without a
+ * second effect (on a route marked @AnswersRepeatedSignatures): under the same Idempotency-Key (a
+ * race, or a retry of the same bytes), or, without a key, a create inside the dedupe window (a
+ * double-click). A first use that fails gives its signature back (unused-signatures.ts).
  */
 @Injectable()
 export class SignatureGuard implements CanActivate, OnModuleInit {
@@ -72,16 +74,23 @@ export class SignatureGuard implements CanActivate, OnModuleInit {
     const idempotencyKey = isValidIdempotencyKey(header) ? header : undefined;
     const { mac, timestamp } = verification;
     const firstUse = await this.spentSignatures.spend({ mac, timestamp, idempotencyKey });
-    if (firstUse && !this.isAnsweredRepeat(firstUse, idempotencyKey, context)) throw new SignatureReplayedError();
+    if (firstUse === undefined) {
+      rememberFirstSpend(request, mac);
+      return true;
+    }
+    if (!this.isAnsweredRepeat(firstUse, idempotencyKey, context)) throw new SignatureReplayedError();
     return true;
   }
 
   private isAnsweredRepeat(firstUse: FirstUse, idempotencyKey: string | undefined, context: ExecutionContext): boolean {
+    const answered = this.reflector.get<RepeatsAnswered | undefined>(ANSWERS_REPEATED_SIGNATURES, context.getHandler());
+    if (answered === undefined) return false;
     if (idempotencyKey !== undefined) return firstUse.idempotencyKey === idempotencyKey;
     return (
+      answered.keylessInsideDedupeWindow === true &&
       firstUse.idempotencyKey === undefined &&
-      firstUse.ageMs < this.idempotency.dedupeWindowMs &&
-      this.reflector.get<boolean>(KEYLESS_DEDUPE, context.getHandler()) === true
+      this.idempotency.dedupeWindowMs > 0 &&
+      firstUse.ageMs < this.idempotency.dedupeWindowMs
     );
   }
 }

@@ -30,7 +30,9 @@ interface SpendRow {
 }
 
 /**
- * The first request to spend a signature inserts it; a later one finds it and counts the reuse.
+ * The first request to spend a signature inserts it; a later one finds it and counts the reuse
+ * (`uses` counts the statements: repeats that shared a first use's round trip in one process are
+ * not counted).
  * The commit is asynchronous (`synchronous_commit` off for this transaction only): the write the
  * request then makes commits synchronously, and so flushes the log past this row, so a spent
  * signature is durable whenever its request's effect is, without a flush of its own.
@@ -41,13 +43,19 @@ const SPEND = `
   SELECT $1, $2, to_timestamp($3) FROM asynchronous
   ON CONFLICT (signature) DO UPDATE SET uses = spent.uses + 1
   RETURNING spent.uses, spent.idempotency_key,
-            (extract(epoch FROM statement_timestamp() - spent.spent_at) * 1000)::float8 AS age_ms`;
+            greatest(0, extract(epoch FROM statement_timestamp() - spent.spent_at) * 1000)::float8 AS age_ms`;
+
+/** Committed asynchronously too: should it be lost, the signature stays spent, the safe way round. */
+const GIVE_BACK = `
+  WITH asynchronous AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
+  DELETE FROM spent_signatures WHERE signature = $1 AND EXISTS (SELECT FROM asynchronous)`;
 
 /**
  * Owns `spent_signatures` (migration SpentSignatures, ADR 030): every signed write's signature, so
- * a signature buys one request, in every API process, until its timestamp leaves the window in
- * which it could verify at all. The same signature arriving again in this process while its first
- * use is in flight shares that use's round trip: a storm of identical double-clicks costs one.
+ * a signature buys one effect (a failed write gives it back, unused-signatures.ts), in every API
+ * process, until its timestamp leaves the window in which it could verify at all. The same
+ * signature arriving again in this process while its first use is in flight shares that use's
+ * round trip: a storm of identical double-clicks costs one.
  */
 @Injectable()
 export class SpentSignatures implements OnApplicationBootstrap, OnModuleDestroy {
@@ -72,6 +80,11 @@ export class SpentSignatures implements OnApplicationBootstrap, OnModuleDestroy 
     );
     if (leader && result.uses === 1) return undefined;
     return { idempotencyKey: result.idempotency_key ?? undefined, ageMs: result.age_ms };
+  }
+
+  /** Makes a signature unspent again: its first use failed, so it has bought nothing. */
+  async giveBack(mac: Buffer): Promise<void> {
+    await this.transactions.alone('spent_signatures_give_back', GIVE_BACK, [mac]);
   }
 
   /** Deletes signatures that can no longer verify (their timestamp is stale by now). */

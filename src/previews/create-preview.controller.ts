@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperat
 import type { FastifyReply } from 'fastify';
 import { replyWithOutcome } from '../idempotency/reply-with-outcome';
 import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
-import { KeylessDedupe } from '../idempotency/keyless-dedupe.decorator';
+import { AnswersRepeatedSignatures } from '../http/repeated-signature.decorator';
 import { ApiProblems } from '../http/api-problems.decorator';
 import { ProblemDetailsDto } from '../http/problem-details.dto';
 import { CreatePreviewService } from './create-preview.service';
@@ -17,7 +17,7 @@ export class CreatePreviewController {
   constructor(private readonly createPreview: CreatePreviewService) {}
 
   @Post('create-preview-for-new-project')
-  @KeylessDedupe()
+  @AnswersRepeatedSignatures({ keylessInsideDedupeWindow: true })
   @ApiOperation({
     summary: 'Create a project and queue its first build',
     description:

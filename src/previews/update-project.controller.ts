@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiExtraModels, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { replyWithOutcome } from '../idempotency/reply-with-outcome';
+import { AnswersRepeatedSignatures } from '../http/repeated-signature.decorator';
 import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { ApiProblems } from '../http/api-problems.decorator';
 import { ProblemDetailsDto } from '../http/problem-details.dto';
@@ -16,6 +17,7 @@ export class UpdateProjectController {
   constructor(private readonly updateProject: UpdateProjectService) {}
 
   @Post('update-project')
+  @AnswersRepeatedSignatures()
   @HttpCode(202)
   @ApiOperation({
     summary: 'Queue a new build of an existing project',

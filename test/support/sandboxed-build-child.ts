@@ -11,6 +11,11 @@ const builder = new CommandBuilder({
   command: process.argv[3],
   timeoutMs: 60_000,
   projectsRoot: '/nonexistent',
-  sandbox: new BubblewrapSandbox({ network: false, readOnlyPaths: [], serviceFolders: [] }),
+  sandbox: new BubblewrapSandbox({
+    network: false,
+    readOnlyPaths: [],
+    serviceFolders: [],
+    memoryMaxBytes: 4 * 1024 ** 3,
+  }),
 });
 void builder.build(context);

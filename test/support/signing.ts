@@ -19,9 +19,15 @@ export interface SigningOptions {
   version?: SignatureVersion;
 }
 
-/** A timestamp `seconds` before now: requests signed at different ones carry different signatures. */
-export function secondsAgo(seconds: number): number {
-  return Math.floor(Date.now() / 1000) - seconds;
+let lastUniqueSecond = 0;
+
+/**
+ * A timestamp (Unix seconds) that no other call in this process got, and not before now: a request
+ * signed at it carries a signature of its own, even for the same bytes (a request signed anew).
+ */
+export function uniqueSecond(): number {
+  lastUniqueSecond = Math.max(Math.floor(Date.now() / 1000), lastUniqueSecond + 1);
+  return lastUniqueSecond;
 }
 
 /** The two signature headers for a request, as the NextJS app sends them; `at` in Unix seconds. */

@@ -1,5 +1,8 @@
 import { BubblewrapSandbox, SANDBOX_UID } from './build-sandbox';
 
+/** BUILD_MEMORY_MAX_BYTES's default; the argv does not depend on it. */
+const MEMORY = 4 * 1024 ** 3;
+
 const RUN = { sourceDir: '/srv/p/source', outputDir: '/srv/p/builds/b1', env: { BUILD_ID: 'b1' }, command: 'make' };
 
 /** The value that follows `flag` each time it appears, e.g. every `--bind` source. */
@@ -9,9 +12,10 @@ function after(args: string[], flag: string, count = 1): string[][] {
 
 describe('BubblewrapSandbox.argv', () => {
   it('as root: mounts with root’s rights, then drops to the sandbox uid with no capabilities', () => {
-    const { file, args } = new BubblewrapSandbox({ network: false, readOnlyPaths: [], serviceFolders: [] }, true).argv(
-      RUN,
-    );
+    const { file, args } = new BubblewrapSandbox(
+      { network: false, readOnlyPaths: [], serviceFolders: [], memoryMaxBytes: MEMORY },
+      true,
+    ).argv(RUN);
 
     expect(file).toBe('bwrap');
     expect(args).not.toContain('--unshare-user');
@@ -24,7 +28,10 @@ describe('BubblewrapSandbox.argv', () => {
   });
 
   it('as another user: a user namespace, and the command runs as that user', () => {
-    const { args } = new BubblewrapSandbox({ network: false, readOnlyPaths: [], serviceFolders: [] }, false).argv(RUN);
+    const { args } = new BubblewrapSandbox(
+      { network: false, readOnlyPaths: [], serviceFolders: [], memoryMaxBytes: MEMORY },
+      false,
+    ).argv(RUN);
 
     expect(args).toContain('--unshare-user');
     expect(args).not.toContain('--cap-add');
@@ -32,7 +39,10 @@ describe('BubblewrapSandbox.argv', () => {
   });
 
   it('binds only the build’s folders writable, at fixed paths, and clears the environment', () => {
-    const { args } = new BubblewrapSandbox({ network: false, readOnlyPaths: [], serviceFolders: [] }, true).argv(RUN);
+    const { args } = new BubblewrapSandbox(
+      { network: false, readOnlyPaths: [], serviceFolders: [], memoryMaxBytes: MEMORY },
+      true,
+    ).argv(RUN);
 
     expect(after(args, '--bind', 2)).toEqual([
       ['/srv/p/source', '/build/source'],
@@ -46,14 +56,17 @@ describe('BubblewrapSandbox.argv', () => {
   });
 
   it('shares the network only with BUILD_NETWORK=on', () => {
-    const { args } = new BubblewrapSandbox({ network: true, readOnlyPaths: [], serviceFolders: [] }, true).argv(RUN);
+    const { args } = new BubblewrapSandbox(
+      { network: true, readOnlyPaths: [], serviceFolders: [], memoryMaxBytes: MEMORY },
+      true,
+    ).argv(RUN);
 
     expect(args).not.toContain('--unshare-net');
   });
 
   it('shows each read-only path at its own place, after /tmp’s tmpfs, with the folders above it reachable', () => {
     const { args } = new BubblewrapSandbox(
-      { network: false, readOnlyPaths: ['/tmp/ci/tools'], serviceFolders: [] },
+      { network: false, readOnlyPaths: ['/tmp/ci/tools'], serviceFolders: [], memoryMaxBytes: MEMORY },
       true,
     ).argv(RUN);
 
@@ -70,6 +83,7 @@ describe('BubblewrapSandbox.argv', () => {
         network: false,
         readOnlyPaths: ['/usr/src/app/toolchain'],
         serviceFolders: ['/usr/src/app', '/etc/sheen/../sheen/projects', '/srv/app', '/usrx/app'],
+        memoryMaxBytes: MEMORY,
       },
       true,
     ).argv(RUN);

@@ -1,9 +1,11 @@
+import { Logger } from '@nestjs/common';
 import { execFile } from 'node:child_process';
 import { constants, lstatSync, readlinkSync, realpathSync, Stats } from 'node:fs';
-import { FileHandle, lchown, mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import { FileHandle, lchown, lstat, mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { BuildCgroup, MemoryCgroups } from './build-memory-cgroup';
 
 /** Where the build's own folders appear inside the sandbox: it never sees the server's layout. */
 export const SANDBOX_SOURCE_DIR = '/build/source';
@@ -31,9 +33,12 @@ export interface SandboxOptions {
   /**
    * The service's own folders (its working directory, PROJECTS_ROOT). The sandbox shows the host's
    * /usr and /etc, so one of these that lies there (an app in /usr/src/app) is covered with an empty
-   * tmpfs; elsewhere the sandbox does not show it at all.
+   * tmpfs; elsewhere the sandbox does not show it at all, and no BUILD_READ_ONLY_PATHS entry may
+   * hold one (the worker refuses to start).
    */
   readonly serviceFolders: readonly string[];
+  /** BUILD_MEMORY_MAX_BYTES: what all of a build's processes together may hold, where a memory cgroup can be made. */
+  readonly memoryMaxBytes: number;
 }
 
 export interface SandboxedRun {
@@ -59,6 +64,8 @@ export interface SandboxedRun {
  */
 export class BubblewrapSandbox {
   private readonly systemArguments: readonly string[];
+  /** Found on first use; null where this process may make no memory cgroup. */
+  private memoryCgroups?: MemoryCgroups | null;
 
   constructor(
     private readonly options: SandboxOptions,
@@ -139,8 +146,8 @@ export class BubblewrapSandbox {
 
   /**
    * Lets the command write its own folders: as root the command runs as SANDBOX_UID, so the
-   * source tree and the (new, empty) output folder become that user's. Symlinks are changed, not
-   * followed. As another user there is nothing to do.
+   * source tree (by descriptor, see chownTree) and the (new, empty) output folder become that
+   * user's. As another user there is nothing to do.
    */
   async grantWriteAccess(sourceDir: string, outputDir: string): Promise<void> {
     if (!this.runsAsRoot) return;
@@ -149,10 +156,38 @@ export class BubblewrapSandbox {
   }
 
   /**
+   * A BUILD_READ_ONLY_PATHS entry that holds a service folder (or is one) would show it to every
+   * build, past the tmpfs that covers it under /usr or /etc: the worker refuses to start with it.
+   */
+  private refuseShownServiceFolders(): void {
+    const services = this.options.serviceFolders.map(realPath);
+    for (const shown of this.options.readOnlyPaths.map(realPath)) {
+      const held = services.find((service) => service === shown || service.startsWith(`${shown}/`));
+      if (held !== undefined) {
+        throw new Error(
+          `BUILD_READ_ONLY_PATHS shows ${shown}, which holds the service folder ${held} (its working directory ` +
+            'or PROJECTS_ROOT): name the toolchain folders themselves',
+        );
+      }
+    }
+  }
+
+  /**
+   * A memory cgroup for one attempt, limited to BUILD_MEMORY_MAX_BYTES, or undefined where none can
+   * be made here; the caller runs the sandbox in it (BuildCgroup.wrap) and removes it afterwards.
+   */
+  memoryCgroup(): BuildCgroup | undefined {
+    this.memoryCgroups ??= MemoryCgroups.detect() ?? null;
+    return this.memoryCgroups?.create(this.options.memoryMaxBytes);
+  }
+
+  /**
    * Runs `true` in the sandbox once, so a worker that cannot sandbox (no bwrap, user namespaces
-   * switched off) stops at start with the reason instead of failing every build.
+   * switched off) stops at start with the reason instead of failing every build. Says so, too,
+   * when the memory limit cannot be kept here.
    */
   async probe(): Promise<void> {
+    this.refuseShownServiceFolders();
     const scratch = await mkdtemp(join(tmpdir(), 'sandbox-probe-'));
     try {
       const folders = { sourceDir: join(scratch, 'source'), outputDir: join(scratch, 'output') };
@@ -171,6 +206,14 @@ export class BubblewrapSandbox {
       );
     } finally {
       await rm(scratch, { recursive: true, force: true });
+    }
+    const cgroup = this.memoryCgroup();
+    if (cgroup) cgroup.remove();
+    else {
+      new Logger('BuildSandbox').warn(
+        'BUILD_MEMORY_MAX_BYTES is not enforced: this process may make no memory cgroup (the cgroup v1 memory ' +
+          'controller, or cgroup v2 with memory delegated to its cgroup); limit the worker as a whole instead',
+      );
     }
   }
 }
@@ -233,7 +276,8 @@ const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
  * is refused rather than changed: its other name may be a host file.
  */
 async function chownTree(directory: string, shown = '.', depth = 0): Promise<void> {
-  if (depth > SOURCE_TREE_MAX_DEPTH) throw new Error(`the source tree is deeper than ${SOURCE_TREE_MAX_DEPTH} folders`);
+  if (depth >= SOURCE_TREE_MAX_DEPTH)
+    throw new Error(`the source tree is deeper than ${SOURCE_TREE_MAX_DEPTH} folders`);
   const handle = await open(directory, DIRECTORY_FLAGS);
   try {
     await handOver(handle, await handle.stat());
@@ -250,6 +294,8 @@ async function chownTree(directory: string, shown = '.', depth = 0): Promise<voi
 }
 
 async function chownFile(path: string, shown: string): Promise<void> {
+  // Most files are the build's already: those are not opened. A swap after this look only leaves a file unchanged.
+  if (owned(await lstat(path))) return;
   const handle = await open(path, FILE_FLAGS);
   try {
     const stats = await handle.stat();

@@ -14,6 +14,8 @@ export type BuildSandboxKind = (typeof BUILD_SANDBOXES)[number];
 
 const ON_OFF = ['on', 'off'] as const;
 
+const MIN_BUILD_MEMORY_BYTES = 16 * 1024 * 1024;
+
 /** The variables only the builders read. */
 class BuilderVariables {
   @IsIn(BUILDER_KINDS, { message: `must be one of: ${BUILDER_KINDS.join(', ')}` })
@@ -51,6 +53,11 @@ class BuilderVariables {
   @IsInt()
   @Min(1)
   readonly outputMaxFiles: number = 10_000;
+
+  /** Below this, a shell and its first command would not start. */
+  @IsInt()
+  @Min(MIN_BUILD_MEMORY_BYTES, { message: `must be at least ${MIN_BUILD_MEMORY_BYTES} (16 MiB)` })
+  readonly memoryMaxBytes: number = 4 * 1024 * 1024 * 1024;
 }
 
 /** How a command build is confined (see BubblewrapSandbox). */
@@ -61,6 +68,8 @@ export interface SandboxSettings {
   readonly network: boolean;
   /** BUILD_READ_ONLY_PATHS: the operator's toolchain, shown read-only at the same path. */
   readonly readOnlyPaths: readonly string[];
+  /** BUILD_MEMORY_MAX_BYTES: what a sandboxed build's processes may hold together, where the kernel allows. */
+  readonly memoryMaxBytes: number;
 }
 
 /** What a build's output may hold to be published (see checkPublishableOutput). */
@@ -89,22 +98,32 @@ export class BuildersConfig {
    * message: a command line may carry a token.
    */
   static fromEnv(env: Environment, buildQueue: Pick<BuildQueueConfig, 'timeoutMs'>): BuildersConfig {
-    const { builder, command, sandbox, network, readOnlyPaths, nodeEnv, outputMaxBytes, outputMaxFiles } =
-      configFromEnv(
-        BuilderVariables,
-        env,
-        {
-          builder: 'BUILDER',
-          command: 'BUILD_COMMAND',
-          sandbox: 'BUILD_SANDBOX',
-          network: 'BUILD_NETWORK',
-          readOnlyPaths: 'BUILD_READ_ONLY_PATHS',
-          nodeEnv: 'NODE_ENV',
-          outputMaxBytes: 'BUILD_OUTPUT_MAX_BYTES',
-          outputMaxFiles: 'BUILD_OUTPUT_MAX_FILES',
-        },
-        { hidden: ['command'] },
-      );
+    const {
+      builder,
+      command,
+      sandbox,
+      network,
+      readOnlyPaths,
+      nodeEnv,
+      outputMaxBytes,
+      outputMaxFiles,
+      memoryMaxBytes,
+    } = configFromEnv(
+      BuilderVariables,
+      env,
+      {
+        builder: 'BUILDER',
+        command: 'BUILD_COMMAND',
+        sandbox: 'BUILD_SANDBOX',
+        network: 'BUILD_NETWORK',
+        readOnlyPaths: 'BUILD_READ_ONLY_PATHS',
+        nodeEnv: 'NODE_ENV',
+        outputMaxBytes: 'BUILD_OUTPUT_MAX_BYTES',
+        outputMaxFiles: 'BUILD_OUTPUT_MAX_FILES',
+        memoryMaxBytes: 'BUILD_MEMORY_MAX_BYTES',
+      },
+      { hidden: ['command'] },
+    );
     if (builder === 'command' && nodeEnv === 'production' && sandbox !== 'bubblewrap') {
       throw new InvalidConfigError([
         `BUILD_SANDBOX="${sandbox}": must be bubblewrap when NODE_ENV=production and BUILDER=command`,
@@ -114,7 +133,7 @@ export class BuildersConfig {
       builder,
       buildQueue.timeoutMs,
       { maxBytes: outputMaxBytes, maxFiles: outputMaxFiles },
-      { kind: sandbox, network: network === 'on', readOnlyPaths },
+      { kind: sandbox, network: network === 'on', readOnlyPaths, memoryMaxBytes },
       builder === 'command' ? command : undefined,
     );
   }

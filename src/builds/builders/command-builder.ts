@@ -1,6 +1,8 @@
+import { Logger } from '@nestjs/common';
 import { ChildProcess, spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 import { Builder, BuildContext, BuildFailedError } from './builder';
+import { BuildCgroup } from './build-memory-cgroup';
 import { BubblewrapSandbox, SANDBOX_OUTPUT_DIR, SANDBOX_PATH } from './build-sandbox';
 import { Redaction, safeDetail, serverPaths } from './build-failure-detail';
 import { errorMessage, prepareOutputDirectory, projectDirectoryExists } from './build-files';
@@ -65,14 +67,32 @@ export class CommandBuilder implements Builder {
       throw new BuildFailedError('failed', detail);
     }
     if (signal?.aborted) throw BuildFailedError.stopped();
-    await this.run(context, paths, signal);
+    let cgroup: BuildCgroup | undefined;
+    try {
+      cgroup = this.options.sandbox?.memoryCgroup();
+    } catch (error) {
+      throw new BuildFailedError(
+        'failed',
+        safeDetail(`the build's memory limit could not be set: ${errorMessage(error)}`, paths),
+      );
+    }
+    try {
+      await this.run(context, paths, signal, cgroup);
+    } finally {
+      if (cgroup) await removeWhenEmpty(cgroup);
+    }
   }
 
-  private run(context: BuildContext, paths: Redaction[], signal: AbortSignal | undefined): Promise<void> {
+  private run(
+    context: BuildContext,
+    paths: Redaction[],
+    signal: AbortSignal | undefined,
+    cgroup: BuildCgroup | undefined,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let child: ChildProcess;
       try {
-        child = this.spawn(context);
+        child = this.spawn(context, cgroup);
       } catch (error) {
         // E.g. a NUL character in an environment value; the message would quote the whole value.
         const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
@@ -129,20 +149,21 @@ export class CommandBuilder implements Builder {
       });
       child.once('close', (code: number | null, exitSignal: NodeJS.Signals | null) => {
         clearTimeout(grace);
-        settle(stopped ?? failure(code, exitSignal, stderr.text(), paths));
+        settle(stopped ?? failure(code, exitSignal, stderr.text(), paths, cgroup));
       });
     });
   }
 
-  private spawn(context: BuildContext): ChildProcess {
+  private spawn(context: BuildContext, cgroup: BuildCgroup | undefined): ChildProcess {
     const { sandbox, command } = this.options;
     if (sandbox) {
-      const { file, args } = sandbox.argv({
+      const sandboxed = sandbox.argv({
         sourceDir: context.sourceDir,
         outputDir: context.outputDir,
         env: sandboxEnvironment(context),
         command,
       });
+      const { file, args } = cgroup ? cgroup.wrap(sandboxed.file, sandboxed.args) : sandboxed;
       // bwrap's --die-with-parent ends the sandbox when this process dies, so no lifeline is needed.
       return spawn(file, args, { env: sandbox.hostEnvironment(), detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     }
@@ -190,18 +211,45 @@ export function commandEnvironment(context: BuildContext): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Exit 0 is success; anything else fails with the tail of stderr. */
+/** Exit 0 is success; anything else fails with the tail of stderr, or as out of memory where the kernel says so. */
 function failure(
   code: number | null,
   signal: NodeJS.Signals | null,
   stderr: string,
   paths: Redaction[],
+  cgroup: BuildCgroup | undefined,
 ): BuildFailedError | undefined {
   if (code === 0) return undefined;
+  if (cgroup?.ranOutOfMemory()) {
+    return new BuildFailedError(
+      'failed',
+      `the build ran out of memory: its processes together may hold ${cgroup.maxBytes} bytes (BUILD_MEMORY_MAX_BYTES)`,
+    );
+  }
   const detail = safeDetail(stderr, paths);
   if (detail) return new BuildFailedError('failed', detail);
   const how = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`;
   return new BuildFailedError('failed', `the build command ${how} and wrote nothing to stderr`);
+}
+
+/** How long a cgroup's processes may take to be gone once the build's process group was killed. */
+const CGROUP_EMPTY_TRIES = 40;
+const CGROUP_EMPTY_WAIT_MS = 25;
+
+/** Removes an attempt's memory cgroup, waiting a moment for its last processes to be reaped. */
+async function removeWhenEmpty(cgroup: BuildCgroup): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      cgroup.remove();
+      return;
+    } catch (error) {
+      if (tries >= CGROUP_EMPTY_TRIES) {
+        new Logger('CommandBuilder').warn(`a build's memory cgroup could not be removed: ${errorMessage(error)}`);
+        return;
+      }
+      await new Promise((wait) => setTimeout(wait, CGROUP_EMPTY_WAIT_MS));
+    }
+  }
 }
 
 /** Keeps the last `max` bytes (roughly: whole chunks are dropped) of a stream. */
