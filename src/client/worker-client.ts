@@ -237,9 +237,8 @@ export class WorkerClient {
    * Sends `call` until it gets a success, an answer not worth retrying (thrown as WorkerApiError)
    * or runs out of tries. Each try is signed afresh (a retry after a long wait would be stale), and
    * never in the same second as the try before it: the service spends a write's signature, and a
-   * try under a spent one is refused as a replay (a delete) or answered only from what is stored (a
-   * keyed write), where a try signed anew is judged as itself. The body and the Idempotency-Key stay
-   * the same.
+   * keyless try (a delete) under the signature its earlier try spent would be refused as a replay,
+   * where a try signed anew is judged as itself. The body and the Idempotency-Key stay the same.
    */
   private async send(call: Call): Promise<Response> {
     const url = new URL(call.path.map((segment) => `/${encodeURIComponent(segment)}`).join(''), this.origin);

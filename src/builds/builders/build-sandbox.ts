@@ -258,7 +258,7 @@ function readOnlyMount(path: string): string[] {
 }
 
 /** Deeper than this, a source tree is refused: each level holds a descriptor while it is walked. */
-export const SOURCE_TREE_MAX_DEPTH = 256;
+const SOURCE_TREE_MAX_DEPTH = 256;
 
 const DIRECTORY_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 /** O_NONBLOCK: a FIFO swapped in after the type check must not hang the worker in open(). */
