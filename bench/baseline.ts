@@ -1,22 +1,27 @@
+import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { BillingConfig } from '../src/billing/billing.config';
 import { userLock } from '../src/database/advisory-lock';
 import { BOUNDED_WAITS, POOL } from '../src/database/data-source-options';
-import { lockedCallStatement, placeholders } from '../src/database/transaction-runner';
+import { lockedCall, placeholders } from '../src/database/transaction-runner';
 import { KEY_LIFETIME_HOURS } from '../src/idempotency/idempotency.service';
 import { requestFingerprint } from '../src/idempotency/request-fingerprint';
 import { newProjectId, newUlid } from '../src/ids/ids';
 import { settledCall } from '../src/previews/build-request-answer';
+import { signatureToSpend } from '../src/http/spent-signatures.service';
 import { LatencyRecorder, Measured } from './measurements';
 import { DEDUPE_WINDOW_MS } from './service-process';
 import { CREATE_PATH, CreateBody, newUserCreate } from './signed-create';
+
+const CREATE_PROJECT = lockedCall('create_project', settledCall(`create_project(${placeholders(19)})`), 19);
 
 /** The reservation the benchmarked service makes with its defaults. */
 const RESERVE_SECONDS = BillingConfig.fromEnv({}).reserveSeconds;
 
 /**
  * The floor no HTTP service can beat: a keyless create's transaction as the service sends it (one
- * statement: the lock and the settled `create_project` call, ADR 024), on one `pg` pool of the
+ * statement: the lock and the settled `create_project` call, ADR 024, spending a signature of its
+ * own, ADR 031), on one `pg` pool of the
  * service's size and bounds. No HTTP, no framework, no directory, no telemetry. It must change when the
  * service's transaction does (ADR 020).
  */
@@ -60,9 +65,11 @@ export class BaselineCreates {
   async create({ userId, prompt }: CreateBody): Promise<void> {
     const projectId = newProjectId();
     const [buildId, versionId, sessionId] = [newUlid(), newUlid(), newUlid()];
-    const { rows } = await this.pool.query<{ answer: { answer: string } }>(
-      lockedCallStatement(userLock(userId), settledCall(`create_project(${placeholders(17)})`)),
-      [
+    const signature = signatureToSpend(randomBytes(32), Math.floor(Date.now() / 1000));
+    const lock = userLock(userId);
+    const { rows } = await this.pool.query<{ answer: { answer: string } }>({
+      ...CREATE_PROJECT,
+      values: [
         userId,
         null,
         requestFingerprint('POST', CREATE_PATH, { userId, prompt }),
@@ -80,8 +87,12 @@ export class BaselineCreates {
         versionId,
         sessionId,
         { buildId, projectId, userId, versionId },
+        signature.mac,
+        signature.expiresAt,
+        lock.namespace,
+        lock.key,
       ],
-    );
+    });
     if (rows[0].answer.answer !== 'created') throw new Error(`the baseline's create was a ${rows[0].answer.answer}`);
   }
 }

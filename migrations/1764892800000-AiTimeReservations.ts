@@ -73,45 +73,7 @@ export class AiTimeReservations1764892800000 implements MigrationInterface {
         IF job_id IS NULL THEN RAISE EXCEPTION 'the build job of % was not enqueued', p_build; END IF;
       END $$;
 
-      -- src/previews: POST /v1/create-preview-for-new-project, in order. Answers
-      -- {"answer": "replay", "status", "body"} | {"answer": "dedupe", "body"} |
-      -- {"answer": "refused", "code", ...} | {"answer": "created", "body"}.
-      CREATE FUNCTION create_project(
-        p_user uuid, p_key text, p_fingerprint text, p_key_lifetime_hours integer, p_dedupe_window_ms integer,
-        p_welcome_seconds integer, p_rate_limit_per_minute integer, p_reserve_seconds integer,
-        p_project uuid, p_id_source text, p_name text, p_framework text, p_prompt text,
-        p_build text, p_version text, p_session text, p_job_data json)
-      RETURNS json LANGUAGE plpgsql AS $$
-      DECLARE
-        v_answer json;
-        v_queued record;
-        v_body json;
-      BEGIN
-        v_answer := idempotency_keys_find(p_user, p_key, p_fingerprint, p_key_lifetime_hours);
-        IF v_answer IS NOT NULL THEN RETURN v_answer; END IF;
-        IF p_key IS NULL THEN
-          v_body := recent_creates_find(p_user, p_fingerprint, p_dedupe_window_ms);
-          IF v_body IS NOT NULL THEN RETURN json_build_object('answer', 'dedupe', 'body', v_body); END IF;
-        END IF;
-
-        v_answer := build_start_refusal(p_user, p_welcome_seconds, p_rate_limit_per_minute, p_reserve_seconds);
-        IF v_answer IS NOT NULL THEN RETURN v_answer; END IF;
-
-        IF NOT projects_insert(p_project, p_user, p_name, p_framework, p_id_source) THEN
-          RETURN json_build_object('answer', 'refused', 'code', 'project_id_conflict');
-        END IF;
-        v_queued := queue_project_build(
-          p_project, p_user, p_prompt, p_framework, true, p_build, p_version, p_session, p_job_data, p_reserve_seconds);
-        v_body := json_build_object(
-          'success', true, 'projectId', p_project, 'versionId', p_version, 'buildId', p_build,
-          'buildMetricsId', v_queued.build_metrics_id, 'jobId', v_queued.job_id, 'aiTimeSessionId', p_session,
-          'status', 'queued', 'idSource', p_id_source, 'createdBy', 'worker-service');
-
-        PERFORM idempotency_keys_record(p_user, p_key, p_fingerprint, 201, v_body);
-        IF p_key IS NULL THEN PERFORM recent_creates_record(p_user, p_fingerprint, p_dedupe_window_ms, v_body); END IF;
-        RETURN json_build_object('answer', 'created', 'body', v_body);
-      END $$;
-
+      ${CREATE_PROJECT_V2}
       -- src/previews: POST /v1/update-project, in order; answers as create_project does. An update
       -- has no dedupe window: a repeat while its build is queued is 409 build_in_progress.
       CREATE FUNCTION update_project(
@@ -179,3 +141,45 @@ export class AiTimeReservations1764892800000 implements MigrationInterface {
 /** Both versions have one signature each, so the names alone say which to drop. */
 const DROP_REQUEST_FUNCTIONS =
   'DROP FUNCTION update_project, create_project, queue_project_build, build_start_refusal, ai_time_sessions_open;';
+
+/** create_project as this migration defines it (SignatureSpentByCreate's down restores it). */
+export const CREATE_PROJECT_V2 = `
+      -- src/previews: POST /v1/create-preview-for-new-project, in order. Answers
+      -- {"answer": "replay", "status", "body"} | {"answer": "dedupe", "body"} |
+      -- {"answer": "refused", "code", ...} | {"answer": "created", "body"}.
+      CREATE FUNCTION create_project(
+        p_user uuid, p_key text, p_fingerprint text, p_key_lifetime_hours integer, p_dedupe_window_ms integer,
+        p_welcome_seconds integer, p_rate_limit_per_minute integer, p_reserve_seconds integer,
+        p_project uuid, p_id_source text, p_name text, p_framework text, p_prompt text,
+        p_build text, p_version text, p_session text, p_job_data json)
+      RETURNS json LANGUAGE plpgsql AS $$
+      DECLARE
+        v_answer json;
+        v_queued record;
+        v_body json;
+      BEGIN
+        v_answer := idempotency_keys_find(p_user, p_key, p_fingerprint, p_key_lifetime_hours);
+        IF v_answer IS NOT NULL THEN RETURN v_answer; END IF;
+        IF p_key IS NULL THEN
+          v_body := recent_creates_find(p_user, p_fingerprint, p_dedupe_window_ms);
+          IF v_body IS NOT NULL THEN RETURN json_build_object('answer', 'dedupe', 'body', v_body); END IF;
+        END IF;
+
+        v_answer := build_start_refusal(p_user, p_welcome_seconds, p_rate_limit_per_minute, p_reserve_seconds);
+        IF v_answer IS NOT NULL THEN RETURN v_answer; END IF;
+
+        IF NOT projects_insert(p_project, p_user, p_name, p_framework, p_id_source) THEN
+          RETURN json_build_object('answer', 'refused', 'code', 'project_id_conflict');
+        END IF;
+        v_queued := queue_project_build(
+          p_project, p_user, p_prompt, p_framework, true, p_build, p_version, p_session, p_job_data, p_reserve_seconds);
+        v_body := json_build_object(
+          'success', true, 'projectId', p_project, 'versionId', p_version, 'buildId', p_build,
+          'buildMetricsId', v_queued.build_metrics_id, 'jobId', v_queued.job_id, 'aiTimeSessionId', p_session,
+          'status', 'queued', 'idSource', p_id_source, 'createdBy', 'worker-service');
+
+        PERFORM idempotency_keys_record(p_user, p_key, p_fingerprint, 201, v_body);
+        IF p_key IS NULL THEN PERFORM recent_creates_record(p_user, p_fingerprint, p_dedupe_window_ms, v_body); END IF;
+        RETURN json_build_object('answer', 'created', 'body', v_body);
+      END $$;
+`;

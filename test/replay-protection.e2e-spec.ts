@@ -265,6 +265,24 @@ describe('replay-proof writes: a signature is spent by its request', () => {
     for (const click of clicks.filter((c) => c.status === 200)) expect(click.body.deduplicated).toBe(true);
   });
 
+  it('spends the signature of each of two identical creates in flight under different signatures: one project, and neither may be sent again later', async () => {
+    const body = createBody();
+    const first = capture('POST', CREATE_PATH, body, { key: 'two-signatures' });
+    const second = capture('POST', CREATE_PATH, body, { key: 'two-signatures' });
+
+    const answers = await Promise.all([send(t, first), send(t, second)]);
+
+    expect(answers.map((answer) => answer.status)).toEqual([201, 201]);
+    expect(new Set(answers.map((answer) => (answer.body as { projectId: string }).projectId)).size).toBe(1);
+    const spent = await t.db.query<{ uses: number }>(
+      `SELECT uses FROM spent_signatures WHERE signature = ANY($1::bytea[])`,
+      [[first, second].map((captured) => Buffer.from(captured.headers[SIGNATURE_HEADER].slice(3), 'hex'))],
+    );
+    expect(spent).toEqual([{ uses: 1 }, { uses: 1 }]);
+    const resent = await send(t, second, { 'Idempotency-Key': 'another-key' });
+    expect(resent.body).toMatchObject(replayRefused);
+  });
+
   it('does not spend a read’s signature: the same signed read answers again', async () => {
     const path = `/v1/projects?userId=${randomUUID()}`;
     const at = String(uniqueSecond());

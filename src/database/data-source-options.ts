@@ -11,6 +11,8 @@ import { BuildStatusEventsOnChange1764720000000 } from '../../migrations/1764720
 import { BuildRequestSettled1764806400000 } from '../../migrations/1764806400000-BuildRequestSettled';
 import { AiTimeReservations1764892800000 } from '../../migrations/1764892800000-AiTimeReservations';
 import { SpentSignatures1764979200000 } from '../../migrations/1764979200000-SpentSignatures';
+import { SignatureSpentByCreate1765065600000 } from '../../migrations/1765065600000-SignatureSpentByCreate';
+import { ReservedSecondsPlanCached1765152000000 } from '../../migrations/1765152000000-ReservedSecondsPlanCached';
 
 /** Every migration, in order; listed rather than globbed so source and build load the same set. */
 export const MIGRATIONS = [
@@ -25,6 +27,8 @@ export const MIGRATIONS = [
   BuildRequestSettled1764806400000,
   AiTimeReservations1764892800000,
   SpentSignatures1764979200000,
+  SignatureSpentByCreate1765065600000,
+  ReservedSecondsPlanCached1765152000000,
 ];
 
 /**

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { DatabaseError } from 'pg';
 import { DataSource, QueryRunner, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { DatabaseUnavailableError, RequestInProgressError } from './database.errors';
-import { TransactionRunner } from './transaction-runner';
+import { lockedCall, TransactionRunner } from './transaction-runner';
 
 const LOCK = { namespace: 1, key: 2 };
 
@@ -167,25 +167,31 @@ describe('TransactionRunner.inOneStatement', () => {
   function fakePool(answer: () => Promise<unknown>, connect = () => Promise.resolve()) {
     const calls: string[] = [];
     const client = {
-      query: jest.fn((sql: string) => (calls.push(sql), answer())),
+      query: jest.fn((sql: { text: string; values: unknown[] }) => (calls.push(sql.text), answer())),
       release: jest.fn((error?: Error) => calls.push(error ? 'release broken' : 'release')),
     };
     const pool = { connect: jest.fn(() => connect().then(() => client)) };
     const dataSource = { driver: { master: pool } } as unknown as DataSource;
-    return { calls, transactions: new TransactionRunner(dataSource) };
+    return { calls, client, transactions: new TransactionRunner(dataSource) };
   }
+  const F = lockedCall('f', 'f()', 0);
   const serverError = (code: string) =>
     Object.assign(new DatabaseError('refused', 0, 'error'), { code, severity: 'ERROR' });
 
   it('sends the lock and the call as one statement and answers its answer column', async () => {
-    const { calls, transactions } = fakePool(() => Promise.resolve({ rows: [{ answer: { answer: 'created' } }] }));
+    const { calls, client, transactions } = fakePool(() =>
+      Promise.resolve({ rows: [{ answer: { answer: 'created' } }] }),
+    );
 
-    await expect(transactions.inOneStatement(LOCK, 'f($1)', ['x'])).resolves.toEqual({ answer: 'created' });
+    await expect(transactions.inOneStatement(LOCK, lockedCall('f', 'f($1)', 1), ['x'])).resolves.toEqual({
+      answer: 'created',
+    });
 
     expect(calls).toEqual([
-      'WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock(1, 2)) SELECT f($1) AS answer FROM locked',
+      'WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($2, $3)) SELECT f($1) AS answer FROM locked',
       'release',
     ]);
+    expect(client.query).toHaveBeenCalledWith(expect.objectContaining({ name: 'f', values: ['x', 1, 2] }));
   });
 
   it('runs the undo when the server failed the statement (it rolled back), and keeps the connection', async () => {
@@ -193,7 +199,7 @@ describe('TransactionRunner.inOneStatement', () => {
     const { calls, transactions } = fakePool(() => Promise.reject(refused));
     const undo = jest.fn(() => Promise.resolve());
 
-    await expect(transactions.inOneStatement(LOCK, 'f()', [], undo)).rejects.toBe(refused);
+    await expect(transactions.inOneStatement(LOCK, F, [], undo)).rejects.toBe(refused);
 
     expect(undo).toHaveBeenCalledTimes(1);
     expect(calls.at(-1)).toBe('release');
@@ -203,7 +209,7 @@ describe('TransactionRunner.inOneStatement', () => {
     const { transactions } = fakePool(() => Promise.reject(serverError('55P03')));
     const undo = jest.fn(() => Promise.resolve());
 
-    await expect(transactions.inOneStatement(LOCK, 'f()', [], undo)).rejects.toBeInstanceOf(RequestInProgressError);
+    await expect(transactions.inOneStatement(LOCK, F, [], undo)).rejects.toBeInstanceOf(RequestInProgressError);
     expect(undo).toHaveBeenCalledTimes(1);
   });
 
@@ -212,7 +218,7 @@ describe('TransactionRunner.inOneStatement', () => {
     const undo = jest.fn(() => Promise.resolve());
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
 
-    await expect(transactions.inOneStatement(LOCK, 'f()', [], undo)).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    await expect(transactions.inOneStatement(LOCK, F, [], undo)).rejects.toBeInstanceOf(DatabaseUnavailableError);
 
     expect(undo).not.toHaveBeenCalled();
     expect(calls.at(-1)).toBe('release broken');
@@ -226,7 +232,7 @@ describe('TransactionRunner.inOneStatement', () => {
     );
     const undo = jest.fn(() => Promise.resolve());
 
-    await expect(transactions.inOneStatement(LOCK, 'f()', [], undo)).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    await expect(transactions.inOneStatement(LOCK, F, [], undo)).rejects.toBeInstanceOf(DatabaseUnavailableError);
 
     expect(undo).toHaveBeenCalledTimes(1);
     expect(calls).toEqual([]);

@@ -36,11 +36,23 @@ export function beginLockedStatement(lock: AdvisoryLock): string {
 }
 
 /**
- * A call that is the whole of its transaction, taken under the advisory lock: the lock's CTE is
- * read before the call is evaluated, and the statement commits as it completes (ADR 024).
+ * A call that is the whole of its transaction (inOneStatement), prepared under `name` on each
+ * connection: its text is the same for every lock, so the server parses and plans it once per
+ * connection, not once per request (ADR 031).
  */
-export function lockedCallStatement(lock: AdvisoryLock, call: string): string {
-  return `WITH locked AS MATERIALIZED (SELECT ${advisoryLockCall(lock)}) SELECT ${call} AS answer FROM locked`;
+export interface LockedCall {
+  readonly name: string;
+  readonly text: string;
+}
+
+/**
+ * `call` (one function call, its parameters $1 … $parameterCount) under the advisory lock given as
+ * the next two parameters: the lock's CTE is read before the call is evaluated, and the statement
+ * commits as it completes (ADR 024).
+ */
+export function lockedCall(name: string, call: string, parameterCount: number): LockedCall {
+  const lock = `pg_advisory_xact_lock($${parameterCount + 1}, $${parameterCount + 2})`;
+  return { name, text: `WITH locked AS MATERIALIZED (SELECT ${lock}) SELECT ${call} AS answer FROM locked` };
 }
 
 function advisoryLockCall({ namespace, key }: AdvisoryLock): string {
@@ -67,13 +79,13 @@ export class TransactionRunner {
   }
 
   /**
-   * Runs `call` (one function call, its parameters $1, $2, …) as a transaction of its own, in one
-   * round trip, under the lock, and answers its `answer` column. `undo` reverses a side effect made
-   * before it; it runs when the statement did not commit (not when the outcome is unknown).
+   * Runs `call` with `values` as a transaction of its own, in one round trip, under the lock, and
+   * answers its `answer` column. `undo` reverses a side effect made before it; it runs when the
+   * statement did not commit (not when the outcome is unknown).
    */
   inOneStatement<Answer>(
     lock: AdvisoryLock,
-    call: string,
+    call: LockedCall,
     values: unknown[],
     undo?: () => Promise<void>,
   ): Promise<Answer> {
@@ -86,7 +98,11 @@ export class TransactionRunner {
         throw await this.failed(error, false, undos);
       }
       try {
-        const { rows } = await client.query<{ answer: Answer }>(lockedCallStatement(lock, call), values);
+        const { rows } = await client.query<{ answer: Answer }>({
+          name: call.name,
+          text: call.text,
+          values: [...values, lock.namespace, lock.key],
+        });
         client.release();
         return rows[0].answer;
       } catch (error) {

@@ -1,21 +1,18 @@
 import { SetMetadata } from '@nestjs/common';
 
 export const ANSWERS_REPEATED_SIGNATURES = 'sheen:answers-repeated-signatures';
-
-/** Which repeats of a spent signature a route answers (ADR 030); a route without this answers none. */
-export interface RepeatsAnswered {
-  /**
-   * Without an Idempotency-Key, inside the dedupe window: the route answers an identical request
-   * with the first one's answer (the create), so such a repeat is a double-click.
-   */
-  readonly keylessInsideDedupeWindow?: boolean;
-}
+export const SPENDS_ITS_OWN_SIGNATURE = 'sheen:spends-its-own-signature';
 
 /**
- * Marks a route whose repeats the contract answers without a second effect: it takes an
+ * Marks a route whose repeats the contract answers without a second effect (ADR 030): it takes an
  * Idempotency-Key and stores its answer under it together with its effect, so SignatureGuard lets
- * through a repeat under the same key; where said, also a keyless one inside the dedupe window.
- * Any other repeat is 401.
+ * through a repeat under the same key. Any other repeat is 401.
  */
-export const AnswersRepeatedSignatures = (answered: RepeatsAnswered = {}): MethodDecorator =>
-  SetMetadata(ANSWERS_REPEATED_SIGNATURES, answered);
+export const AnswersRepeatedSignatures = (): MethodDecorator => SetMetadata(ANSWERS_REPEATED_SIGNATURES, true);
+
+/**
+ * Marks a route whose write spends its request's signature in its own statement (ADR 031), under
+ * its own rule for repeats, so SignatureGuard does not: it hands the signature to the handler
+ * (@UnspentSignature()), and a refused write gives it back by rolling back.
+ */
+export const SpendsItsOwnSignature = (): MethodDecorator => SetMetadata(SPENDS_ITS_OWN_SIGNATURE, true);

@@ -1,13 +1,13 @@
 import { CanActivate, ExecutionContext, Injectable, Logger, OnModuleInit, RawBodyRequest } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { IdempotencyConfig } from '../idempotency/idempotency.config';
 import { IDEMPOTENCY_KEY_HEADER, isValidIdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { InvalidSignatureError, SignatureReplayedError } from './request-signature.error';
 import { RECOMMENDED_SECRET_LENGTH, SignatureConfig } from './signature.config';
 import { isSignedRoute, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './request-signature';
-import { ANSWERS_REPEATED_SIGNATURES, RepeatsAnswered } from './repeated-signature.decorator';
-import { FirstUse, SpentSignatures } from './spent-signatures.service';
+import { ANSWERS_REPEATED_SIGNATURES, SPENDS_ITS_OWN_SIGNATURE } from './repeated-signature.decorator';
+import { SignatureToSpend, signatureToSpend, SpentSignatures } from './spent-signatures.service';
+import { handOverSignature } from './unspent-signature.decorator';
 import { rememberFirstSpend } from './unused-signatures';
 
 /** Methods that change nothing: their signatures are not spent, so a read may be repeated. */
@@ -20,9 +20,10 @@ const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
  *
  * A write then spends its signature (ADR 030): the same signature again is `401
  * signature_replayed`, in any API process, unless it is a repeat the contract answers without a
- * second effect (on a route marked @AnswersRepeatedSignatures): under the same Idempotency-Key (a
- * race, or a retry of the same bytes), or, without a key, a create inside the dedupe window (a
- * double-click). A first use that fails gives its signature back (unused-signatures.ts).
+ * second effect: under the same Idempotency-Key on a route marked @AnswersRepeatedSignatures (a
+ * race, or a retry of the same bytes). A first use that fails gives its signature back
+ * (unused-signatures.ts). A route marked @SpendsItsOwnSignature (the create) is handed the
+ * signature to spend in its own statement instead (ADR 031).
  */
 @Injectable()
 export class SignatureGuard implements CanActivate, OnModuleInit {
@@ -30,7 +31,6 @@ export class SignatureGuard implements CanActivate, OnModuleInit {
 
   constructor(
     private readonly config: SignatureConfig,
-    private readonly idempotency: IdempotencyConfig,
     private readonly spentSignatures: SpentSignatures,
     private readonly reflector: Reflector,
   ) {}
@@ -47,7 +47,7 @@ export class SignatureGuard implements CanActivate, OnModuleInit {
     }
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (context.getType() !== 'http' || this.config.secrets.length === 0) return true;
     const request = context.switchToHttp().getRequest<RawBodyRequest<FastifyRequest>>();
     if (!isSignedRoute(request.routeOptions.url)) return true;
@@ -70,27 +70,27 @@ export class SignatureGuard implements CanActivate, OnModuleInit {
     if (!verification.valid) throw new InvalidSignatureError(verification.failure);
     if (READ_METHODS.has(request.method)) return true;
 
-    // A malformed key is the handler's 400 to give; here it stands for no key.
-    const idempotencyKey = isValidIdempotencyKey(header) ? header : undefined;
-    const { mac, timestamp } = verification;
-    const firstUse = await this.spentSignatures.spend({ mac, timestamp, idempotencyKey });
-    if (firstUse === undefined) {
-      rememberFirstSpend(request, mac);
+    const signature = signatureToSpend(verification.mac, verification.timestamp);
+    const handler = context.getHandler();
+    if (this.reflector.get<boolean | undefined>(SPENDS_ITS_OWN_SIGNATURE, handler)) {
+      handOverSignature(request, signature);
       return true;
     }
-    if (!this.isAnsweredRepeat(firstUse, idempotencyKey, context)) throw new SignatureReplayedError();
-    return true;
+    // A malformed key is the handler's 400 to give; here it stands for no key.
+    const idempotencyKey = isValidIdempotencyKey(header) ? header : undefined;
+    const answersKeyedRepeats = this.reflector.get<boolean | undefined>(ANSWERS_REPEATED_SIGNATURES, handler) === true;
+    return this.spend(request, signature, idempotencyKey, answersKeyedRepeats);
   }
 
-  private isAnsweredRepeat(firstUse: FirstUse, idempotencyKey: string | undefined, context: ExecutionContext): boolean {
-    const answered = this.reflector.get<RepeatsAnswered | undefined>(ANSWERS_REPEATED_SIGNATURES, context.getHandler());
-    if (answered === undefined) return false;
-    if (idempotencyKey !== undefined) return firstUse.idempotencyKey === idempotencyKey;
-    return (
-      answered.keylessInsideDedupeWindow === true &&
-      firstUse.idempotencyKey === undefined &&
-      this.idempotency.dedupeWindowMs > 0 &&
-      firstUse.ageMs < this.idempotency.dedupeWindowMs
-    );
+  private async spend(
+    request: FastifyRequest,
+    signature: SignatureToSpend,
+    idempotencyKey: string | undefined,
+    answersKeyedRepeats: boolean,
+  ): Promise<boolean> {
+    const verdict = await this.spentSignatures.spend(signature, idempotencyKey, answersKeyedRepeats);
+    if (verdict === 'replayed') throw new SignatureReplayedError();
+    if (verdict === 'first') rememberFirstSpend(request, signature.mac);
+    return true;
   }
 }

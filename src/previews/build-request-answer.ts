@@ -2,13 +2,20 @@ import { DatabaseError } from 'pg';
 import { InsufficientAiTimeError } from '../billing/billing.errors';
 import { BuildInProgressError } from '../builds/builds.errors';
 import { DomainError } from '../errors/domain-error';
+import { SignatureReplayedError } from '../http/request-signature.error';
 import { IdempotencyKeyReusedError } from '../idempotency/idempotency.errors';
 import { ProjectIdConflictError, ProjectNotFoundError } from '../projects/projects.errors';
 import { RateLimitedError } from '../rate-limits/rate-limits.errors';
 
-/** Why create_project or update_project (migrations BuildRequestFunctions, AiTimeReservations) started nothing. */
+/**
+ * Why create_project or update_project (migrations BuildRequestFunctions, AiTimeReservations,
+ * SignatureSpentByCreate) started nothing.
+ */
 type Refusal =
-  | { answer: 'refused'; code: 'idempotency_key_reused' | 'project_id_conflict' | 'project_not_found' }
+  | {
+      answer: 'refused';
+      code: 'idempotency_key_reused' | 'project_id_conflict' | 'project_not_found' | 'signature_replayed';
+    }
   | { answer: 'refused'; code: 'insufficient_ai_time'; secondsAvailable: number; secondsNeeded: number }
   | { answer: 'refused'; code: 'rate_limited'; retryAfterMs: number }
   | { answer: 'refused'; code: 'build_in_progress'; buildId: string };
@@ -49,6 +56,8 @@ function refusalError(refusal: Refusal, request: { projectId: string; perMinute:
       return new ProjectIdConflictError(request.projectId);
     case 'project_not_found':
       return new ProjectNotFoundError(request.projectId);
+    case 'signature_replayed':
+      return new SignatureReplayedError();
     case 'build_in_progress':
       return new BuildInProgressError(refusal.buildId);
     default:

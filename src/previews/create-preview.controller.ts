@@ -3,7 +3,9 @@ import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperat
 import type { FastifyReply } from 'fastify';
 import { replyWithOutcome } from '../idempotency/reply-with-outcome';
 import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
-import { AnswersRepeatedSignatures } from '../http/repeated-signature.decorator';
+import { SpendsItsOwnSignature } from '../http/repeated-signature.decorator';
+import { UnspentSignature } from '../http/unspent-signature.decorator';
+import type { SignatureToSpend } from '../http/spent-signatures.service';
 import { ApiProblems } from '../http/api-problems.decorator';
 import { ProblemDetailsDto } from '../http/problem-details.dto';
 import { CreatePreviewService } from './create-preview.service';
@@ -17,7 +19,7 @@ export class CreatePreviewController {
   constructor(private readonly createPreview: CreatePreviewService) {}
 
   @Post('create-preview-for-new-project')
-  @AnswersRepeatedSignatures({ keylessInsideDedupeWindow: true })
+  @SpendsItsOwnSignature()
   @ApiOperation({
     summary: 'Create a project and queue its first build',
     description:
@@ -50,8 +52,9 @@ export class CreatePreviewController {
   async create(
     @Body() request: CreatePreviewRequest,
     @IdempotencyKey() idempotencyKey: string | undefined,
+    @UnspentSignature() signature: SignatureToSpend | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CreatePreviewResponse> {
-    return replyWithOutcome(reply, await this.createPreview.create(request, idempotencyKey));
+    return replyWithOutcome(reply, await this.createPreview.create(request, idempotencyKey, signature));
   }
 }

@@ -3,7 +3,7 @@ import { BillingConfig } from '../billing/billing.config';
 import { buildJobData } from '../builds/build-job';
 import { BuildQueueService } from '../builds/build-queue.service';
 import { userLock } from '../database/advisory-lock';
-import { placeholders, TransactionRunner } from '../database/transaction-runner';
+import { lockedCall, placeholders, TransactionRunner } from '../database/transaction-runner';
 import { newProjectId } from '../ids/ids';
 import {
   IdempotencyService,
@@ -12,6 +12,7 @@ import {
   RequestIdentity,
 } from '../idempotency/idempotency.service';
 import { SingleFlight } from '../idempotency/single-flight';
+import type { SignatureToSpend } from '../http/spent-signatures.service';
 import { auditBuildRequest } from '../logging/build-request-audit';
 import { ProjectMetrics } from '../metrics/project-metrics.service';
 import { DEFAULT_FRAMEWORK } from '../projects/framework';
@@ -26,7 +27,8 @@ import { annotateQueuedBuild, newQueuedBuildIds } from './queued-build';
 import { created, replayed, RequestOutcome } from '../idempotency/request-outcome';
 
 const OPERATION = { method: 'POST', path: '/v1/create-preview-for-new-project' } as const;
-const CREATE_PROJECT = settledCall(`create_project(${placeholders(17)})`);
+const CREATE_PROJECT = settledCall(`create_project(${placeholders(19)})`);
+const LOCKED_CREATE_PROJECT = lockedCall('create_project', CREATE_PROJECT, 19);
 
 type CreateAnswer = BuildRequestAnswer<CreatePreviewResponse>;
 
@@ -50,35 +52,46 @@ export class CreatePreviewService {
 
   /**
    * A create, in order:
-   * 1. identical creates in flight in this process share the first one's (a storm of double-clicks
-   *    takes one pooled connection, not one each);
+   * 1. identical creates in flight in this process, under the same signature, share the first
+   *    one's (a storm of double-clicks takes one pooled connection, not one each);
    * 2. the ids are chosen: the project's (unless a legacy caller chose an unused one), the build's,
    *    its version's and its AI-time session's;
    * 3. the project's directory, for a fresh id (createAtFreshId; a caller's id: createAtCallersId);
    * 4. under the user's advisory lock, one statement that is the whole transaction: a call of
-   *    `create_project` (migrations BuildRequestFunctions, BuildRequestSettled, AiTimeReservations): a replay of the
-   *    Idempotency-Key (or 422), an identical create inside the dedupe window, the balance less what the
+   *    `create_project` (migrations BuildRequestFunctions, BuildRequestSettled, AiTimeReservations,
+   *    SignatureSpentByCreate): the request's signature spent (401 for a repeat it does not answer,
+   *    ADR 031), a replay of the Idempotency-Key (or 422), an identical create inside the dedupe window, the balance less what the
    *    user's open builds reserved must cover this build's reservation (402), the rate limit (429), then the project, its build, session and job, and the answer recorded under
    *    the key or for the dedupe window. A refusal rolls it back, and the directory is removed;
    * 5. once it committed, the build workers are woken (not inside it: ADR 023); the ids go on the
    *    request's span and log lines, and one audit line says what was answered.
    */
-  create(request: CreatePreviewRequest, idempotencyKey?: string): Promise<RequestOutcome<CreatePreviewResponse>> {
+  create(
+    request: CreatePreviewRequest,
+    idempotencyKey?: string,
+    signature?: SignatureToSpend,
+  ): Promise<RequestOutcome<CreatePreviewResponse>> {
     return this.metrics.observeCreate(async () => {
       const identity = this.idempotency.identify(OPERATION, request, idempotencyKey);
-      const outcome = await this.coalesced(identity, () => this.createOnce(request, identity));
+      const outcome = await this.coalesced(identity, signature, () => this.createOnce(request, identity, signature));
       auditBuildRequest('create-preview-for-new-project', request.userId, outcome);
       return outcome;
     });
   }
 
-  /** Without a key and with the dedupe window off, every create is one of its own. */
+  /**
+   * Without a key and with the dedupe window off, every create is one of its own. Only creates under
+   * the same signature share one: the first one's statement spends it for all of them, while each
+   * other signature must be spent by a statement of its own.
+   */
   private async coalesced(
     identity: RequestIdentity,
+    signature: SignatureToSpend | undefined,
     create: () => Promise<RequestOutcome<CreatePreviewResponse>>,
   ): Promise<RequestOutcome<CreatePreviewResponse>> {
     if (identity.key === undefined && this.idempotency.dedupeWindowMs === 0) return create();
-    const { result, leader } = await this.inFlight.run(inFlightKey(identity), create);
+    const key = `${inFlightKey(identity)}\n${signature?.mac.toString('hex') ?? ''}`;
+    const { result, leader } = await this.inFlight.run(key, create);
     if (leader) return result;
     return identity.key === undefined ? deduplicated(result.body) : replayed(result.status, result.body);
   }
@@ -86,6 +99,7 @@ export class CreatePreviewService {
   private async createOnce(
     request: CreatePreviewRequest,
     identity: RequestIdentity,
+    signature: SignatureToSpend | undefined,
   ): Promise<RequestOutcome<CreatePreviewResponse>> {
     const { userId } = request;
     const projectId = request.projectId ?? newProjectId();
@@ -108,6 +122,8 @@ export class CreatePreviewService {
       build.versionId,
       build.aiTimeSessionId,
       buildJobData({ buildId: build.buildId, projectId, userId, versionId: build.versionId }),
+      signature?.mac ?? null,
+      signature?.expiresAt ?? null,
     ];
     let answer: CreateAnswer;
     try {
@@ -137,7 +153,7 @@ export class CreatePreviewService {
     const removeDirectory = () => this.workspace.removeProjectDirectory(userId, projectId);
     await this.workspace.createProjectDirectory(userId, projectId);
     const answer = await inSpan('db.create_project', () =>
-      this.transactions.inOneStatement<CreateAnswer>(userLock(userId), CREATE_PROJECT, values, removeDirectory),
+      this.transactions.inOneStatement<CreateAnswer>(userLock(userId), LOCKED_CREATE_PROJECT, values, removeDirectory),
     );
     if (answer.answer !== 'created') await removeDirectory();
     return answer;
