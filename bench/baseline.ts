@@ -13,7 +13,7 @@ import { LatencyRecorder, Measured } from './measurements';
 import { DEDUPE_WINDOW_MS } from './service-process';
 import { CREATE_PATH, CreateBody, newUserCreate } from './signed-create';
 
-const CREATE_PROJECT = lockedCall('create_project', settledCall(`create_project(${placeholders(19)})`), 19);
+const CREATE_PROJECT = lockedCall('create_project', settledCall(`create_project(${placeholders(19)})`));
 
 /** The reservation the benchmarked service makes with its defaults. */
 const RESERVE_SECONDS = BillingConfig.fromEnv({}).reserveSeconds;

@@ -12,9 +12,10 @@ export class SignatureSpentByCreate1765065600000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
       -- src/http: spends a signed write's signature. 'first' for its first use; 'repeat' for a repeat
-      -- the write answers without a second effect: under the Idempotency-Key the signature was first
-      -- used with (where p_answers_keyed), or, without a key, after a keyless first use less than
-      -- p_keyless_window_ms ago; 'replayed' for any other repeat. Every use is counted.
+      -- the write may answer from what its first use stored: under the Idempotency-Key the signature
+      -- was first used with (where p_answers_keyed), or, without a key, after a keyless first use
+      -- less than p_keyless_window_ms ago (a window of 0 answers none); 'replayed' for any other
+      -- repeat. Every use that commits is counted.
       CREATE FUNCTION spent_signatures_spend(
         p_signature bytea, p_key text, p_expires_at timestamptz, p_answers_keyed boolean, p_keyless_window_ms integer)
       RETURNS text LANGUAGE plpgsql AS $$
@@ -30,7 +31,7 @@ export class SignatureSpentByCreate1765065600000 implements MigrationInterface {
           RETURN CASE WHEN p_answers_keyed AND v_first.idempotency_key = p_key THEN 'repeat' ELSE 'replayed' END;
         END IF;
         RETURN CASE
-          WHEN v_first.idempotency_key IS NULL
+          WHEN p_keyless_window_ms > 0 AND v_first.idempotency_key IS NULL
            AND statement_timestamp() - v_first.spent_at < make_interval(secs => p_keyless_window_ms / 1000.0)
           THEN 'repeat' ELSE 'replayed' END;
       END $$;
@@ -39,8 +40,9 @@ export class SignatureSpentByCreate1765065600000 implements MigrationInterface {
       -- src/previews: POST /v1/create-preview-for-new-project, in order. Answers
       -- {"answer": "replay", "status", "body"} | {"answer": "dedupe", "body"} |
       -- {"answer": "refused", "code", ...} | {"answer": "created", "body"}. p_signature is the
-      -- request's signature (NULL when requests are not signed), spent first: a repeat it does not
-      -- answer is refused before anything is looked at.
+      -- request's signature (NULL when requests are not signed), spent first. A repeat of a spent
+      -- signature is answered only from what its first use stored (the key's answer, the dedupe
+      -- record); once that is gone it would act a second time, so it is refused as a replay.
       CREATE FUNCTION create_project(
         p_user uuid, p_key text, p_fingerprint text, p_key_lifetime_hours integer, p_dedupe_window_ms integer,
         p_welcome_seconds integer, p_rate_limit_per_minute integer, p_reserve_seconds integer,
@@ -49,14 +51,16 @@ export class SignatureSpentByCreate1765065600000 implements MigrationInterface {
         p_signature bytea, p_signature_expires_at double precision)
       RETURNS json LANGUAGE plpgsql AS $$
       DECLARE
+        v_spend text := 'first';
         v_answer json;
         v_queued record;
         v_body json;
       BEGIN
-        IF p_signature IS NOT NULL AND spent_signatures_spend(
-             p_signature, p_key, to_timestamp(p_signature_expires_at), true, p_dedupe_window_ms) = 'replayed' THEN
-          RETURN json_build_object('answer', 'refused', 'code', 'signature_replayed');
+        IF p_signature IS NOT NULL THEN
+          v_spend := spent_signatures_spend(
+            p_signature, p_key, to_timestamp(p_signature_expires_at), true, p_dedupe_window_ms);
         END IF;
+        IF v_spend = 'replayed' THEN RETURN json_build_object('answer', 'refused', 'code', 'signature_replayed'); END IF;
 
         v_answer := idempotency_keys_find(p_user, p_key, p_fingerprint, p_key_lifetime_hours);
         IF v_answer IS NOT NULL THEN RETURN v_answer; END IF;
@@ -64,6 +68,7 @@ export class SignatureSpentByCreate1765065600000 implements MigrationInterface {
           v_body := recent_creates_find(p_user, p_fingerprint, p_dedupe_window_ms);
           IF v_body IS NOT NULL THEN RETURN json_build_object('answer', 'dedupe', 'body', v_body); END IF;
         END IF;
+        IF v_spend = 'repeat' THEN RETURN json_build_object('answer', 'refused', 'code', 'signature_replayed'); END IF;
 
         v_answer := build_start_refusal(p_user, p_welcome_seconds, p_rate_limit_per_minute, p_reserve_seconds);
         IF v_answer IS NOT NULL THEN RETURN v_answer; END IF;

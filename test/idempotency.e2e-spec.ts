@@ -171,12 +171,13 @@ describe('dedupe window without a key', () => {
 
   it('creates a new project for an identical body once the window has passed', async () => {
     const body = createBody();
-    const first = await t.http().post(CREATE_PATH).send(body).expect(201);
+    const first = await t.http({ at: uniqueSecond() }).post(CREATE_PATH).send(body).expect(201);
     await t.db.query(`UPDATE recent_creates SET created_at = now() - interval '11 seconds' WHERE owner_id = $1`, [
       body.userId,
     ]);
 
-    const later = await t.http().post(CREATE_PATH).send(body).expect(201);
+    // Signed anew, as a caller sending it 11 s later would: the same signature again is a replay.
+    const later = await t.http({ at: uniqueSecond() }).post(CREATE_PATH).send(body).expect(201);
 
     expect(later.body.projectId).not.toBe(first.body.projectId);
     expect(await projectsOf(t, body.userId)).toHaveLength(2);

@@ -106,6 +106,25 @@ describe('replay-proof writes: a signature is spent by its request', () => {
       expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
     });
 
+    it('refuses a captured click that was answered deduplicated, once the project it was answered with is out of the window', async () => {
+      const body = createBody();
+      await send(t, capture('POST', CREATE_PATH, body)).expect(201);
+      const click = capture('POST', CREATE_PATH, body);
+      expect((await send(t, click).expect(200)).body).toMatchObject({ deduplicated: true });
+      // The click's own signature was spent just now; the project it was deduplicated to is older.
+      await t.db.query(
+        `UPDATE recent_creates SET created_at = created_at - interval '11 seconds' WHERE owner_id = $1`,
+        [body.userId],
+      );
+      const before = await persistedState(t.db, t.projectsRoot);
+
+      const replay = await send(replayTarget(), click);
+
+      expect(replay.status).toBe(401);
+      expect(replay.body).toMatchObject(replayRefused);
+      expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
+    });
+
     it('refuses a captured update, whether its build is still queued or not', async () => {
       const { userId, projectId } = await idleProject();
       const update = capture('POST', UPDATE_PATH, { userId, projectId, prompt: 'Add a contact form' });
@@ -281,6 +300,31 @@ describe('replay-proof writes: a signature is spent by its request', () => {
     expect(spent).toEqual([{ uses: 1 }, { uses: 1 }]);
     const resent = await send(t, second, { 'Idempotency-Key': 'another-key' });
     expect(resent.body).toMatchObject(replayRefused);
+  });
+
+  describe('with the dedupe window off', () => {
+    let first: TestApp;
+    let second: TestApp;
+
+    beforeAll(async () => {
+      first = await startTestApp({ env: { DEDUPE_WINDOW_MS: '0' } });
+      second = await startTestApp({ database: first.db, env: { DEDUPE_WINDOW_MS: '0' } });
+    });
+    afterAll(async () => {
+      await second?.close();
+      await first?.close();
+    });
+
+    it('acts on a keyless create once, also when its copies race in two API processes: the others are 401', async () => {
+      const body = createBody();
+      const create = capture('POST', CREATE_PATH, body);
+
+      const answers = await Promise.all([send(first, create), send(second, create), send(first, create)]);
+
+      expect(answers.map((answer) => answer.status).sort()).toEqual([201, 401, 401]);
+      for (const answer of answers.filter((a) => a.status === 401)) expect(answer.body).toMatchObject(replayRefused);
+      expect(await first.db.query(`SELECT id FROM projects WHERE owner_id = $1`, [body.userId])).toHaveLength(1);
+    });
   });
 
   it('does not spend a read’s signature: the same signed read answers again', async () => {

@@ -162,6 +162,14 @@ function notQueryable(): Error {
   return new Error('Client has encountered a connection error and is not queryable');
 }
 
+describe('lockedCall', () => {
+  it('puts the lock in the two parameters after the call’s last', () => {
+    expect(lockedCall('g', 'g($1, $10, $2)').text).toBe(
+      'WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($11, $12)) SELECT g($1, $10, $2) AS answer FROM locked',
+    );
+  });
+});
+
 describe('TransactionRunner.inOneStatement', () => {
   /** A pg pool double under TypeORM's driver; `answer` answers the statement. */
   function fakePool(answer: () => Promise<unknown>, connect = () => Promise.resolve()) {
@@ -174,7 +182,7 @@ describe('TransactionRunner.inOneStatement', () => {
     const dataSource = { driver: { master: pool } } as unknown as DataSource;
     return { calls, client, transactions: new TransactionRunner(dataSource) };
   }
-  const F = lockedCall('f', 'f()', 0);
+  const F = lockedCall('f', 'f()');
   const serverError = (code: string) =>
     Object.assign(new DatabaseError('refused', 0, 'error'), { code, severity: 'ERROR' });
 
@@ -183,7 +191,7 @@ describe('TransactionRunner.inOneStatement', () => {
       Promise.resolve({ rows: [{ answer: { answer: 'created' } }] }),
     );
 
-    await expect(transactions.inOneStatement(LOCK, lockedCall('f', 'f($1)', 1), ['x'])).resolves.toEqual({
+    await expect(transactions.inOneStatement(LOCK, lockedCall('f', 'f($1)'), ['x'])).resolves.toEqual({
       answer: 'created',
     });
 

@@ -46,11 +46,12 @@ export interface LockedCall {
 }
 
 /**
- * `call` (one function call, its parameters $1 … $parameterCount) under the advisory lock given as
- * the next two parameters: the lock's CTE is read before the call is evaluated, and the statement
- * commits as it completes (ADR 024).
+ * `call` (one function call, its parameters $1, $2, …) under the advisory lock given as the two
+ * parameters after the call's last: the lock's CTE is read before the call is evaluated, and the
+ * statement commits as it completes (ADR 024).
  */
-export function lockedCall(name: string, call: string, parameterCount: number): LockedCall {
+export function lockedCall(name: string, call: string): LockedCall {
+  const parameterCount = Math.max(0, ...Array.from(call.matchAll(/\$(\d+)/g), ([, index]) => Number(index)));
   const lock = `pg_advisory_xact_lock($${parameterCount + 1}, $${parameterCount + 2})`;
   return { name, text: `WITH locked AS MATERIALIZED (SELECT ${lock}) SELECT ${call} AS answer FROM locked` };
 }

@@ -28,7 +28,7 @@ import { created, replayed, RequestOutcome } from '../idempotency/request-outcom
 
 const OPERATION = { method: 'POST', path: '/v1/create-preview-for-new-project' } as const;
 const CREATE_PROJECT = settledCall(`create_project(${placeholders(19)})`);
-const LOCKED_CREATE_PROJECT = lockedCall('create_project', CREATE_PROJECT, 19);
+const LOCKED_CREATE_PROJECT = lockedCall('create_project', CREATE_PROJECT);
 
 type CreateAnswer = BuildRequestAnswer<CreatePreviewResponse>;
 

@@ -23,7 +23,7 @@ import { annotateQueuedBuild, newQueuedBuildIds } from './queued-build';
 import { created, replayed, RequestOutcome } from '../idempotency/request-outcome';
 
 const OPERATION = { method: 'POST', path: '/v1/update-project' } as const;
-const UPDATE_PROJECT = lockedCall('update_project', settledCall(`update_project(${placeholders(14)})`), 14);
+const UPDATE_PROJECT = lockedCall('update_project', settledCall(`update_project(${placeholders(14)})`));
 
 /** An update has no dedupe window, so update_project never answers with one. */
 type UpdateAnswer = Exclude<BuildRequestAnswer<UpdateProjectResponse>, { answer: 'dedupe' }>;
