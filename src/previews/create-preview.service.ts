@@ -60,9 +60,11 @@ export class CreatePreviewService {
    * 4. under the user's advisory lock, one statement that is the whole transaction: a call of
    *    `create_project` (migrations BuildRequestFunctions, BuildRequestSettled, AiTimeReservations,
    *    SignatureSpentByCreate): the request's signature spent (401 for a repeat it does not answer,
-   *    ADR 031), a replay of the Idempotency-Key (or 422), an identical create inside the dedupe window, the balance less what the
-   *    user's open builds reserved must cover this build's reservation (402), the rate limit (429), then the project, its build, session and job, and the answer recorded under
-   *    the key or for the dedupe window. A refusal rolls it back, and the directory is removed;
+   *    ADR 031), a replay of the Idempotency-Key (or 422), an identical create inside the dedupe
+   *    window, the balance less what the user's open builds reserved must cover this build's
+   *    reservation (402), the rate limit (429), then the project, its build, session and job, and
+   *    the answer recorded under the key or for the dedupe window. A refusal rolls it back, the
+   *    spend with it, and the directory is removed;
    * 5. once it committed, the build workers are woken (not inside it: ADR 023); the ids go on the
    *    request's span and log lines, and one audit line says what was answered.
    */
