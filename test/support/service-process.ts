@@ -11,6 +11,12 @@ const NODE = join(ROOT, 'node_modules', '.bin', 'node');
  */
 const ENTRY = ['-r', 'ts-node/register/transpile-only', '-r', './src/telemetry.ts', 'src/main.ts'];
 
+interface Launch {
+  file: string;
+  args: string[];
+  cwd: string;
+}
+
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -22,22 +28,34 @@ export class ServiceProcess {
   stderr = '';
   readonly exited: Promise<Exit>;
   private readonly child: ChildProcess;
+  private readonly group: boolean;
 
   /** `role` as `npm run start:api` / `start:worker` pass it; without it, both (as `npm start`). */
-  constructor(env: Record<string, string>, role?: ProcessRole) {
+  constructor(env: Record<string, string>, role?: ProcessRole, launch?: Launch) {
     const inherited = { ...process.env };
     // The child reads only what the test gives it (Jest sets NODE_ENV=test).
     for (const variable of ['DATABASE_URL', 'PORT', 'NODE_ENV', 'WORKER_SHARED_SECRET']) delete inherited[variable];
-    this.child = spawn(NODE, role ? [...ENTRY, role] : ENTRY, {
-      cwd: ROOT,
+    const { file, args, cwd } = launch ?? { file: NODE, args: role ? [...ENTRY, role] : ENTRY, cwd: ROOT };
+    this.child = spawn(file, args, {
+      cwd,
       env: { ...inherited, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A command such as `npm start` runs the service as its child: signals go to the whole group.
+      detached: launch !== undefined,
     });
+    this.group = launch !== undefined;
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    // The command's children hold its output open: it has ended when they have too.
+    const ended = launch ? 'close' : 'exit';
     this.exited = new Promise((resolveExit) =>
-      this.child.once('exit', (code, signal) => resolveExit({ code, signal })),
+      this.child.once(ended, (code: number | null, signal: NodeJS.Signals | null) => resolveExit({ code, signal })),
     );
+  }
+
+  /** The service as another command starts it, e.g. `npm start` in a checkout at `cwd`. */
+  static command(file: string, args: string[], cwd: string, env: Record<string, string>): ServiceProcess {
+    return new ServiceProcess(env, undefined, { file, args, cwd });
   }
 
   get running(): boolean {
@@ -45,7 +63,8 @@ export class ServiceProcess {
   }
 
   signal(signal: NodeJS.Signals): void {
-    this.child.kill(signal);
+    if (this.group) process.kill(-this.child.pid!, signal);
+    else this.child.kill(signal);
   }
 
   /** Resolves with the first match of `pattern` in stdout; rejects on exit or after `timeoutMs`. */
@@ -75,8 +94,13 @@ export class ServiceProcess {
 
   /** Stops a process a failed test left behind. */
   async kill(): Promise<void> {
-    if (!this.running) return;
-    this.child.kill('SIGKILL');
+    // A command's own process may be gone while the service it started still runs.
+    if (!this.running && !this.group) return;
+    try {
+      this.signal('SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
     await this.exited;
   }
 }
