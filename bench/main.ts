@@ -24,7 +24,7 @@ import { countPerCreate, PerCreate } from './wire-counts';
 import { measureBuildThroughput, measurePickup } from './worker-throughput';
 
 /**
- * `npm run bench` (DESIGN.md, "Benchmarks"; ADR 020). Settings, all optional: BENCH_SECONDS per
+ * `npm run bench` (ADR 020; results in docs/benchmarks.md). Settings, all optional: BENCH_SECONDS per
  * level (10), BENCH_CONNECTIONS (1,16,64), BENCH_SKIP (any of creates, storm, worker),
  * BENCH_SERVICE_NODE_OPTIONS (see service-process.ts) and BENCH_AB_CHECKOUT: the path of another
  * checkout of the service, built already (its `dist/`; its `bench/` is not used), whose service then

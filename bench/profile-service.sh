@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Where the service's CPU goes (BENCHMARKS.md, "Where the time goes"): runs the 16-connection level
+# Where the service's CPU goes (docs/benchmarks.md, "Where the time goes"): runs the 16-connection level
 # of `npm run bench` with the service under perf's JIT map, records the service process (all its
 # threads: libuv's file system work counts too) for a few seconds of its slice, and prints the
 # samples by package (bench/profile-groups.ts). perf counts CPU time only; V8's --cpu-prof samples

@@ -50,7 +50,7 @@ export interface Results {
   builds?: BuildThroughput;
 }
 
-/** The machine and the moment, for BENCHMARKS.md. */
+/** The machine and the moment, for docs/benchmarks.md. */
 export function describeMachine(database: string): string {
   const [cpu] = cpus();
   return [

@@ -24,7 +24,7 @@ import { TestDatabase } from './support/test-database';
  * worker in the middle of builds) and then every database connection to `pg_terminate_backend`.
  * The client behaves as a load balancer in front of the APIs would: a request that fails on the
  * network goes to another API, and a `503` or `409 request_in_progress` is retried with the same
- * Idempotency-Key, as README "For callers" asks.
+ * Idempotency-Key, as docs/contract.md ("Errors") allows.
  */
 
 const LOAD_CONCURRENCY = 8;

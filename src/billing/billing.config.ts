@@ -12,7 +12,7 @@ export class BillingConfig {
   /**
    * What a create or update holds back from the balance until its build ends (ADR 028). The
    * default, 1, is the least a build is charged, so "a build needs a positive balance" holds as
-   * the contract says; the longest a build may bill (BUILD_TIMEOUT_MS times BUILD_MAX_ATTEMPTS)
+   * docs/contract.md says; the longest a build may bill (BUILD_TIMEOUT_MS times BUILD_MAX_ATTEMPTS)
    * rules out any overdraft.
    */
   @IsInt()

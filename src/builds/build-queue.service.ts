@@ -152,7 +152,7 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
     // One pg-boss worker per slot, woken as soon as its build is done: pg-boss otherwise waits out
     // the rest of its polling interval after each job (NOTIFY wakes it only for jobs sent meanwhile),
     // so a backlog of builds shorter than a second drained at BUILD_CONCURRENCY per second
-    // (BENCHMARKS.md).
+    // (docs/benchmarks.md).
     for (let slot = 0; slot < this.config.concurrency; slot++) {
       const workerId: string = await this.boss.work(
         BUILD_QUEUE,

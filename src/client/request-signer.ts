@@ -1,5 +1,5 @@
 /**
- * Request signing (`v2=`, which covers the Idempotency-Key as well as what CONTRACT.md's `v1=`
+ * Request signing (`v2=`, which covers the Idempotency-Key as well as what docs/contract.md's `v1=`
  * covers), on Web Crypto only, so the client runs wherever `fetch` does: Node, NextJS route
  * handlers (Node or Edge runtime), workers.
  */

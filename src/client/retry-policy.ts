@@ -14,7 +14,7 @@ export const DEFAULT_RETRY: Required<RetryOptions> = { attempts: 4, minDelayMs: 
 /**
  * The answers after which the very same request (same Idempotency-Key) may succeed, having written
  * nothing: any 503 (`database_unavailable`, `service_unavailable`, or a proxy's) and
- * `409 request_in_progress` (CONTRACT.md; ADR 012: errors are not stored, so a retry runs again).
+ * `409 request_in_progress` (docs/contract.md; ADR 012: errors are not stored, so a retry runs again).
  */
 export function isRetryable(error: WorkerApiError): boolean {
   return error.status === 503 || error.code === 'request_in_progress';

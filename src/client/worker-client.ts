@@ -20,7 +20,7 @@ import { WorkerApiError } from './worker-api.error';
 
 /**
  * The typed client of the worker service for server-side callers (a NextJS route handler, a
- * script): one method per endpoint of CONTRACT.md. Every request is signed (v2: the signature
+ * script): one method per endpoint of docs/contract.md. Every request is signed (v2: the signature
  * covers the Idempotency-Key too); creates, updates and grants always carry an Idempotency-Key;
  * answers worth retrying are retried with the same key. Needs only `fetch` and Web Crypto, and
  * loads nothing of the server.

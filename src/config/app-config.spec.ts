@@ -36,7 +36,7 @@ const ALL_VARIABLES = [
   'AI_TIME_RESERVE_SECONDS',
 ];
 
-/** The plain values of the config, as CONTRACT.md documents them. */
+/** The plain values of the config, as docs/contract.md documents them. */
 function values(env: Environment): unknown {
   const config = loadAppConfig(env);
   return {

@@ -34,7 +34,7 @@ export const MIGRATIONS = [
 /**
  * The pool holds one connection per in-flight transaction (the create path takes one for its whole
  * duration), so its size bounds concurrent creates per process; a wait for a connection is bounded.
- * 10 is measured (BENCHMARKS.md): on two cores, 4 lost a quarter of the creates/s and 16 gained
+ * 10 is measured (docs/benchmarks.md): on two cores, 4 lost a quarter of the creates/s and 16 gained
  * nothing over 10.
  */
 export const POOL = { max: 10, connectionTimeoutMillis: 5000 } as const;

@@ -1,4 +1,4 @@
-/** Every stable, machine-readable error code a caller can receive (CONTRACT.md, "Errors"). */
+/** Every stable, machine-readable error code a caller can receive (docs/contract.md, "Errors"). */
 export type ErrorCode =
   | 'validation_failed'
   | 'unauthorized'

@@ -291,7 +291,7 @@ describe('toProblemResponse', () => {
         status: 400,
         code: 'validation_failed',
       });
-      // CONTRACT.md: `errors` lists field errors for 400; '' names the body as a whole.
+      // docs/contract.md: `errors` lists field errors for 400; '' names the body as a whole.
       expect(problem.errors).toEqual([{ field: '', message: expect.any(String) }]);
     });
   });

@@ -4,7 +4,7 @@ export const ANSWERS_REPEATED_SIGNATURES = 'sheen:answers-repeated-signatures';
 export const SPENDS_ITS_OWN_SIGNATURE = 'sheen:spends-its-own-signature';
 
 /**
- * Marks a route whose repeats the contract answers without a second effect (ADR 030): it takes an
+ * Marks a route whose repeats the contract (docs/contract.md) answers without a second effect (ADR 030): it takes an
  * Idempotency-Key and stores its answer under it together with its effect, so SignatureGuard lets
  * through a repeat under the same key. Any other repeat is 401.
  */

@@ -9,7 +9,7 @@ const DETAILS: Record<SignatureFailure, string> = {
   mismatch: 'The signature does not match this request.',
 };
 
-/** A /v1 request without a valid signature (CONTRACT.md, "Authentication"). */
+/** A /v1 request without a valid signature (docs/contract.md, "Authentication"). */
 export class InvalidSignatureError extends DomainError {
   readonly code = 'unauthorized';
 

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Request signing as CONTRACT.md ("Authentication") defines it: HMAC-SHA256, keyed with the shared
+ * Request signing as docs/contract.md ("Authentication") defines it: HMAC-SHA256, keyed with the shared
  * secret, of `${timestamp}.${METHOD}.${pathWithQuery}.${rawBody}`, sent as `v1=<lowercase hex>`;
  * and `v2=`, the same over `${idempotencyKey}\n` and that text, so the key cannot be changed on a
  * signed request (ADR 030; the key is empty when none is sent, and no key holds a line break).
@@ -30,7 +30,7 @@ export interface SignedRequest {
   idempotencyKey?: string;
 }
 
-/** `v1`: the contract's signature; `v2`: it also covers the Idempotency-Key. */
+/** `v1`: the contract's first signature (docs/contract.md); `v2`: it also covers the Idempotency-Key. */
 export type SignatureVersion = 'v1' | 'v2';
 
 /** The header values as the server received them (Node joins a repeated header into one string). */

@@ -37,7 +37,7 @@ describe('SignatureConfig', () => {
     expect(error.message).not.toContain(SECRET);
   });
 
-  it('accepts a short secret (CONTRACT.md sets no minimum; a warning is logged at start instead)', () => {
+  it('accepts a short secret (docs/contract.md sets no minimum; a warning is logged at start instead)', () => {
     expect(load({ WORKER_SHARED_SECRET: 'secret' }).secrets).toEqual(['secret']);
   });
 

@@ -4,7 +4,7 @@ import { configFromEnv, Environment } from '../config/config-from-env';
 
 /**
  * Below this a secret can be guessed offline from one signed request, so a warning is logged; it is
- * not refused, since CONTRACT.md sets no minimum and an existing deployment must keep starting.
+ * not refused, since docs/contract.md sets no minimum and an existing deployment must keep starting.
  */
 export const RECOMMENDED_SECRET_LENGTH = 16;
 

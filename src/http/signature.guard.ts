@@ -19,7 +19,7 @@ const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
  * URL text, so no spelling of a path reaches a /v1 handler unsigned.
  *
  * A write then spends its signature (ADR 030): the same signature again is `401
- * signature_replayed`, in any API process, unless it is a repeat the contract answers without a
+ * signature_replayed`, in any API process, unless it is a repeat docs/contract.md answers without a
  * second effect: under the same Idempotency-Key on a route marked @AnswersRepeatedSignatures (a
  * race, or a retry of the same bytes). A first use that fails gives its signature back
  * (unused-signatures.ts). A route marked @SpendsItsOwnSignature (the create) is handed the

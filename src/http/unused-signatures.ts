@@ -13,7 +13,7 @@ export function rememberFirstSpend(request: object, mac: Buffer): void {
  * Gives back the signature of a write that failed (ADR 030). A write answered with an error (its
  * validation, a refusal, a rolled-back transaction) acted on nothing, so the very same bytes sent
  * again are judged as new: a signature buys one effect, not one attempt, and a caller that resends
- * the same request after a `503`, as the contract tells it to, is not taken for a replay. It is
+ * the same request after a `503`, as docs/contract.md tells it to, is not taken for a replay. It is
  * given back before the answer is sent, so a resend never finds it still spent; should that fail,
  * it stays spent, the safe way round.
  */

@@ -27,7 +27,7 @@ export function reportAsText({ clean, checkedAt, findings }: IntegrityReport): s
 
 /**
  * For machines (`--json`): `{ clean, checkedAt, findings: [{ kind, ...ids }] }`, `checkedAt` as an
- * ISO 8601 string. Fields are only ever added, never renamed (README, "Integrity audit").
+ * ISO 8601 string. Fields are only ever added, never renamed (docs/contract.md; docs/operations.md, "Integrity audit").
  */
 export function reportAsJson({ clean, checkedAt, findings }: IntegrityReport): string {
   return `${JSON.stringify({ clean, checkedAt: checkedAt.toISOString(), findings }, null, 2)}\n`;

@@ -46,7 +46,7 @@ export class UpdateProjectService {
    * An update, in order:
    * 1. identical updates in flight in this process share the first one's; a keyless twin is
    *    answered 409 build_in_progress with the build the first one queued (an update has no dedupe
-   *    window: CONTRACT.md);
+   *    window: docs/contract.md);
    * 2. the build's ids are chosen;
    * 3. under the owner's advisory lock, one statement that is the whole transaction: a call of
    *    `update_project` (migrations BuildRequestFunctions, BuildRequestSettled, AiTimeReservations): a replay of the

@@ -1,5 +1,5 @@
 /**
- * CONTRACT.md: "A field is either absent or present with a valid value: `null` is not a value of
+ * docs/contract.md: "A field is either absent or present with a valid value: `null` is not a value of
  * any field." These find every `null` in a response body, however deep.
  */
 

@@ -11,7 +11,7 @@ import {
 /** The secret every e2e app verifies with unless its test sets WORKER_SHARED_SECRET. */
 export const TEST_SECRET = 'e2e-test-secret-0f3a9c1d7b2e4a6c';
 
-/** How a test's requests are signed: the contract's `v1` now, unless it says otherwise. */
+/** How a test's requests are signed: docs/contract.md's `v1` now, unless it says otherwise. */
 export interface SigningOptions {
   /** Unix seconds; another second makes another signature for the same bytes (a request signed anew). */
   at?: number;
