@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { AiTimeBalance } from '../../src/billing/ai-time-balance.entity';
+import { AiTimeLedgerEntry } from '../../src/billing/ai-time-ledger-entry.entity';
 import { ENTITIES } from '../../src/database/entities';
+import { entityFromRow } from '../../src/database/entity-rows';
 import { postgresOptions } from '../../src/database/data-source-options';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
@@ -41,5 +45,20 @@ describe('entities and the migrated schema', () => {
     if (diff.length > 0) {
       throw new Error(`The entities and the migrated schema differ; TypeORM would run:\n${diff.join(';\n')}`);
     }
+  });
+
+  it('are what SQL written by hand answers too: a returned row maps to the entity TypeORM loads', async () => {
+    const userId = randomUUID();
+    await dataSource.getRepository(AiTimeBalance).insert({ userId, secondsRemaining: 60 });
+    const ledger = dataSource.getRepository(AiTimeLedgerEntry);
+    const [row] = await ledger.query<Record<string, unknown>[]>(
+      `INSERT INTO ai_time_ledger (user_id, kind, seconds, reason) VALUES ($1, 'welcome', 60, 'welcome') RETURNING *`,
+      [userId],
+    );
+
+    const mapped = entityFromRow(ledger, row);
+
+    expect(mapped).toBeInstanceOf(AiTimeLedgerEntry);
+    expect(mapped).toEqual(await ledger.findOneBy({ userId }));
   });
 });
