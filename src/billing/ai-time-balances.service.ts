@@ -1,20 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { entityFromRow } from '../database/entity-rows';
+import { AiTimeBalance } from './ai-time-balance.entity';
 import { MAX_BALANCE_SECONDS } from './ai-time-policy';
 import { BillingConfig } from './billing.config';
 import { BalanceLimitExceededError } from './billing.errors';
 
-/** A user's AI time as the API shows it. */
-export interface AiTimeBalanceView {
-  userId: string;
-  secondsRemaining: number;
-  secondsUsed: number;
-}
-
-interface BalanceRow {
-  seconds_remaining: number;
-  seconds_used: number;
-}
+/** A user's AI time as the API shows it: these columns of the user's balance. */
+export type AiTimeBalanceView = Pick<AiTimeBalance, 'userId' | 'secondsRemaining' | 'secondsUsed'>;
 
 /**
  * Owns `ai_time_balances` and the ledger rows that add to them (`welcome`, `grant`); debits belong
@@ -30,17 +23,18 @@ export class AiTimeBalancesService {
    * step create_project and update_project take (migration BuildRequestFunctions).
    */
   async ensure(manager: EntityManager, userId: string): Promise<AiTimeBalanceView> {
-    const [row] = await manager.query<BalanceRow[]>(
+    // The function's OUT parameters, not a row of the table.
+    const [ensured] = await manager.query<{ seconds_remaining: number; seconds_used: number }[]>(
       'SELECT seconds_remaining, seconds_used FROM ai_time_balances_ensure($1, $2)',
       [userId, this.config.welcomeSeconds],
     );
-    return view(userId, row);
+    return { userId, secondsRemaining: ensured.seconds_remaining, secondsUsed: ensured.seconds_used };
   }
 
   /** The stored balance, or what a user never seen would start with; writes nothing. */
   async read(manager: EntityManager, userId: string): Promise<AiTimeBalanceView> {
-    const [row] = await this.select(manager, userId);
-    return row ? view(userId, row) : { userId, secondsRemaining: this.config.welcomeSeconds, secondsUsed: 0 };
+    const balance = await manager.getRepository(AiTimeBalance).findOneBy({ userId });
+    return balance ? view(balance) : { userId, secondsRemaining: this.config.welcomeSeconds, secondsUsed: 0 };
   }
 
   /**
@@ -57,29 +51,22 @@ export class AiTimeBalancesService {
     if (current.secondsRemaining > MAX_BALANCE_SECONDS - seconds) {
       throw new BalanceLimitExceededError(current.secondsRemaining, seconds);
     }
-    const [row] = await manager.query<BalanceRow[]>(
+    const [row] = await manager.query<Record<string, unknown>[]>(
       `WITH entry AS (
          INSERT INTO ai_time_ledger (user_id, kind, seconds, reason) VALUES ($1, 'grant', $2, $3)
        ), granted AS (
          UPDATE ai_time_balances
             SET seconds_remaining = seconds_remaining + $2, updated_at = now()
           WHERE user_id = $1
-         RETURNING seconds_remaining, seconds_used
+         RETURNING *
        )
-       SELECT seconds_remaining, seconds_used FROM granted`,
+       SELECT * FROM granted`,
       [current.userId, seconds, reason],
     );
-    return view(current.userId, row);
-  }
-
-  private select(manager: EntityManager, userId: string): Promise<BalanceRow[]> {
-    return manager.query<BalanceRow[]>(
-      'SELECT seconds_remaining, seconds_used FROM ai_time_balances WHERE user_id = $1',
-      [userId],
-    );
+    return view(entityFromRow(manager.getRepository(AiTimeBalance), row));
   }
 }
 
-function view(userId: string, row: BalanceRow): AiTimeBalanceView {
-  return { userId, secondsRemaining: row.seconds_remaining, secondsUsed: row.seconds_used };
+function view({ userId, secondsRemaining, secondsUsed }: AiTimeBalance): AiTimeBalanceView {
+  return { userId, secondsRemaining, secondsUsed };
 }

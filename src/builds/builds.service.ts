@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { entityFromRow } from '../database/entity-rows';
 import { BuildMetrics } from './build-metrics.entity';
 
 /**
@@ -17,7 +18,7 @@ export class BuildsService {
    * reporting is replaced, and its time is not billed.
    */
   async startAttempt(manager: EntityManager, buildId: string): Promise<BuildMetrics | undefined> {
-    const [rows] = await manager.query<[BuildMetricsRow[], number]>(
+    const [rows] = await manager.query<[Record<string, unknown>[], number]>(
       `UPDATE project_build_metrics
           SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()),
               attempt_started_at = clock_timestamp(), error = NULL
@@ -25,16 +26,12 @@ export class BuildsService {
         RETURNING *`,
       [buildId],
     );
-    return rows[0] && toBuildMetrics(rows[0]);
+    return rows[0] && entityFromRow(manager.getRepository(BuildMetrics), rows[0]);
   }
 
   /** Whether `attempt` is still the build's attempt in progress: not finished, deleted or superseded. */
   async isAttemptCurrent(manager: EntityManager, buildId: string, attempt: number): Promise<boolean> {
-    const rows = await manager.query<unknown[]>(`SELECT 1 FROM project_build_metrics WHERE ${CURRENT_ATTEMPT}`, [
-      buildId,
-      attempt,
-    ]);
-    return rows.length > 0;
+    return manager.getRepository(BuildMetrics).existsBy({ buildId, status: 'running', attempts: attempt });
   }
 
   /**
@@ -81,16 +78,16 @@ export class BuildsService {
     manager: EntityManager,
     buildId: string,
     error: string,
-  ): Promise<{ projectId: string; durationMs: number } | undefined> {
-    const [rows] = await manager.query<[{ project_id: string; duration_ms: number }[], number]>(
+  ): Promise<{ durationMs: number } | undefined> {
+    const [rows] = await manager.query<[{ duration_ms: number }[], number]>(
       `UPDATE project_build_metrics
           SET status = 'failed', error = $2, finished_at = now(), duration_ms = coalesce(duration_ms, 0),
               attempt_started_at = NULL
         WHERE build_id = $1 AND status IN ('queued', 'running')
-        RETURNING project_id, duration_ms`,
+        RETURNING duration_ms`,
       [buildId, error],
     );
-    return rows[0] && { projectId: rows[0].project_id, durationMs: rows[0].duration_ms };
+    return rows[0] && { durationMs: rows[0].duration_ms };
   }
 
   /**
@@ -107,49 +104,12 @@ export class BuildsService {
   }
 }
 
-/** Binds $1 to the build id and $2 to the attempt number that must still be in progress. */
+/**
+ * Binds $1 to the build id and $2 to the attempt number that must still be in progress (as
+ * isAttemptCurrent asks the repository).
+ */
 const CURRENT_ATTEMPT = `build_id = $1 AND status = 'running' AND attempts = $2`;
 
 /** The attempts' recorded running time plus the running time of the attempt in progress, if any. */
 const TIME_USED = `coalesce(duration_ms, 0)
   + coalesce(greatest(0, (extract(epoch FROM clock_timestamp() - attempt_started_at) * 1000)::int), 0)`;
-
-interface BuildMetricsRow {
-  id: number;
-  build_id: string;
-  version_id: string;
-  project_id: string;
-  user_id: string;
-  is_initial_build: boolean;
-  status: BuildMetrics['status'];
-  attempts: number;
-  error: string | null;
-  started_at: Date | null;
-  attempt_started_at: Date | null;
-  finished_at: Date | null;
-  duration_ms: number | null;
-  framework: BuildMetrics['framework'];
-  prompt: string;
-  created_at: Date;
-}
-
-function toBuildMetrics(row: BuildMetricsRow): BuildMetrics {
-  return Object.assign(new BuildMetrics(), {
-    id: row.id,
-    buildId: row.build_id,
-    versionId: row.version_id,
-    projectId: row.project_id,
-    userId: row.user_id,
-    isInitialBuild: row.is_initial_build,
-    status: row.status,
-    attempts: row.attempts,
-    error: row.error,
-    startedAt: row.started_at,
-    attemptStartedAt: row.attempt_started_at,
-    finishedAt: row.finished_at,
-    durationMs: row.duration_ms,
-    framework: row.framework,
-    prompt: row.prompt,
-    createdAt: row.created_at,
-  });
-}

@@ -13,6 +13,7 @@ import { AiTimeReservations1764892800000 } from '../../migrations/1764892800000-
 import { SpentSignatures1764979200000 } from '../../migrations/1764979200000-SpentSignatures';
 import { SignatureSpentByCreate1765065600000 } from '../../migrations/1765065600000-SignatureSpentByCreate';
 import { ReservedSecondsPlanCached1765152000000 } from '../../migrations/1765152000000-ReservedSecondsPlanCached';
+import { ENTITIES } from './entities';
 
 /** Every migration, in order; listed rather than globbed so source and build load the same set. */
 export const MIGRATIONS = [
@@ -76,6 +77,7 @@ export function postgresOptions(url: string): PostgresDataSourceOptions {
   return {
     type: 'postgres',
     url,
+    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,

@@ -6,7 +6,8 @@ import { MigrationsRunner } from './migrations-runner';
 import { TransactionRunner } from './transaction-runner';
 
 /**
- * The data source (every statement's waits bounded: WAIT_LIMITS), migrations at start, and the one
+ * The data source (every statement's waits bounded: WAIT_LIMITS; its entities are ENTITIES, so a
+ * module's `forFeature` of an entity missing there fails at start), migrations at start, and the one
  * transaction helper every orchestration uses.
  */
 @Global()
@@ -20,7 +21,6 @@ export class DatabaseModule {
         TypeOrmModule.forRoot({
           ...options,
           extra: { ...options.extra, ...BOUNDED_WAITS },
-          autoLoadEntities: true,
           retryAttempts: 5,
           retryDelay: 1000,
         }),

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { RequestValidationPipe } from './request-validation.pipe';
 import { SignatureGuard } from './signature.guard';
+import { SpentSignature } from './spent-signature.entity';
 import { SpentSignatures } from './spent-signatures.service';
 
 /**
@@ -10,6 +12,7 @@ import { SpentSignatures } from './spent-signatures.service';
  * `spent_signatures`), validation and problem+json errors.
  */
 @Module({
+  imports: [TypeOrmModule.forFeature([SpentSignature])],
   providers: [
     SpentSignatures,
     { provide: APP_GUARD, useClass: SignatureGuard },

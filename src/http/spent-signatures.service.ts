@@ -1,6 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Raw, Repository } from 'typeorm';
 import { TransactionRunner } from '../database/transaction-runner';
 import { MAX_CLOCK_SKEW_SECONDS } from './request-signature';
+import { SpentSignature } from './spent-signature.entity';
 
 /** Expired signatures go every few minutes; the grace keeps the sweep clear of clock skew between hosts. */
 const SWEEP_EVERY_MS = 5 * 60_000;
@@ -42,14 +45,18 @@ const GIVE_BACK = `
  * every signed write's signature, so a signature buys one effect in every API process until its
  * timestamp leaves the window in which it could verify at all. A create spends its own, in its
  * statement (create_project); SignatureGuard spends every other write's here, and a failed one's
- * is given back (unused-signatures.ts).
+ * is given back (unused-signatures.ts). The spend and the give-back are prepared statements on the
+ * pool (they come with every signed write); the sweep goes through the repository.
  */
 @Injectable()
 export class SpentSignatures implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SpentSignatures.name);
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly transactions: TransactionRunner) {}
+  constructor(
+    private readonly transactions: TransactionRunner,
+    @InjectRepository(SpentSignature) private readonly signatures: Repository<SpentSignature>,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.sweepExpired(), SWEEP_EVERY_MS).unref();
@@ -85,11 +92,10 @@ export class SpentSignatures implements OnApplicationBootstrap, OnModuleDestroy 
   /** Deletes signatures that can no longer verify (their timestamp is stale by now). */
   async sweepExpired(): Promise<void> {
     try {
-      await this.transactions.alone(
-        'spent_signatures_sweep',
-        'DELETE FROM spent_signatures WHERE expires_at < now() - make_interval(secs => $1)',
-        [SWEEP_GRACE_SECONDS],
-      );
+      // On the database's clock, which spent them.
+      await this.signatures.delete({
+        expiresAt: Raw((column) => `${column} < now() - make_interval(secs => :grace)`, { grace: SWEEP_GRACE_SECONDS }),
+      });
     } catch (error) {
       this.logger.warn(`spent-signature sweep failed: ${(error as Error).message}`);
     }

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { EntityManager, Raw } from 'typeorm';
+import { IdempotencyKey } from './idempotency-key.entity';
 import { IdempotencyConfig } from './idempotency.config';
 import { IdempotencyKeyReusedError } from './idempotency.errors';
 import { created, replayed, RequestOutcome } from './request-outcome';
 import { requestFingerprint } from './request-fingerprint';
+import { RecentCreate } from './recent-create.entity';
 
 /** How long an Idempotency-Key is remembered. */
 export const KEY_LIFETIME_HOURS = 24;
@@ -80,18 +82,20 @@ export class IdempotencyService {
     return created(body, status);
   }
 
-  /** Deletes expired keys and fingerprints older than the dedupe window; returns how many went. */
+  /**
+   * Deletes expired keys and fingerprints older than the dedupe window, on the database's clock (the
+   * one that dated them); returns how many went.
+   */
   async sweep(manager: EntityManager): Promise<number> {
-    const [{ count }] = await manager.query<{ count: number }[]>(
-      `WITH keys AS (
-         DELETE FROM idempotency_keys WHERE created_at <= now() - make_interval(hours => $1) RETURNING 1
-       ), recent AS (
-         DELETE FROM recent_creates WHERE created_at <= now() - make_interval(secs => $2::float8 / 1000) RETURNING 1
-       )
-       SELECT (SELECT count(*) FROM keys)::int + (SELECT count(*) FROM recent)::int AS count`,
-      [KEY_LIFETIME_HOURS, this.config.dedupeWindowMs],
-    );
-    return count;
+    const keys = await manager.getRepository(IdempotencyKey).delete({
+      createdAt: Raw((column) => `${column} <= now() - make_interval(hours => :hours)`, { hours: KEY_LIFETIME_HOURS }),
+    });
+    const recent = await manager.getRepository(RecentCreate).delete({
+      createdAt: Raw((column) => `${column} <= now() - make_interval(secs => :seconds)`, {
+        seconds: this.config.dedupeWindowMs / 1000,
+      }),
+    });
+    return (keys.affected ?? 0) + (recent.affected ?? 0);
   }
 }
 

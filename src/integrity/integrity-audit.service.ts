@@ -7,8 +7,10 @@ import { sortFindings } from './integrity-findings';
 import { IntegrityReport } from './integrity-report';
 
 /**
- * Checks the database and the project directories for orphans and broken invariants. Reads only;
- * `npm run audit:integrity` reports what it finds, the janitor repairs the part that is safe to.
+ * Checks the database and the project directories for orphans and broken invariants. The one
+ * cross-module reader (ADR 032): it reads every table of every module, in SQL that joins them, and
+ * writes none; `npm run audit:integrity` reports what it finds, the janitor repairs the part that is
+ * safe to through the owning modules.
  */
 @Injectable()
 export class IntegrityAuditService {

@@ -5,7 +5,12 @@ import { WorkspaceModule } from '../workspace/workspace.module';
 import { IntegrityAuditService } from './integrity-audit.service';
 import { Janitor } from './janitor.service';
 
-/** The integrity audit (also run by `npm run audit:integrity`) and, in worker processes, the janitor. */
+/**
+ * The integrity audit (also run by `npm run audit:integrity`) and, in worker processes, the janitor.
+ * The audit is the one reader of every module's tables (ADR 032): its checks join rows across
+ * modules in SQL, read-only, so it registers no entity of its own; every repair goes through the
+ * module that owns the table.
+ */
 @Module({
   imports: [BuildsModule, ProjectsModule, WorkspaceModule],
   providers: [IntegrityAuditService, Janitor],

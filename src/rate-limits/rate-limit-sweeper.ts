@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, Repository } from 'typeorm';
+import { RateLimit } from './rate-limit.entity';
 
-/** The table of migrations/1764288000000-RateLimits.ts. */
-const RATE_LIMITS_TABLE = 'rate_limits';
 /** Expired rows go every few minutes; the grace keeps the sweep well clear of any clock skew. */
 const SWEEP_EVERY_MS = 5 * 60_000;
 const SWEEP_GRACE_MS = 10 * 60_000;
@@ -18,7 +18,7 @@ export class RateLimitSweeper implements OnApplicationBootstrap, OnModuleDestroy
   private readonly logger = new Logger(RateLimitSweeper.name);
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(@InjectRepository(RateLimit) private readonly rateLimits: Repository<RateLimit>) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.sweepExpired(), SWEEP_EVERY_MS).unref();
@@ -31,7 +31,7 @@ export class RateLimitSweeper implements OnApplicationBootstrap, OnModuleDestroy
   /** Deletes windows that ended more than the grace ago (they count as empty anyway). */
   async sweepExpired(now: number = Date.now()): Promise<void> {
     try {
-      await this.dataSource.query(`DELETE FROM ${RATE_LIMITS_TABLE} WHERE expire < $1`, [now - SWEEP_GRACE_MS]);
+      await this.rateLimits.delete({ expire: LessThan(String(now - SWEEP_GRACE_MS)) });
     } catch (error) {
       this.logger.warn(`rate-limit sweep failed: ${(error as Error).message}`);
     }

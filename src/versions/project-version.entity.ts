@@ -1,8 +1,12 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { BuildMetrics } from '../builds/build-metrics.entity';
 import type { Framework } from '../projects/framework';
+import { Project } from '../projects/project.entity';
 
 /** A row of `project_versions`: exists only for a build that succeeded. Owned by the versions module. */
 @Entity({ name: 'project_versions' })
+// A project's versions, newest first: (project_id, version_id DESC).
+@Index('project_versions_project_idx', ['projectId', 'versionId'])
 export class ProjectVersion {
   @PrimaryGeneratedColumn()
   id: number;
@@ -11,9 +15,11 @@ export class ProjectVersion {
   versionId: string;
 
   @Column('text', { name: 'build_id', unique: true })
+  @ForeignKey(() => BuildMetrics, 'buildId', { name: 'project_versions_build_id_fkey', onDelete: 'CASCADE' })
   buildId: string;
 
   @Column('uuid', { name: 'project_id' })
+  @ForeignKey(() => Project, { name: 'project_versions_project_id_fkey', onDelete: 'CASCADE' })
   projectId: string;
 
   @Column('uuid', { name: 'user_id' })
@@ -25,6 +31,7 @@ export class ProjectVersion {
   @Column('text')
   framework: Framework;
 
+  /** The build's output folder, relative to the project's directory. */
   @Column('text', { name: 'artifact_path' })
   artifactPath: string;
 

@@ -1,15 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import type { Framework } from '../projects/framework';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
 import { ProjectReadsService } from '../projects/project-reads.service';
 import { VersionListResponse } from './dto/version-list.response';
 import { previewUrl } from './preview-url';
+import { ProjectVersion } from './project-version.entity';
 
 /** Reads `project_versions` (owned by this module) for the project's owner; never writes. */
 @Injectable()
 export class VersionReadsService {
   constructor(
-    private readonly dataSource: DataSource,
+    @InjectRepository(ProjectVersion) private readonly versions: Repository<ProjectVersion>,
     private readonly projects: ProjectReadsService,
   ) {}
 
@@ -19,30 +20,16 @@ export class VersionReadsService {
    */
   async listOwned(userId: string, projectId: string): Promise<VersionListResponse> {
     await this.projects.assertOwned(userId, projectId);
-    const rows = await this.dataSource.query<VersionRow[]>(
-      `SELECT version_id, build_id, prompt, framework, created_at
-         FROM project_versions
-        WHERE project_id = $1
-        ORDER BY version_id DESC`,
-      [projectId],
-    );
+    const versions = await this.versions.find({ where: { projectId }, order: { versionId: 'DESC' } });
     return {
-      items: rows.map((row) => ({
-        versionId: row.version_id,
-        buildId: row.build_id,
-        prompt: row.prompt,
-        framework: row.framework,
-        createdAt: row.created_at.toISOString(),
-        previewUrl: previewUrl(projectId, row.version_id),
+      items: versions.map((version) => ({
+        versionId: version.versionId,
+        buildId: version.buildId,
+        prompt: version.prompt,
+        framework: version.framework,
+        createdAt: version.createdAt.toISOString(),
+        previewUrl: previewUrl(projectId, version.versionId),
       })),
     };
   }
-}
-
-interface VersionRow {
-  version_id: string;
-  build_id: string;
-  prompt: string;
-  framework: Framework;
-  created_at: Date;
 }
