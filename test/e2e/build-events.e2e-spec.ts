@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BUILD_STATUS_LISTENER_NAME, BuildStatusListener } from '../../src/builds/build-status-events.listener';
 import { HEARTBEAT_INTERVAL_MS } from '../../src/builds/build-status-events.service';
 import { CREATE_PATH, createBody } from '../support/requests';
-import { ServiceProcess } from '../support/service-process';
+import { ServiceProcesses } from '../support/service-processes';
 import { EventStream, signedGet } from '../support/sse';
 import { TEST_SECRET } from '../support/signing';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -231,14 +231,16 @@ describe('GET /v1/builds/:buildId/events, with the worker in the same process', 
 
 describe('GET /v1/builds/:buildId/events, with the worker in another process', () => {
   let t: TestApp;
-  let worker: ServiceProcess | undefined;
+  /** The worker process, on the app's database and projects root. */
+  let services: ServiceProcesses;
 
   beforeAll(async () => {
     // HTTP only: nothing in this process runs builds.
     t = await startTestApp({ env: { AI_TIME_WELCOME_SECONDS: '600' } });
+    services = await ServiceProcesses.open('build-events', { on: t });
   });
   afterAll(async () => {
-    await worker?.kill();
+    await services?.close();
     await t?.close();
   });
 
@@ -260,18 +262,16 @@ describe('GET /v1/builds/:buildId/events, with the worker in another process', (
       await stream.waitFor('queued', () => stream.events.length > 0, 5_000);
       expect(statusesOf(stream)).toEqual(['queued']);
 
-      worker = new ServiceProcess(
+      // ts-node transpiles src/ as it boots: on 2 busy cores that alone can take well over 20 s.
+      await services.startWorker(
+        'worker',
         {
-          DATABASE_URL: t.db.url,
-          PROJECTS_ROOT: t.projectsRoot,
           WORKER_SHARED_SECRET: TEST_SECRET,
           BUILDER: 'command',
           BUILD_COMMAND: 'sleep 0.5; echo hi > "$OUTPUT_DIR/index.html"',
         },
-        'worker',
+        45_000,
       );
-      // ts-node transpiles src/ as it boots: on 2 busy cores that alone can take well over 20 s.
-      await worker.waitForStdout(/build worker consuming the build queue/, 45_000);
       await stream.endedByServer(20_000);
 
       expect(statusesOf(stream)).toEqual(['queued', 'running', 'succeeded']);

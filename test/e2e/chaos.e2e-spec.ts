@@ -8,15 +8,14 @@ import { CREATE_PATH } from '../support/requests';
 import {
   ageRows,
   allBuildsFinished,
-  ApiInstance,
   buildRows,
   HttpAnswer,
   networkError,
-  ServiceCluster,
+  openCluster,
   signedRequest,
   terminateBackends,
-  WorkerInstance,
 } from '../support/service-cluster';
+import { ApiInstance, ServiceProcesses, WorkerInstance } from '../support/service-processes';
 import { TestDatabase } from '../support/test-database';
 
 /**
@@ -58,7 +57,7 @@ describe('killing processes and cutting database connections under load', () => 
   let projectsRoot: string;
   /** Build markers (which worker ran which attempt) and the gate of `hold` builds. */
   let scratch: string;
-  let cluster: ServiceCluster;
+  let cluster: ServiceProcesses;
 
   /** Prompts with `hold` wait until the test opens their gate. */
   const startWorker = (name: string): Promise<WorkerInstance> =>
@@ -66,7 +65,7 @@ describe('killing processes and cutting database connections under load', () => 
   const ranBy = (buildId: string): Promise<string[] | undefined> => cluster.workersThatRan(buildId);
 
   beforeAll(async () => {
-    cluster = await ServiceCluster.open('chaos', {
+    cluster = await openCluster('chaos', {
       BUILD_MAX_ATTEMPTS: '3',
       // A build whose worker died is taken back after this, and retried (ADR 016).
       BUILD_HEARTBEAT_SECONDS: '10',

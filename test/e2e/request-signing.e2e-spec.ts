@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Response, Test } from 'supertest';
 import { computeSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/http/request-signature';
 import { noNulls } from '../support/no-nulls';
 import { NOTHING, persistedState } from '../support/persisted-state';
 import { CREATE_PATH, createBody } from '../support/requests';
-import { ServiceProcess } from '../support/service-process';
+import { ServiceProcesses } from '../support/service-processes';
 import { signed } from '../support/signing';
 import { startTestApp, TestApp } from '../support/test-app';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 /** Two secrets, as during a rotation: the harness signs with the first. */
 const OLD_SECRET = 'rotating-out-secret-5b1d0c7e9a';
@@ -421,32 +417,19 @@ describe('request signing', () => {
   });
 
   describe('the service process', () => {
-    let db: TestDatabase;
-    let projectsRoot: string;
-    let service: ServiceProcess | undefined;
+    let services: ServiceProcesses;
 
     beforeEach(async () => {
-      db = await createTestDatabase();
-      projectsRoot = await mkdtemp(join(tmpdir(), 'sheen-signing-projects-'));
+      services = await ServiceProcesses.open('signing');
     });
-    afterEach(async () => {
-      await service?.kill();
-      service = undefined;
-      await db.drop();
-      await rm(projectsRoot, { recursive: true, force: true });
-    });
+    afterEach(() => services?.close());
 
     const WARNING = /WORKER_SHARED_SECRET is not set/g;
 
     it.each<Record<string, string>>([{}, { WORKER_SHARED_SECRET: '' }])(
       'refuses to start with NODE_ENV=production and no secret (%j): exits 1 naming WORKER_SHARED_SECRET',
       async (secret) => {
-        service = new ServiceProcess({
-          NODE_ENV: 'production',
-          DATABASE_URL: db.url,
-          PROJECTS_ROOT: projectsRoot,
-          ...secret,
-        });
+        const service = services.start('service', { NODE_ENV: 'production', ...secret });
 
         expect(await service.exitWithin(15_000)).toEqual({ code: 1, signal: null });
         expect(service.stderr).toMatch(/WORKER_SHARED_SECRET="": must be set when NODE_ENV=production/);
@@ -457,11 +440,9 @@ describe('request signing', () => {
     );
 
     it('starts without NODE_ENV and without a secret, warning once that requests are not authenticated', async () => {
-      service = new ServiceProcess({ PORT: '0', DATABASE_URL: db.url, PROJECTS_ROOT: projectsRoot });
-
-      const [, port] = await service.waitForStdout(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 45_000);
+      const { process: service, baseUrl } = await services.startListening('service', {}, { timeoutMs: 45_000 });
       for (let i = 0; i < 2; i += 1) {
-        const created = await fetch(`http://127.0.0.1:${port}${CREATE_PATH}`, {
+        const created = await fetch(`${baseUrl}${CREATE_PATH}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(createBody()),
@@ -474,19 +455,16 @@ describe('request signing', () => {
     }, 60_000);
 
     it('with NODE_ENV=production and a secret: verifies signatures over the real raw body, without a warning', async () => {
-      service = new ServiceProcess({
-        NODE_ENV: 'production',
-        WORKER_SHARED_SECRET: NEW_SECRET,
-        PORT: '0',
-        DATABASE_URL: db.url,
-        PROJECTS_ROOT: projectsRoot,
-      });
-      const [, port] = await service.waitForStdout(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 45_000);
+      const { process: service, baseUrl } = await services.startListening(
+        'service',
+        { NODE_ENV: 'production', WORKER_SHARED_SECRET: NEW_SECRET },
+        { timeoutMs: 45_000 },
+      );
       const body = createBody();
       // Spacing JSON.stringify would not reproduce: only the exact bytes verify.
       const raw = JSON.stringify(body, null, 2);
       const post = (headers: Record<string, string>): Promise<globalThis.Response> =>
-        fetch(`http://127.0.0.1:${port}${CREATE_PATH}`, {
+        fetch(`${baseUrl}${CREATE_PATH}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...headers },
           body: raw,
@@ -502,7 +480,7 @@ describe('request signing', () => {
       const created = await post(signed(NEW_SECRET, { method: 'POST', pathWithQuery: CREATE_PATH, body: raw }));
       expect(created.status).toBe(201);
       const { projectId } = (await created.json()) as { projectId: string };
-      expect(await db.query(`SELECT owner_id FROM projects WHERE id = $1`, [projectId])).toEqual([
+      expect(await services.db.query(`SELECT owner_id FROM projects WHERE id = $1`, [projectId])).toEqual([
         { owner_id: body.userId },
       ]);
       expect(service.stdout).not.toMatch(WARNING);

@@ -7,14 +7,13 @@ import { CREATE_PATH } from '../support/requests';
 import {
   ageRows,
   allBuildsFinished,
-  ApiInstance,
-  BOOT_MS,
   buildRows,
   HttpAnswer,
+  openCluster,
   runBounded,
-  ServiceCluster,
   signedRequest,
 } from '../support/service-cluster';
+import { ApiInstance, BOOT_MS, ServiceProcesses } from '../support/service-processes';
 import { EventStream } from '../support/sse';
 import { TEST_SECRET } from '../support/signing';
 import { TestDatabase } from '../support/test-database';
@@ -45,7 +44,7 @@ describe('two API and two worker processes on one database', () => {
   let projectsRoot: string;
   /** Build markers (which worker ran which attempt) and the gates of `gated` builds. */
   let scratch: string;
-  let cluster: ServiceCluster;
+  let cluster: ServiceProcesses;
   let apis: ApiInstance[];
   /** Every build the tests created, with what its prompt makes of it. */
   const created: Created[] = [];
@@ -53,7 +52,7 @@ describe('two API and two worker processes on one database', () => {
   const ranBy = async (buildId: string): Promise<string[]> => (await cluster.workersThatRan(buildId)) ?? [];
 
   beforeAll(async () => {
-    cluster = await ServiceCluster.open('scale-out', {
+    cluster = await openCluster('scale-out', {
       BUILD_MAX_ATTEMPTS: '2',
       BUILD_HEARTBEAT_SECONDS: '10',
       BUILD_CONCURRENCY: '4',

@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { BUILD_QUEUE } from '../../src/builds/build-job';
 import { listTree } from '../support/persisted-state';
 import { CREATE_PATH } from '../support/requests';
-import { ServiceProcess } from '../support/service-process';
+import { networkError } from '../support/service-cluster';
+import { ServiceProcesses } from '../support/service-processes';
 import { signed, TEST_SECRET } from '../support/signing';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 /** What one request came to: its status, or the code of the network error that ended it. */
 interface Answer {
@@ -22,39 +19,21 @@ interface Answer {
 const DRAIN_MS = 2000;
 const LOAD_CONNECTIONS = 6;
 
-/** A network failure's code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET, ...), from fetch's `cause`. */
-function networkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? String(error);
-}
-
 describe('shutting the service process down under load', () => {
-  let db: TestDatabase;
-  let projectsRoot: string;
-  let service: ServiceProcess | undefined;
+  let services: ServiceProcesses;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    projectsRoot = await mkdtemp(join(tmpdir(), 'sheen-shutdown-projects-'));
+    services = await ServiceProcesses.open('shutdown');
   });
-  afterAll(async () => {
-    await service?.kill();
-    await db?.drop();
-    await rm(projectsRoot, { recursive: true, force: true });
-  });
+  afterAll(() => services?.close());
 
   it('drains, answers every request it accepted, lets builds finish, leaves nothing half-written and exits 0', async () => {
-    service = new ServiceProcess({
-      PORT: '0',
-      DATABASE_URL: db.url,
-      PROJECTS_ROOT: projectsRoot,
-      WORKER_SHARED_SECRET: TEST_SECRET,
-      SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
-      RATE_LIMIT_PER_MINUTE: '0',
-    });
     // ts-node transpiles src/ as it boots: on 2 busy cores that alone can take well over 20 s.
-    const [, port] = await service.waitForStdout(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 90_000);
-    const base = `http://127.0.0.1:${port}`;
+    const { process: service, baseUrl: base } = await services.startListening(
+      'service',
+      { WORKER_SHARED_SECRET: TEST_SECRET, SHUTDOWN_DRAIN_MS: String(DRAIN_MS), RATE_LIMIT_PER_MINUTE: '0' },
+      { timeoutMs: 90_000 },
+    );
 
     let signalled = false;
     let stopped = false;
@@ -146,6 +125,7 @@ describe('shutting the service process down under load', () => {
    * each directory its project; no build was cut short (the worker let them finish).
    */
   async function expectNothingHalfWritten(createdIds: string[]): Promise<void> {
+    const { db, projectsRoot } = services;
     const projects = await db.query<{ id: string; owner_id: string; builds: number; sessions: number; jobs: number }>(
       `SELECT p.id, p.owner_id,
               (SELECT count(*)::int FROM project_build_metrics b WHERE b.project_id = p.id) AS builds,

@@ -1,34 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CREATE_PATH } from '../support/requests';
-import { ServiceProcess } from '../support/service-process';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { ServiceProcesses } from '../support/service-processes';
 
 describe('starting the service process', () => {
-  let db: TestDatabase;
-  let projectsRoot: string;
-  let service: ServiceProcess | undefined;
+  let services: ServiceProcesses;
 
   beforeEach(async () => {
-    db = await createTestDatabase();
-    projectsRoot = await mkdtemp(join(tmpdir(), 'sheen-startup-projects-'));
+    services = await ServiceProcesses.open('startup');
   });
-  afterEach(async () => {
-    await service?.kill();
-    service = undefined;
-    await db.drop();
-    await rm(projectsRoot, { recursive: true, force: true });
-  });
+  afterEach(() => services?.close());
 
   it('refuses a bad configuration: exits 1 and names every bad variable on stderr', async () => {
-    service = new ServiceProcess({
-      PORT: 'abc',
-      BUILD_MAX_ATTEMPTS: '0',
-      DATABASE_URL: db.url,
-      PROJECTS_ROOT: projectsRoot,
-    });
+    const service = services.start('bad configuration', { PORT: 'abc', BUILD_MAX_ATTEMPTS: '0' });
 
     const exit = await service.exitWithin(15_000);
 
@@ -41,16 +24,9 @@ describe('starting the service process', () => {
   }, 20_000);
 
   it('starts on a free port, serves requests against the database, and exits 0 on SIGTERM', async () => {
-    service = new ServiceProcess({
-      PORT: '0',
-      DATABASE_URL: db.url,
-      PROJECTS_ROOT: projectsRoot,
-    });
-
     // ts-node transpiles src/ as it boots: on 2 busy cores that alone can take well over 20 s.
-    const [, port] = await service.waitForStdout(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 45_000);
-    expect(Number(port)).toBeGreaterThan(0);
-    const base = `http://127.0.0.1:${port}`;
+    const { process: service, baseUrl: base } = await services.startListening('service', {}, { timeoutMs: 45_000 });
+    expect(Number(new URL(base).port)).toBeGreaterThan(0);
 
     const ready = await fetch(`${base}/health/ready`);
     expect(ready.status).toBe(200);
@@ -64,7 +40,7 @@ describe('starting the service process', () => {
     const body = (await created.json()) as { projectId?: string };
     expect({ status: created.status, body }).toMatchObject({ status: 201, body: { success: true, status: 'queued' } });
     // `npm start` runs the worker in the same process, so the build may already have been picked up.
-    const projects = await db.query<{ owner_id: string; build_status: string }>(
+    const projects = await services.db.query<{ owner_id: string; build_status: string }>(
       `SELECT owner_id, build_status FROM projects WHERE id = $1`,
       [body.projectId],
     );

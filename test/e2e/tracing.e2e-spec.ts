@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { startTracing, Tracing } from '../../src/telemetry/tracing';
 import { eventually } from '../support/processes';
 import { CREATE_PATH, createBody } from '../support/requests';
-import { ServiceProcess } from '../support/service-process';
+import { ServiceProcesses } from '../support/service-processes';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /** A caller's W3C trace context, as the NextJS app would send it. */
@@ -157,13 +157,15 @@ describe('tracing across processes, exported over OTLP/HTTP as JSON', () => {
   let tracing: Tracing;
   let t: TestApp;
   let collector: Server;
-  let worker: ServiceProcess | undefined;
+  /** The worker process, on the app's database and projects root. */
+  let services: ServiceProcesses;
   const received: { path: string; contentType: string; body: OtlpTraces }[] = [];
 
   beforeAll(async () => {
     exporter = new InMemorySpanExporter();
     tracing = startTracing({ exporter });
     t = await startTestApp();
+    services = await ServiceProcesses.open('tracing', { on: t });
     collector = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -179,7 +181,7 @@ describe('tracing across processes, exported over OTLP/HTTP as JSON', () => {
     await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
   });
   afterAll(async () => {
-    await worker?.kill();
+    await services?.close();
     await t?.close();
     await tracing?.shutdown();
     await new Promise((resolve) => collector?.close(resolve));
@@ -187,15 +189,7 @@ describe('tracing across processes, exported over OTLP/HTTP as JSON', () => {
 
   it('a worker process exports its attempt span in the trace of the API request that queued the build', async () => {
     const { port } = collector.address() as AddressInfo;
-    worker = new ServiceProcess(
-      {
-        DATABASE_URL: t.db.url,
-        PROJECTS_ROOT: t.projectsRoot,
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}/`,
-      },
-      'worker',
-    );
-    await worker.waitForStdout(/build worker consuming the build queue/, 60_000);
+    await services.startWorker('worker', { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}/` }, 60_000);
 
     const { body: created } = await t
       .http()

@@ -1,10 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { billingOfBuild } from '../support/build-billing';
 import { eventually, exited, isAlive, pidWrittenTo } from '../support/processes';
 import { CREATE_PATH, createBody } from '../support/requests';
 import { ServiceProcess } from '../support/service-process';
+import { ServiceProcesses } from '../support/service-processes';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -23,8 +22,9 @@ const BOOT_MS = 60_000;
 
 describe('build worker processes', () => {
   let t: TestApp;
+  /** The workers, on the app's database and projects root. */
+  let services: ServiceProcesses;
   let scratch: string;
-  const workers: ServiceProcess[] = [];
 
   /**
    * A command that, on its first attempt of a build, writes its shell's pid and sleeps (long
@@ -41,15 +41,11 @@ describe('build worker processes', () => {
     BUILD_COMMAND: command(),
     BUILD_RETRY_DELAY_MS: '0',
     BUILD_HEARTBEAT_SECONDS: '10',
-    PROJECTS_ROOT: t.projectsRoot,
     ...overrides,
   });
 
   async function startWorker(overrides: Record<string, string> = {}): Promise<ServiceProcess> {
-    const worker = new ServiceProcess({ DATABASE_URL: t.db.url, ...env(overrides) }, 'worker');
-    workers.push(worker);
-    await worker.waitForStdout(/build worker consuming the build queue/, BOOT_MS);
-    return worker;
+    return (await services.startWorker('worker', env(overrides), BOOT_MS)).process;
   }
 
   async function build(buildId: string): Promise<BuildRow> {
@@ -80,17 +76,16 @@ describe('build worker processes', () => {
   }
 
   beforeAll(async () => {
-    scratch = await mkdtemp(join(tmpdir(), 'sheen-worker-processes-'));
     // HTTP only, as `npm run start:api`: it never consumes a build, so every build below is run by
     // a worker process.
     t = await startTestApp({ env: { BUILD_RETRY_DELAY_MS: '0', BUILD_HEARTBEAT_SECONDS: '10' } });
+    services = await ServiceProcesses.open('worker-processes', { on: t });
+    ({ scratch } = services);
   });
-  afterEach(async () => {
-    await Promise.all(workers.splice(0).map((worker) => worker.kill()));
-  });
+  afterEach(() => services?.killAll());
   afterAll(async () => {
+    await services?.close();
     await t?.close();
-    await rm(scratch, { recursive: true, force: true });
   });
 
   async function create(): Promise<string> {
