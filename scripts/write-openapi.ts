@@ -10,7 +10,7 @@ import { writePostmanCollection } from './write-postman';
  * `npm run openapi:write`: boots the real app as the e2e suites do (a throwaway PostgreSQL, or
  * TEST_DATABASE_URL's server; nothing listens), writes what it serves at `GET /docs-json` to
  * docs/openapi.json, then the Postman collection made from it (docs/postman_collection.json).
- * test/openapi-snapshot.e2e-spec.ts fails while the committed document differs from the app's.
+ * test/e2e/openapi-snapshot.e2e-spec.ts fails while the committed document differs from the app's.
  */
 async function main(): Promise<void> {
   await globalSetup();

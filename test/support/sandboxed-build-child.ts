@@ -1,5 +1,5 @@
 /**
- * A worker stand-in for test/build-sandbox.e2e-spec.ts: runs one sandboxed command build of the
+ * A worker stand-in for test/e2e/build-sandbox.e2e-spec.ts: runs one sandboxed command build of the
  * context given as JSON in argv[2], with the command in argv[3], until the test kills it.
  */
 import { BuildContext } from '../../src/builds/builders/builder';

@@ -1,119 +1,29 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GRACE_PERIOD_SECONDS } from '../../src/integrity/integrity-findings';
 import { withClient } from './pg-client';
-import { ServiceProcess } from './service-process';
+import { ServiceProcesses } from './service-processes';
 import { signed, TEST_SECRET } from './signing';
-import { createTestDatabase, TestDatabase } from './test-database';
+import { TestDatabase } from './test-database';
 
 /**
  * Several real service processes on one database, as `npm run start:api` and `npm run start:worker`
  * run them when scaled out, and a client that spreads signed requests over the APIs.
  */
 
-/** ts-node transpiles src/ as each process boots: several booting at once on 2 busy cores is slow. */
-export const BOOT_MS = 180_000;
-
-/** An API process, once it listens. */
-export interface ApiInstance {
-  readonly name: string;
-  readonly process: ServiceProcess;
-  readonly baseUrl: string;
-}
-
-/** A worker process, once it consumes the build queue. */
-export interface WorkerInstance {
-  readonly name: string;
-  readonly process: ServiceProcess;
-}
-
 /**
- * Starts processes on one fresh database and projects root of their own, with signing on and no
- * rate limit; stops every one it started, and removes what it made, on `close`.
+ * Processes on one fresh database and projects root of their own, with signing on, no rate limit
+ * and no delay before a retry; `env` is shared by every process (each may add its own).
  */
-export class ServiceCluster {
-  private readonly started: { name: string; process: ServiceProcess }[] = [];
-
-  private constructor(
-    readonly db: TestDatabase,
-    readonly projectsRoot: string,
-    /** A folder for the test's own files (e.g. what build commands write about themselves). */
-    readonly scratch: string,
-    private readonly env: Record<string, string>,
-  ) {}
-
-  /** `env` is shared by every process (each may add its own). */
-  static async open(label: string, env: Record<string, string>): Promise<ServiceCluster> {
-    const db = await createTestDatabase();
-    const projectsRoot = await mkdtemp(join(tmpdir(), `sheen-${label}-projects-`));
-    const scratch = await mkdtemp(join(tmpdir(), `sheen-${label}-scratch-`));
-    return new ServiceCluster(db, projectsRoot, scratch, {
-      DATABASE_URL: db.url,
-      PROJECTS_ROOT: projectsRoot,
+export function openCluster(label: string, env: Record<string, string>): Promise<ServiceProcesses> {
+  return ServiceProcesses.open(label, {
+    env: {
       WORKER_SHARED_SECRET: TEST_SECRET,
       // `listening on` and the worker's start are info lines.
       LOG_LEVEL: 'info',
       RATE_LIMIT_PER_MINUTE: '0',
       BUILD_RETRY_DELAY_MS: '0',
       ...env,
-    });
-  }
-
-  async startApi(name: string, env: Record<string, string> = {}): Promise<ApiInstance> {
-    const process = this.spawn(name, { ...env, PORT: '0' }, 'api');
-    const [, port] = await process.waitForStdout(/listening on http:\/\/127\.0\.0\.1:(\d+)/, BOOT_MS);
-    return { name, process, baseUrl: `http://127.0.0.1:${port}` };
-  }
-
-  async startWorker(name: string, env: Record<string, string> = {}): Promise<WorkerInstance> {
-    const process = this.spawn(name, env, 'worker');
-    await process.waitForStdout(/build worker consuming the build queue/, BOOT_MS);
-    return { name, process };
-  }
-
-  /**
-   * A worker whose BUILD_COMMAND notes the worker's name once per attempt (see workersThatRan),
-   * then runs `cases` as the branches of `case "$PROMPT" in … esac` (where a prompt may fail or
-   * wait), then writes the build's output.
-   */
-  startRecordingWorker(name: string, cases: string): Promise<WorkerInstance> {
-    return this.startWorker(name, {
-      BUILDER: 'command',
-      // The command notes the worker in the test's scratch folder, which a sandbox would hide.
-      BUILD_SANDBOX: 'none',
-      BUILD_COMMAND:
-        `echo ${name} >> "${this.scratch}/$BUILD_ID.ran"; ` +
-        `case "$PROMPT" in ${cases} esac; echo ok > "$OUTPUT_DIR/index.html"`,
-    });
-  }
-
-  /** The recording workers that ran the build's attempts, in order; undefined before the first began. */
-  workersThatRan(buildId: string): Promise<string[] | undefined> {
-    return readFile(join(this.scratch, `${buildId}.ran`), 'utf8').then(
-      (text) => text.trim().split('\n'),
-      () => undefined,
-    );
-  }
-
-  /** The processes that exited although the test did not kill them (a crash), with their stderr's end. */
-  exitedUnexpectedly(killed: readonly ServiceProcess[] = []): string[] {
-    return this.started
-      .filter(({ process }) => !process.running && !killed.includes(process))
-      .map(({ name, process }) => `${name} exited: ${process.stderr.slice(-2000)}`);
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.started.map(({ process }) => process.kill()));
-    await this.db.drop();
-    for (const dir of [this.projectsRoot, this.scratch]) await rm(dir, { recursive: true, force: true });
-  }
-
-  private spawn(name: string, env: Record<string, string>, role: 'api' | 'worker'): ServiceProcess {
-    const process = new ServiceProcess({ ...this.env, ...env }, role);
-    this.started.push({ name, process });
-    return process;
-  }
+    },
+  });
 }
 
 /** What one HTTP request came to. */

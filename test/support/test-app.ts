@@ -1,8 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, TestingModule, TestingModuleBuilder } from '@nestjs/testing';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { ProcessRole, WorkerConfig } from '../../src/builds/worker.config';
@@ -10,12 +7,14 @@ import { loadAppConfig } from '../../src/config/app-config';
 import { Environment } from '../../src/config/config-from-env';
 import { APP_OPTIONS, configureApp, createFastifyAdapter } from '../../src/http/configure-app';
 import { signOnSend, SigningOptions, TEST_SECRET } from './signing';
-import { createTestDatabase, TestDatabase } from './test-database';
+import type { TestDatabase } from './test-database';
+import { openTestGround, TestGround } from './test-ground';
 
 export interface TestAppOptions {
   /**
-   * Variables as the process would read them; PROJECTS_ROOT defaults to a fresh temp dir and
-   * WORKER_SHARED_SECRET to TEST_SECRET (set it, even to '', to choose otherwise).
+   * Variables as the process would read them; PROJECTS_ROOT defaults to a fresh temp dir (one given
+   * is left in place on close) and WORKER_SHARED_SECRET to TEST_SECRET (set it, even to '', to
+   * choose otherwise).
    */
   env?: Environment;
   /** The one place a test may swap a collaborator (failure injection). */
@@ -45,22 +44,22 @@ export interface TestApp {
  * fails to start, whatever it had opened is closed and the original error is rethrown.
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  let db: TestDatabase | undefined;
-  let projectsRoot: string | undefined;
+  let ground: TestGround | undefined;
   let moduleRef: TestingModule | undefined;
   let app: NestFastifyApplication | undefined;
   try {
-    db = options.database ?? (await createTestDatabase());
-    projectsRoot = options.env?.PROJECTS_ROOT ?? (await mkdtemp(join(tmpdir(), 'sheen-projects-')));
+    ground = await openTestGround('app', { db: options.database, projectsRoot: options.env?.PROJECTS_ROOT });
     const config = loadAppConfig({
-      PROJECTS_ROOT: projectsRoot,
+      PROJECTS_ROOT: ground.projectsRoot,
       WORKER_SHARED_SECRET: TEST_SECRET,
       // Quiet unless a test reads the logs (it then sets LOG_LEVEL and a LOG_DESTINATION).
       LOG_LEVEL: 'silent',
       ...options.env,
     });
     const builder = Test.createTestingModule({
-      imports: [AppModule.forRoot(config, options.databaseUrl ?? db.url, new WorkerConfig(options.roles ?? ['api']))],
+      imports: [
+        AppModule.forRoot(config, options.databaseUrl ?? ground.db.url, new WorkerConfig(options.roles ?? ['api'])),
+      ],
     });
     moduleRef = await (options.override?.(builder) ?? builder).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config.signature), {
@@ -70,35 +69,26 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     configureApp(app);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-    return started(app, db, projectsRoot, config.signature.secrets[0] ?? TEST_SECRET, options);
+    return started(app, ground, config.signature.secrets[0] ?? TEST_SECRET);
   } catch (error) {
     // Best effort, each step on its own: a cleanup failure must not hide why the start failed.
     await settle(() => (app ?? moduleRef)?.close());
-    if (!options.database) await settle(() => db?.drop());
-    const createdRoot = options.env?.PROJECTS_ROOT ? undefined : projectsRoot;
-    if (createdRoot) await settle(() => rm(createdRoot, { recursive: true, force: true }));
+    await settle(() => ground?.remove());
     throw error;
   }
 }
 
-function started(
-  app: NestFastifyApplication,
-  db: TestDatabase,
-  projectsRoot: string,
-  secret: string,
-  options: TestAppOptions,
-): TestApp {
+function started(app: NestFastifyApplication, ground: TestGround, secret: string): TestApp {
   return {
     app,
-    db,
-    projectsRoot,
+    db: ground.db,
+    projectsRoot: ground.projectsRoot,
     secret,
     http: (signing) => signingAgent(request(app.getHttpServer()), secret, signing),
     unsigned: () => request(app.getHttpServer()),
     close: async () => {
       await app.close();
-      if (!options.database) await db.drop();
-      await rm(projectsRoot, { recursive: true, force: true });
+      await ground.remove();
     },
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryCgroups } from './build-memory-cgroup';
 
-/** Where there is no cgroup to write; the real ones are tried in test/build-sandbox.e2e-spec.ts. */
+/** Where there is no cgroup to write; the real ones are tried in test/e2e/build-sandbox.e2e-spec.ts. */
 describe('MemoryCgroups', () => {
   let scratch: string;
   const procSelfCgroup = (text: string) => {
