@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PeriodicSweep } from '../database/periodic-sweep';
 import { TransactionRunner } from '../database/transaction-runner';
 import { MAX_CLOCK_SKEW_SECONDS } from './request-signature';
 
@@ -46,17 +47,18 @@ const GIVE_BACK = `
  */
 @Injectable()
 export class SpentSignatures implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(SpentSignatures.name);
-  private timer?: NodeJS.Timeout;
+  private readonly sweeps = new PeriodicSweep(SpentSignatures.name, 'spent-signature sweep', SWEEP_EVERY_MS, () =>
+    this.deleteExpired(),
+  );
 
   constructor(private readonly transactions: TransactionRunner) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweepExpired(), SWEEP_EVERY_MS).unref();
+    this.sweeps.start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.sweeps.stop();
   }
 
   /**
@@ -83,15 +85,15 @@ export class SpentSignatures implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   /** Deletes signatures that can no longer verify (their timestamp is stale by now). */
-  async sweepExpired(): Promise<void> {
-    try {
-      await this.transactions.alone(
-        'spent_signatures_sweep',
-        'DELETE FROM spent_signatures WHERE expires_at < now() - make_interval(secs => $1)',
-        [SWEEP_GRACE_SECONDS],
-      );
-    } catch (error) {
-      this.logger.warn(`spent-signature sweep failed: ${(error as Error).message}`);
-    }
+  sweepExpired(): Promise<void> {
+    return this.sweeps.run();
+  }
+
+  private async deleteExpired(): Promise<void> {
+    await this.transactions.alone(
+      'spent_signatures_sweep',
+      'DELETE FROM spent_signatures WHERE expires_at < now() - make_interval(secs => $1)',
+      [SWEEP_GRACE_SECONDS],
+    );
   }
 }
