@@ -1,12 +1,9 @@
-import { IsInt, Max, Min } from 'class-validator';
-import { configFromEnv, Environment } from '../config/config-from-env';
+import { configFromEnv, Environment, IntegerIn } from '../config/config-from-env';
 import { MAX_BALANCE_SECONDS } from './ai-time-policy';
 
 export class BillingConfig {
   /** AI-time balance a user gets the first time the service sees them. */
-  @IsInt()
-  @Min(0)
-  @Max(MAX_BALANCE_SECONDS)
+  @IntegerIn(0, MAX_BALANCE_SECONDS)
   readonly welcomeSeconds: number = 3600;
 
   /**
@@ -15,9 +12,7 @@ export class BillingConfig {
    * docs/contract.md says; the longest a build may bill (BUILD_TIMEOUT_MS times BUILD_MAX_ATTEMPTS)
    * rules out any overdraft.
    */
-  @IsInt()
-  @Min(1)
-  @Max(MAX_BALANCE_SECONDS)
+  @IntegerIn(1, MAX_BALANCE_SECONDS)
   readonly reserveSeconds: number = 1;
 
   static fromEnv(env: Environment): BillingConfig {

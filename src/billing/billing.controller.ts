@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiProblems } from '../http/api-problems.decorator';
 import { AnswersRepeatedSignatures } from '../http/repeated-signature.decorator';
-import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
+import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { replyWithOutcome } from '../idempotency/reply-with-outcome';
 import { ProblemDetailsDto } from '../http/problem-details.dto';
 import { BillingService } from './billing.service';
@@ -36,13 +36,7 @@ export class BillingController {
     description:
       'Adds the seconds to the balance and records the grant in the ledger. A user the service has never seen first gets the welcome balance, then the grant. Send an Idempotency-Key: a retry under it replays the first answer and grants nothing more; without one, each request signed anew is a grant of its own.',
   })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description:
-      'Send the same key (1..255 printable ASCII) when retrying: the first response is replayed with `Idempotent-Replayed: true` and nothing more is granted. The same key with another body is 422.',
-    example: 'grant-7d8f4f0e-0001',
-  })
+  @ApiIdempotencyKey('grant-7d8f4f0e-0001', ' and nothing more is granted')
   @ApiCreatedResponse({ description: 'The balance after the grant.', type: AiTimeBalanceResponse })
   @ApiProblems(
     'validation_failed',

@@ -9,7 +9,7 @@ import { Transaction, TransactionRunner } from '../database/transaction-runner';
 import { BuildWorkerMetrics } from '../metrics/build-worker-metrics.service';
 import { ProjectsService } from '../projects/projects.service';
 import { VersionsService } from '../versions/versions.service';
-import { WorkspaceService } from '../workspace/workspace.service';
+import { BuildOutputsService } from '../workspace/build-outputs.service';
 import { BuildJob } from './build-job';
 import { BuildMetrics } from './build-metrics.entity';
 import { BuildsService } from './builds.service';
@@ -39,7 +39,7 @@ export class BuildOutcomes {
     private readonly projects: ProjectsService,
     private readonly versions: VersionsService,
     private readonly sessions: AiTimeSessionsService,
-    private readonly workspace: WorkspaceService,
+    private readonly outputs: BuildOutputsService,
     private readonly metrics: BuildWorkerMetrics,
   ) {}
 
@@ -78,7 +78,7 @@ export class BuildOutcomes {
     const recorded = await this.step(userId, async ({ manager, onRollback }) => {
       const finished = await this.builds.finishAttempt(manager, buildId, build.attempts, { status: 'succeeded' });
       if (!finished) return undefined;
-      onRollback(await this.workspace.publishAttemptOutput(userId, projectId, buildId, build.attempts));
+      onRollback(await this.outputs.publishAttemptOutput(userId, projectId, buildId, build.attempts));
       await this.versions.recordSucceeded(manager, {
         versionId: build.versionId,
         buildId,
@@ -86,7 +86,7 @@ export class BuildOutcomes {
         userId,
         prompt: build.prompt,
         framework: build.framework,
-        artifactPath: this.workspace.buildOutputPath(buildId),
+        artifactPath: this.outputs.buildOutputPath(buildId),
       });
       await this.projects.markBuildFinished(manager, projectId, buildId, {
         status: 'ready',
@@ -97,7 +97,7 @@ export class BuildOutcomes {
     });
     if (!recorded) return false;
     this.metrics.buildFinished('succeeded', recorded.durationMs);
-    await this.workspace.removeAttemptOutputs(userId, projectId, buildId);
+    await this.outputs.removeAttemptOutputs(userId, projectId, buildId);
     return true;
   }
 
@@ -111,7 +111,7 @@ export class BuildOutcomes {
     });
     if (!recorded) return;
     this.metrics.buildFinished('failed', recorded.durationMs);
-    await this.workspace.removeAttemptOutputs(build.userId, build.projectId, build.buildId);
+    await this.outputs.removeAttemptOutputs(build.userId, build.projectId, build.buildId);
   }
 
   /** The queue gave up on the build's job without an outcome (see ABANDONED_BUILD_QUEUE). */
@@ -123,7 +123,7 @@ export class BuildOutcomes {
     });
     if (!recorded) return;
     this.metrics.buildFinished('failed', recorded.durationMs);
-    await this.workspace.removeAttemptOutputs(job.userId, job.projectId, job.buildId);
+    await this.outputs.removeAttemptOutputs(job.userId, job.projectId, job.buildId);
   }
 
   /**

@@ -1,5 +1,4 @@
-import { IsInt, Max, Min } from 'class-validator';
-import { configFromEnv, Environment } from '../config/config-from-env';
+import { configFromEnv, Environment, IntegerIn } from '../config/config-from-env';
 
 /** Room above the build timeout before pg-boss takes a job back from a worker that went silent. */
 export const EXPIRY_MARGIN_SECONDS = 30;
@@ -7,43 +6,32 @@ const MAX_TIMEOUT_MS = (24 * 3600 - EXPIRY_MARGIN_SECONDS) * 1000;
 
 export class BuildQueueConfig {
   /** A build running longer fails with reason `timeout`. pg-boss caps a job's expiry at 24 h. */
-  @IsInt()
-  @Min(1000)
-  @Max(MAX_TIMEOUT_MS)
+  @IntegerIn(1000, MAX_TIMEOUT_MS)
   readonly timeoutMs: number = 600_000;
 
-  @IsInt()
-  @Min(1)
-  @Max(20)
+  @IntegerIn(1, 20)
   readonly maxAttempts: number = 3;
 
   /** Wait before the second attempt; doubles for each further one. pg-boss counts it in whole seconds. */
-  @IsInt()
-  @Min(0)
+  @IntegerIn(0)
   readonly retryDelayMs: number = 2000;
 
   /**
    * A worker holding a build proves it is alive this often (pg-boss heartbeats, every half of it);
    * a build whose worker stays silent this long is taken back and retried. pg-boss's minimum is 10.
    */
-  @IsInt()
-  @Min(10)
-  @Max(3600)
+  @IntegerIn(10, 3600)
   readonly heartbeatSeconds: number = 30;
 
   /** Builds one worker process runs at the same time. */
-  @IsInt()
-  @Min(1)
-  @Max(64)
+  @IntegerIn(1, 64)
   readonly concurrency: number = 2;
 
   /**
    * On SIGTERM, how long a worker lets its running builds finish; then they are handed back to the
    * queue, to be retried by another worker.
    */
-  @IsInt()
-  @Min(0)
-  @Max(3_600_000)
+  @IntegerIn(0, 3_600_000)
   readonly shutdownGraceMs: number = 20_000;
 
   static fromEnv(env: Environment): BuildQueueConfig {

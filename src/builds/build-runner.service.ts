@@ -5,7 +5,8 @@ import { rm } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
 import { runWithLogFields } from '../logging/log-fields';
 import { inSpan } from '../telemetry/spans';
-import { WorkspaceService } from '../workspace/workspace.service';
+import { BuildOutputsService } from '../workspace/build-outputs.service';
+import { ProjectDirectoriesService } from '../workspace/project-directories.service';
 import { AttemptLease } from './attempt-lease';
 import { BuildJob } from './build-job';
 import { BuildOutcomes } from './build-outcomes.service';
@@ -35,7 +36,8 @@ export class BuildRunner {
   constructor(
     private readonly dataSource: DataSource,
     private readonly outcomes: BuildOutcomes,
-    private readonly workspace: WorkspaceService,
+    private readonly directories: ProjectDirectoriesService,
+    private readonly outputs: BuildOutputsService,
     @Inject(BUILDER) private readonly builder: Builder,
     private readonly buildersConfig: BuildersConfig,
   ) {}
@@ -62,7 +64,7 @@ export class BuildRunner {
     if (!started) return;
     const { build, projectName } = started;
     span.setAttribute('build.attempt', build.attempts);
-    const outputDir = this.workspace.attemptOutputDirectory(userId, projectId, buildId, build.attempts);
+    const outputDir = this.outputs.attemptOutputDirectory(userId, projectId, buildId, build.attempts);
 
     const lease = new AttemptLease(
       () => this.outcomes.isAttemptCurrent(this.dataSource.manager, build),
@@ -70,7 +72,7 @@ export class BuildRunner {
     );
     let failure: BuildFailedError | undefined;
     try {
-      await this.workspace.ensureBuildLayout(userId, projectId);
+      await this.directories.ensureBuildLayout(userId, projectId);
       await this.builder.build(
         {
           projectId,
@@ -80,7 +82,7 @@ export class BuildRunner {
           framework: build.framework,
           prompt: build.prompt,
           projectName,
-          sourceDir: this.workspace.sourceDirectory(userId, projectId),
+          sourceDir: this.directories.sourceDirectory(userId, projectId),
           outputDir,
         },
         lease.signal,

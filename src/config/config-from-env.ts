@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ClassConstructor, plainToInstance } from 'class-transformer';
-import { validateSync, ValidationError } from 'class-validator';
+import { IsInt, Max, Min, validateSync, ValidationError } from 'class-validator';
 
 export type Environment = Record<string, string | undefined>;
 
@@ -10,6 +10,18 @@ export type VariableNames<T> = { readonly [K in keyof T]-?: string };
 export interface ConfigFromEnvOptions<T> {
   /** Properties whose values never appear in a message (secrets): messages reach logs. */
   readonly hidden?: readonly (keyof T)[];
+}
+
+/**
+ * An integer field of a config class, from `min` to `max` (no upper bound without one). Registered
+ * in the order the three decorators stacked would be, so messages read the same.
+ */
+export function IntegerIn(min: number, max?: number): PropertyDecorator {
+  return (target, property) => {
+    if (max !== undefined) Max(max)(target, property);
+    Min(min)(target, property);
+    IsInt()(target, property);
+  };
 }
 
 export class InvalidConfigError extends Error {

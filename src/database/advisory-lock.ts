@@ -1,5 +1,3 @@
-import { EntityManager } from 'typeorm';
-
 /**
  * Our advisory locks use the two-key form `pg_advisory_xact_lock(namespace, key)`, with namespaces
  * of our own, so they never clash with pg-boss's single-key locks or another application's.
@@ -32,17 +30,4 @@ export function userLock(userId: string): AdvisoryLock {
   const prefix = userId.slice(0, 8);
   if (!/^[0-9a-f]{8}$/i.test(prefix)) throw new TypeError(`not a UUID: ${userId}`);
   return { namespace: NAMESPACE.user, key: Number.parseInt(prefix, 16) | 0 };
-}
-
-/**
- * Takes `lock` for the rest of the manager's transaction if no other session holds it, without
- * waiting: false means someone else has it. Released by the transaction's end, however it ends.
- */
-export async function tryTransactionLock(manager: EntityManager, { namespace, key }: AdvisoryLock): Promise<boolean> {
-  if (!manager.queryRunner?.isTransactionActive) throw new Error('a transaction lock needs a running transaction');
-  const [{ acquired }] = await manager.query<{ acquired: boolean }[]>(
-    'SELECT pg_try_advisory_xact_lock($1, $2) AS acquired',
-    [namespace, key],
-  );
-  return acquired;
 }

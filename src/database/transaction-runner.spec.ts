@@ -157,6 +157,64 @@ describe('TransactionRunner', () => {
   });
 });
 
+describe('TransactionRunner.inTransactionIfFree', () => {
+  /** A runner whose connection answers the try-lock with `acquired`, as pg answers two statements in one query. */
+  function tryLockRunner(acquired: boolean) {
+    const fake = fakeRunner();
+    fake.connection.query.mockImplementation((sql: string) => {
+      fake.calls.push(sql);
+      return Promise.resolve(sql.startsWith('BEGIN') ? [{ rows: [] }, { rows: [{ acquired }] }] : { rows: [] });
+    });
+    return fake;
+  }
+
+  it('begins and tries the lock in one round trip, runs the work and commits when the lock is free', async () => {
+    const { calls, transactions } = tryLockRunner(true);
+
+    await expect(transactions.inTransactionIfFree(LOCK, () => Promise.resolve('done'))).resolves.toEqual({
+      result: 'done',
+    });
+
+    expect(calls).toEqual([
+      'connect',
+      'BEGIN; SELECT pg_try_advisory_xact_lock(1, 2) AS acquired',
+      'COMMIT',
+      'release',
+    ]);
+  });
+
+  it('runs nothing, rolls back and answers undefined when another session holds the lock', async () => {
+    const { calls, transactions } = tryLockRunner(false);
+    const work = jest.fn(() => Promise.resolve());
+
+    await expect(transactions.inTransactionIfFree(LOCK, work)).resolves.toBeUndefined();
+
+    expect(work).not.toHaveBeenCalled();
+    expect(calls.slice(-2)).toEqual(['ROLLBACK', 'release']);
+  });
+
+  it('does not wait for a holder of the lock in this process', async () => {
+    const { transactions } = tryLockRunner(true);
+    let finish!: () => void;
+    const first = transactions.inTransactionIfFree(LOCK, () => new Promise<void>((resolve) => (finish = resolve)));
+    await new Promise((resolve) => setImmediate(resolve));
+
+    await expect(transactions.inTransactionIfFree(LOCK, () => Promise.resolve())).resolves.toBeUndefined();
+
+    finish();
+    await expect(first).resolves.toEqual({ result: undefined });
+  });
+
+  it('rolls back, releases and rethrows when the work fails', async () => {
+    const { calls, transactions } = tryLockRunner(true);
+    const failure = new Error('step failed');
+
+    await expect(transactions.inTransactionIfFree(LOCK, () => Promise.reject(failure))).rejects.toBe(failure);
+
+    expect(calls.slice(-2)).toEqual(['ROLLBACK', 'release']);
+  });
+});
+
 /** What pg throws for a statement on a connection whose 'error' event has fired. */
 function notQueryable(): Error {
   return new Error('Client has encountered a connection error and is not queryable');

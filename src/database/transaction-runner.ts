@@ -31,8 +31,10 @@ export interface Transaction {
  * protocol carries both; integers only are inlined, never caller input). The waits are bounded by
  * the connection's session (WAIT_LIMITS).
  */
-export function beginLockedStatement(lock: AdvisoryLock): string {
-  return `BEGIN; SELECT ${advisoryLockCall(lock)}`;
+export function beginLockedStatement(lock: AdvisoryLock, waits = true): string {
+  return waits
+    ? `BEGIN; SELECT ${advisoryLockCall(lock)}`
+    : `BEGIN; SELECT ${advisoryLockCall(lock, 'try')} AS acquired`;
 }
 
 /**
@@ -56,9 +58,9 @@ export function lockedCall(name: string, call: string): LockedCall {
   return { name, text: `WITH locked AS MATERIALIZED (SELECT ${lock}) SELECT ${call} AS answer FROM locked` };
 }
 
-function advisoryLockCall({ namespace, key }: AdvisoryLock): string {
+function advisoryLockCall({ namespace, key }: AdvisoryLock, mode: 'wait' | 'try' = 'wait'): string {
   if (!Number.isInteger(namespace) || !Number.isInteger(key)) throw new TypeError('lock keys must be integers');
-  return `pg_advisory_xact_lock(${namespace}, ${key})`;
+  return `pg_${mode === 'try' ? 'try_' : ''}advisory_xact_lock(${namespace}, ${key})`;
 }
 
 /**
@@ -76,7 +78,26 @@ export class TransactionRunner {
   constructor(private readonly dataSource: DataSource) {}
 
   inTransaction<T>(lock: AdvisoryLock, work: (transaction: Transaction) => Promise<T>): Promise<T> {
-    return inSpan('db.transaction', () => this.inLocalQueue(lock, () => this.runLocked(lock, work)));
+    return inSpan('db.transaction', () =>
+      this.inLocalQueue(lock, async () => (await this.runLocked(lock, work, true))!.result),
+    );
+  }
+
+  /**
+   * Like inTransaction, but only while no one holds the lock, in this process or another: it never
+   * waits. Undefined, having run nothing, when the lock is held (a round another process runs).
+   */
+  async inTransactionIfFree<T>(
+    lock: AdvisoryLock,
+    work: (transaction: Transaction) => Promise<T>,
+  ): Promise<{ result: T } | undefined> {
+    const release = this.localQueue.tryAcquire(`${lock.namespace}:${lock.key}`);
+    if (!release) return undefined;
+    try {
+      return await inSpan('db.transaction', () => this.runLocked(lock, work, false));
+    } finally {
+      release();
+    }
   }
 
   /**
@@ -140,7 +161,12 @@ export class TransactionRunner {
     }
   }
 
-  private async runLocked<T>(lock: AdvisoryLock, work: (transaction: Transaction) => Promise<T>): Promise<T> {
+  /** The transaction under the lock; undefined when the lock was not to be waited for and is held. */
+  private async runLocked<T>(
+    lock: AdvisoryLock,
+    work: (transaction: Transaction) => Promise<T>,
+    waits: boolean,
+  ): Promise<{ result: T } | undefined> {
     const undos: (() => Promise<void>)[] = [];
     const runner = this.dataSource.createQueryRunner();
     let connection: PoolClient | undefined;
@@ -148,7 +174,11 @@ export class TransactionRunner {
     try {
       const client = (await runner.connect()) as PoolClient;
       connection = client;
-      await inSpan('db.advisory_lock', () => client.query(beginLockedStatement(lock)));
+      const begun: unknown = await inSpan('db.advisory_lock', () => client.query(beginLockedStatement(lock, waits)));
+      if (!waits && !lockAcquired(begun)) {
+        await client.query('ROLLBACK');
+        return undefined;
+      }
       // So TypeORM treats the manager as inside a transaction: its own writes (save, remove) then
       // open no transaction of their own, which would commit ours halfway. The flag is read-only on
       // the QueryRunner interface only; TypeORM's runners set it themselves in startTransaction.
@@ -160,7 +190,7 @@ export class TransactionRunner {
       });
       committing = true;
       await inSpan('db.commit', () => client.query('COMMIT'));
-      return result;
+      return { result };
     } catch (error) {
       // Also after a failed BEGIN or COMMIT: ROLLBACK outside a transaction only warns.
       await connection?.query('ROLLBACK').catch(() => undefined);
@@ -205,6 +235,12 @@ export class TransactionRunner {
   private pool(): Pool {
     return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
+}
+
+/** The answer of `BEGIN; SELECT pg_try_advisory_xact_lock(…) AS acquired`: one result per statement. */
+function lockAcquired(begun: unknown): boolean {
+  const results = Array.isArray(begun) ? (begun as { rows?: { acquired?: unknown }[] }[]) : [];
+  return results.at(-1)?.rows?.[0]?.acquired === true;
 }
 
 /** The server refused the statement with an error, so it rolled back and the connection is still good. */

@@ -1,11 +1,9 @@
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
-import { configFromEnv, Environment } from '../config/config-from-env';
+import { IsString, Matches } from 'class-validator';
+import { configFromEnv, Environment, IntegerIn } from '../config/config-from-env';
 
 export class HttpConfig {
   /** 0 asks the OS for a free port; the chosen one is logged. */
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IntegerIn(0, 65535)
   readonly port: number = 3000;
 
   /** An IP address or a host name; checked here so a typo names HOST instead of failing at listen. */

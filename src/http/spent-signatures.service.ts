@@ -1,6 +1,7 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Raw, Repository } from 'typeorm';
+import { PeriodicSweep } from '../database/periodic-sweep';
 import { TransactionRunner } from '../database/transaction-runner';
 import { MAX_CLOCK_SKEW_SECONDS } from './request-signature';
 import { SpentSignature } from './spent-signature.entity';
@@ -50,8 +51,9 @@ const GIVE_BACK = `
  */
 @Injectable()
 export class SpentSignatures implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(SpentSignatures.name);
-  private timer?: NodeJS.Timeout;
+  private readonly sweeps = new PeriodicSweep(SpentSignatures.name, 'spent-signature sweep', SWEEP_EVERY_MS, () =>
+    this.deleteExpired(),
+  );
 
   constructor(
     private readonly transactions: TransactionRunner,
@@ -59,11 +61,11 @@ export class SpentSignatures implements OnApplicationBootstrap, OnModuleDestroy 
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweepExpired(), SWEEP_EVERY_MS).unref();
+    this.sweeps.start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.sweeps.stop();
   }
 
   /**
@@ -90,14 +92,14 @@ export class SpentSignatures implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   /** Deletes signatures that can no longer verify (their timestamp is stale by now). */
-  async sweepExpired(): Promise<void> {
-    try {
-      // On the database's clock, which spent them.
-      await this.signatures.delete({
-        expiresAt: Raw((column) => `${column} < now() - make_interval(secs => :grace)`, { grace: SWEEP_GRACE_SECONDS }),
-      });
-    } catch (error) {
-      this.logger.warn(`spent-signature sweep failed: ${(error as Error).message}`);
-    }
+  sweepExpired(): Promise<void> {
+    return this.sweeps.run();
+  }
+
+  private async deleteExpired(): Promise<void> {
+    // On the database's clock, which spent them.
+    await this.signatures.delete({
+      expiresAt: Raw((column) => `${column} < now() - make_interval(secs => :grace)`, { grace: SWEEP_GRACE_SECONDS }),
+    });
   }
 }

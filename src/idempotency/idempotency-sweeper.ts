@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { PeriodicSweep } from '../database/periodic-sweep';
 import { IdempotencyService } from './idempotency.service';
 
 const SWEEP_INTERVAL_MS = 15 * 60 * 1000;
@@ -11,7 +12,9 @@ const SWEEP_INTERVAL_MS = 15 * 60 * 1000;
 @Injectable()
 export class IdempotencySweeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(IdempotencySweeper.name);
-  private timer?: NodeJS.Timeout;
+  private readonly sweeps = new PeriodicSweep(IdempotencySweeper.name, 'idempotency sweep', SWEEP_INTERVAL_MS, () =>
+    this.deleteExpired(),
+  );
 
   constructor(
     private readonly dataSource: DataSource,
@@ -19,19 +22,19 @@ export class IdempotencySweeper implements OnApplicationBootstrap, OnModuleDestr
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS).unref();
+    this.sweeps.start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.sweeps.stop();
   }
 
-  async sweep(): Promise<void> {
-    try {
-      const deleted = await this.idempotency.sweep(this.dataSource.manager);
-      if (deleted > 0) this.logger.log(`swept ${deleted} expired idempotency records`);
-    } catch (error) {
-      this.logger.warn(`idempotency sweep failed: ${(error as Error).message}`);
-    }
+  sweep(): Promise<void> {
+    return this.sweeps.run();
+  }
+
+  private async deleteExpired(): Promise<void> {
+    const deleted = await this.idempotency.sweep(this.dataSource.manager);
+    if (deleted > 0) this.logger.log(`swept ${deleted} expired idempotency records`);
   }
 }

@@ -32,26 +32,34 @@ describe('ids', () => {
     expect(newUlid()).toMatch(ULID_PATTERN);
   });
 
-  it('has a ULID pattern that takes 26 Crockford base32 characters and nothing else', () => {
-    expect('01ARZ3NDEKTSV4RRFFQ69G5FAV').toMatch(ULID_PATTERN);
-    for (const bad of [
-      '01ARZ3NDEKTSV4RRFFQ69G5FA',
-      '01ARZ3NDEKTSV4RRFFQ69G5FAVX',
-      '01ARZ3NDEKTSV4RRFFQ69G5FAI',
-      '01arz3ndektsv4rrffq69g5fav',
-    ])
-      expect(bad).not.toMatch(ULID_PATTERN);
-  });
-
-  it('has a UUID pattern that takes lower case only, without braces or blanks', () => {
-    expect('6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b').toMatch(LOWER_CASE_UUID_PATTERN);
-    for (const bad of [
-      '6F1C2A8E-3B4D-4E5F-9A0B-1C2D3E4F5A6B',
-      '{6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b}',
-      '6f1c2a8e3b4d4e5f9a0b1c2d3e4f5a6b',
-      '6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b\n',
-    ])
-      expect(bad).not.toMatch(LOWER_CASE_UUID_PATTERN);
+  it.each([
+    [
+      'ULID',
+      'takes 26 Crockford base32 characters and nothing else',
+      ULID_PATTERN,
+      '01ARZ3NDEKTSV4RRFFQ69G5FAV',
+      [
+        '01ARZ3NDEKTSV4RRFFQ69G5FA',
+        '01ARZ3NDEKTSV4RRFFQ69G5FAVX',
+        '01ARZ3NDEKTSV4RRFFQ69G5FAI',
+        '01arz3ndektsv4rrffq69g5fav',
+      ],
+    ],
+    [
+      'UUID',
+      'takes lower case only, without braces or blanks',
+      LOWER_CASE_UUID_PATTERN,
+      '6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b',
+      [
+        '6F1C2A8E-3B4D-4E5F-9A0B-1C2D3E4F5A6B',
+        '{6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b}',
+        '6f1c2a8e3b4d4e5f9a0b1c2d3e4f5a6b',
+        '6f1c2a8e-3b4d-4e5f-9a0b-1c2d3e4f5a6b\n',
+      ],
+    ],
+  ] as const)('has a %s pattern that %s', (_name, _what, pattern, good, bads) => {
+    expect(good).toMatch(pattern);
+    for (const bad of bads) expect(bad).not.toMatch(pattern);
   });
 
   it('makes random version 4 project ids', () => {

@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import { loadAppConfig } from '../config/app-config';
 import { InvalidConfigError } from '../config/config-from-env';
 import { postgresOptions } from '../database/data-source-options';
-import { WorkspaceService } from '../workspace/workspace.service';
+import { ProjectDirectoriesService } from '../workspace/project-directories.service';
+import { WorkspaceScanService } from '../workspace/workspace-scan.service';
 import { openAuditDatabase } from './audit-database';
 import { IntegrityAuditService } from './integrity-audit.service';
 import { reportAsJson, reportAsText } from './integrity-report';
@@ -22,7 +23,9 @@ async function main(args: string[]): Promise<number> {
     const dataSource = new DataSource(postgresOptions(database.url));
     await dataSource.initialize();
     try {
-      const audit = new IntegrityAuditService(new WorkspaceService(config.workspace));
+      const audit = new IntegrityAuditService(
+        new WorkspaceScanService(config.workspace, new ProjectDirectoriesService(config.workspace)),
+      );
       const report = await audit.audit(dataSource.manager);
       process.stdout.write(args.includes('--json') ? reportAsJson(report) : reportAsText(report));
       return report.clean ? 0 : 1;

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { ProjectFolder, WorkspaceService } from '../workspace/workspace.service';
+import { ProjectFolder, WorkspaceScanService } from '../workspace/workspace-scan.service';
 import { Finding, GRACE_PERIOD_SECONDS } from './integrity-findings';
 
 /**
@@ -15,14 +15,14 @@ export interface RemovableDirectories {
 
 export async function findRemovableDirectories(
   manager: EntityManager,
-  workspace: WorkspaceService,
+  workspace: WorkspaceScanService,
 ): Promise<RemovableDirectories> {
   const listing = await workspace.listRoot();
   const { orphans } = await splitByProject(manager, listing.projects);
   return { orphans: orphans.filter(isPastGrace) };
 }
 
-export async function findDirectoryDamage(manager: EntityManager, workspace: WorkspaceService): Promise<Finding[]> {
+export async function findDirectoryDamage(manager: EntityManager, workspace: WorkspaceScanService): Promise<Finding[]> {
   const listing = await workspace.listRoot();
   const { owned, orphans } = await splitByProject(manager, listing.projects);
   const findings: Finding[] = [
@@ -42,7 +42,7 @@ export async function findDirectoryDamage(manager: EntityManager, workspace: Wor
 /** Inside the folders of existing projects: attempt leftovers, outputs without versions and the reverse. */
 async function findOutputDamage(
   manager: EntityManager,
-  workspace: WorkspaceService,
+  workspace: WorkspaceScanService,
   folders: ProjectFolder[],
 ): Promise<Finding[]> {
   const findings: Finding[] = [];

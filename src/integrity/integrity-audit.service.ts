@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { WorkspaceService } from '../workspace/workspace.service';
+import { WorkspaceScanService } from '../workspace/workspace-scan.service';
 import { BuildWithoutLiveJob, findBuildsWithoutLiveJob, findDatabaseDamage } from './database-checks';
 import { findDirectoryDamage, findRemovableDirectories, RemovableDirectories } from './directory-checks';
 import { sortFindings } from './integrity-findings';
@@ -14,7 +14,7 @@ import { IntegrityReport } from './integrity-report';
  */
 @Injectable()
 export class IntegrityAuditService {
-  constructor(private readonly workspace: WorkspaceService) {}
+  constructor(private readonly workspace: WorkspaceScanService) {}
 
   async audit(manager: EntityManager): Promise<IntegrityReport> {
     const checkedAt = new Date();

@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { BuildOutcomes } from '../builds/build-outcomes.service';
 import { WorkerConfig } from '../builds/worker.config';
-import { JANITOR_LOCK, tryTransactionLock, userLock } from '../database/advisory-lock';
+import { JANITOR_LOCK, userLock } from '../database/advisory-lock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ProjectsService } from '../projects/projects.service';
-import { WorkspaceService } from '../workspace/workspace.service';
+import { ProjectDirectoriesService } from '../workspace/project-directories.service';
 import { IntegrityAuditService } from './integrity-audit.service';
 import { JanitorConfig } from './janitor.config';
 
@@ -25,12 +25,11 @@ export class Janitor implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly config: JanitorConfig,
     private readonly roles: WorkerConfig,
-    private readonly dataSource: DataSource,
     private readonly transactions: TransactionRunner,
     private readonly audit: IntegrityAuditService,
     private readonly outcomes: BuildOutcomes,
     private readonly projects: ProjectsService,
-    private readonly workspace: WorkspaceService,
+    private readonly directories: ProjectDirectoriesService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -55,13 +54,12 @@ export class Janitor implements OnApplicationBootstrap, OnModuleDestroy {
     return this.round;
   }
 
-  private lockedRound(): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      if (!(await tryTransactionLock(manager, JANITOR_LOCK))) return false;
+  private async lockedRound(): Promise<boolean> {
+    const round = await this.transactions.inTransactionIfFree(JANITOR_LOCK, async ({ manager }) => {
       await this.failBuildsWithoutLiveJob(manager);
       await this.removeDirectories(manager);
-      return true;
     });
+    return round !== undefined;
   }
 
   private async failBuildsWithoutLiveJob(manager: EntityManager): Promise<void> {
@@ -94,7 +92,7 @@ export class Janitor implements OnApplicationBootstrap, OnModuleDestroy {
   private removeOrphan(userId: string, projectId: string): Promise<boolean> {
     return this.transactions.inTransaction(userLock(userId), async ({ manager }) => {
       if (await this.projects.findOwned(manager, projectId, userId)) return false;
-      return this.workspace.removeOrphanProjectDirectory(userId, projectId);
+      return this.directories.removeOrphanProjectDirectory(userId, projectId);
     });
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { counter, histogram } from './metrics-registry';
 
 export type BuildOutcome = 'succeeded' | 'failed';
 
@@ -16,26 +17,25 @@ export class BuildWorkerMetrics {
   private readonly pickupSeconds: Histogram;
 
   constructor(registry: Registry) {
-    const registers = [registry];
-    this.finished = new Counter({
-      name: 'sheen_builds_finished_total',
-      help: 'Builds whose outcome this process recorded, by outcome.',
-      labelNames: ['outcome'],
-      registers,
-    });
-    this.durationSeconds = new Histogram({
-      name: 'sheen_build_duration_seconds',
-      help: "A finished build's billed running time (the sum of its attempts' running times), by outcome.",
-      labelNames: ['outcome'],
-      buckets: BUILD_SECONDS_BUCKETS,
-      registers,
-    });
-    this.pickupSeconds = new Histogram({
-      name: 'sheen_build_queue_pickup_seconds',
-      help: "Time from a build job's creation (in the create or update transaction) to its first attempt's start.",
-      buckets: PICKUP_SECONDS_BUCKETS,
-      registers,
-    });
+    this.finished = counter(
+      registry,
+      'sheen_builds_finished_total',
+      'Builds whose outcome this process recorded, by outcome.',
+      ['outcome'],
+    );
+    this.durationSeconds = histogram(
+      registry,
+      'sheen_build_duration_seconds',
+      "A finished build's billed running time (the sum of its attempts' running times), by outcome.",
+      BUILD_SECONDS_BUCKETS,
+      ['outcome'],
+    );
+    this.pickupSeconds = histogram(
+      registry,
+      'sheen_build_queue_pickup_seconds',
+      "Time from a build job's creation (in the create or update transaction) to its first attempt's start.",
+      PICKUP_SECONDS_BUCKETS,
+    );
   }
 
   /** Called once per build, where its outcome was recorded. */

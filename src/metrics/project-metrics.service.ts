@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { counter, histogram } from './metrics-registry';
 
 /** How a create request ended, as its latency is labelled. */
 type CreateOutcome = 'created' | 'deduplicated' | 'replayed' | 'error';
@@ -24,40 +25,32 @@ export class ProjectMetrics {
   private readonly updatesReplayed: Counter;
 
   constructor(registry: Registry) {
-    const registers = [registry];
-    this.created = new Counter({
-      name: 'sheen_projects_created_total',
-      help: 'Projects created (201), by who chose the project id.',
-      labelNames: ['id_source'],
-      registers,
-    });
-    this.deduplicated = new Counter({
-      name: 'sheen_project_creates_deduplicated_total',
-      help: 'Creates without an Idempotency-Key answered with the first identical create of the dedupe window.',
-      registers,
-    });
-    this.replayed = new Counter({
-      name: 'sheen_project_creates_replayed_total',
-      help: 'Creates answered with the stored response of their Idempotency-Key.',
-      registers,
-    });
-    this.createSeconds = new Histogram({
-      name: 'sheen_project_create_duration_seconds',
-      help: 'Time to answer a create request, from the controller to the committed answer, by outcome.',
-      labelNames: ['outcome'],
-      buckets: CREATE_SECONDS_BUCKETS,
-      registers,
-    });
-    this.updatesStarted = new Counter({
-      name: 'sheen_project_updates_started_total',
-      help: 'Updates that queued a new build (202).',
-      registers,
-    });
-    this.updatesReplayed = new Counter({
-      name: 'sheen_project_updates_replayed_total',
-      help: 'Updates answered with the stored response of their Idempotency-Key.',
-      registers,
-    });
+    const replayedHelp = 'answered with the stored response of their Idempotency-Key.';
+    this.created = counter(
+      registry,
+      'sheen_projects_created_total',
+      'Projects created (201), by who chose the project id.',
+      ['id_source'],
+    );
+    this.deduplicated = counter(
+      registry,
+      'sheen_project_creates_deduplicated_total',
+      'Creates without an Idempotency-Key answered with the first identical create of the dedupe window.',
+    );
+    this.replayed = counter(registry, 'sheen_project_creates_replayed_total', `Creates ${replayedHelp}`);
+    this.createSeconds = histogram(
+      registry,
+      'sheen_project_create_duration_seconds',
+      'Time to answer a create request, from the controller to the committed answer, by outcome.',
+      CREATE_SECONDS_BUCKETS,
+      ['outcome'],
+    );
+    this.updatesStarted = counter(
+      registry,
+      'sheen_project_updates_started_total',
+      'Updates that queued a new build (202).',
+    );
+    this.updatesReplayed = counter(registry, 'sheen_project_updates_replayed_total', `Updates ${replayedHelp}`);
   }
 
   /** Runs a create, counting what it answered and timing it (also when it fails). */

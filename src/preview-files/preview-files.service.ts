@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { VersionsService } from '../versions/versions.service';
 import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../ids/ids';
 import { WorkspaceConfig } from '../workspace/workspace.config';
-import { WorkspaceService } from '../workspace/workspace.service';
+import { ProjectDirectoriesService } from '../workspace/project-directories.service';
 import { contentTypeOf } from './preview-content-types';
 import { PreviewFileNotFoundError, PreviewRangeNotSatisfiableError } from './preview-files.errors';
 
@@ -42,7 +42,7 @@ export class PreviewFilesService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly versions: VersionsService,
-    private readonly workspace: WorkspaceService,
+    private readonly directories: ProjectDirectoriesService,
     private readonly workspaceConfig: WorkspaceConfig,
   ) {}
 
@@ -61,7 +61,7 @@ export class PreviewFilesService {
   private async outputDirectory(projectId: string, versionId: string): Promise<string | undefined> {
     const version = await this.versions.findArtifact(this.dataSource.manager, projectId, versionId);
     if (!version) return undefined;
-    const projectDirectory = this.workspace.projectDirectory(version.userId, projectId);
+    const projectDirectory = this.directories.projectDirectory(version.userId, projectId);
     const outputDirectory = resolve(projectDirectory, version.artifactPath);
     return isStrictlyInside(join(projectDirectory, 'builds'), outputDirectory) ? outputDirectory : undefined;
   }

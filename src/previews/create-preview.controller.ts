@@ -1,8 +1,8 @@
 import { Body, Controller, Post, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { replyWithOutcome } from '../idempotency/reply-with-outcome';
-import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
+import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { SpendsItsOwnSignature } from '../http/repeated-signature.decorator';
 import { UnspentSignature } from '../http/unspent-signature.decorator';
 import type { SignatureToSpend } from '../http/spent-signatures.service';
@@ -26,13 +26,7 @@ export class CreatePreviewController {
       'Creates the project, its build, its AI-time session, the build job and the project directory atomically. Ids are chosen by the server.',
   })
   @ApiCreatedResponse({ description: 'The project exists with its queued build.', type: CreatePreviewResponse })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description:
-      'Send the same key (1..255 printable ASCII) when retrying: the first response is replayed with `Idempotent-Replayed: true`. The same key with another body is 422.',
-    example: 'create-7d8f4f0e-0001',
-  })
+  @ApiIdempotencyKey('create-7d8f4f0e-0001')
   @ApiOkResponse({
     description:
       'Deduplicated: an identical create (no key) from the same user inside the dedupe window; the first project, with `deduplicated: true`.',

@@ -19,7 +19,7 @@ import { DEFAULT_FRAMEWORK } from '../projects/framework';
 import { DEFAULT_PROJECT_NAME } from '../projects/project.entity';
 import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
 import { inSpan } from '../telemetry/spans';
-import { WorkspaceService } from '../workspace/workspace.service';
+import { ProjectDirectoriesService } from '../workspace/project-directories.service';
 import { BuildRequestAnswer, failureAnswer, settledCall } from './build-request-answer';
 import { CreatePreviewRequest } from './dto/create-preview.request';
 import { CreatePreviewResponse } from './dto/create-preview.response';
@@ -45,7 +45,7 @@ export class CreatePreviewService {
     private readonly idempotency: IdempotencyService,
     private readonly billing: BillingConfig,
     private readonly rateLimits: RateLimitsConfig,
-    private readonly workspace: WorkspaceService,
+    private readonly directories: ProjectDirectoriesService,
     private readonly buildQueue: BuildQueueService,
     private readonly metrics: ProjectMetrics,
   ) {}
@@ -152,8 +152,8 @@ export class CreatePreviewService {
    * its one statement (ADR 024); the directory goes again unless that statement made the project.
    */
   private async createAtFreshId(userId: string, projectId: string, values: unknown[]): Promise<CreateAnswer> {
-    const removeDirectory = () => this.workspace.removeProjectDirectory(userId, projectId);
-    await this.workspace.createProjectDirectory(userId, projectId);
+    const removeDirectory = () => this.directories.removeProjectDirectory(userId, projectId);
+    await this.directories.createProjectDirectory(userId, projectId);
     const answer = await inSpan('db.create_project', () =>
       this.transactions.inOneStatement<CreateAnswer>(userLock(userId), LOCKED_CREATE_PROJECT, values, removeDirectory),
     );
@@ -171,8 +171,8 @@ export class CreatePreviewService {
         query<{ answer: CreateAnswer }>(`SELECT ${CREATE_PROJECT} AS answer`, values),
       );
       if (answer.answer === 'created') {
-        onRollback(() => this.workspace.removeProjectDirectory(userId, projectId));
-        await this.workspace.createProjectDirectory(userId, projectId);
+        onRollback(() => this.directories.removeProjectDirectory(userId, projectId));
+        await this.directories.createProjectDirectory(userId, projectId);
       }
       return answer;
     });

@@ -5,7 +5,7 @@ import { userLock } from '../database/advisory-lock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ProjectNotFoundError } from '../projects/projects.errors';
 import { ProjectsService } from '../projects/projects.service';
-import { WorkspaceService } from '../workspace/workspace.service';
+import { ProjectDirectoriesService } from '../workspace/project-directories.service';
 
 /**
  * Deletes a project under its owner's lock: bills the builds that already ran but have not finished,
@@ -20,7 +20,7 @@ export class DeleteProjectService {
     private readonly projects: ProjectsService,
     private readonly buildOutcomes: BuildOutcomes,
     private readonly buildQueue: BuildQueueService,
-    private readonly workspace: WorkspaceService,
+    private readonly directories: ProjectDirectoriesService,
   ) {}
 
   async delete(userId: string, projectId: string): Promise<void> {
@@ -30,6 +30,6 @@ export class DeleteProjectService {
       await this.projects.delete(manager, projectId);
       await this.buildQueue.deleteQueuedFor(manager, projectId);
     });
-    await this.workspace.removeProjectDirectory(userId, projectId);
+    await this.directories.removeProjectDirectory(userId, projectId);
   }
 }

@@ -1,9 +1,9 @@
 import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiExtraModels, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiExtraModels, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { replyWithOutcome } from '../idempotency/reply-with-outcome';
 import { AnswersRepeatedSignatures } from '../http/repeated-signature.decorator';
-import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
+import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { ApiProblems } from '../http/api-problems.decorator';
 import { ProblemDetailsDto } from '../http/problem-details.dto';
 import { UpdateProjectRequest } from './dto/update-project.request';
@@ -25,13 +25,7 @@ export class UpdateProjectController {
       'Queues a build (not the initial one) with the new prompt, its AI-time session and its job atomically; a `framework` switches the project to it. One build per project at a time: while one is queued or running the answer is 409 build_in_progress naming it (`buildId`), also for an identical repeat without an Idempotency-Key. The new version exists only if the build succeeds.',
   })
   @ApiAcceptedResponse({ description: 'The build is queued.', type: UpdateProjectResponse })
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description:
-      'Send the same key (1..255 printable ASCII) when retrying: the first response is replayed with `Idempotent-Replayed: true`. The same key with another body is 422.',
-    example: 'update-7d8f4f0e-0001',
-  })
+  @ApiIdempotencyKey('update-7d8f4f0e-0001')
   @ApiProblems(
     'validation_failed',
     'project_not_found',

@@ -1,6 +1,7 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
+import { PeriodicSweep } from '../database/periodic-sweep';
 import { RateLimit } from './rate-limit.entity';
 
 /** Expired rows go every few minutes; the grace keeps the sweep well clear of any clock skew. */
@@ -15,25 +16,26 @@ const SWEEP_GRACE_MS = 10 * 60_000;
  */
 @Injectable()
 export class RateLimitSweeper implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(RateLimitSweeper.name);
-  private timer?: NodeJS.Timeout;
+  private readonly sweeps = new PeriodicSweep(RateLimitSweeper.name, 'rate-limit sweep', SWEEP_EVERY_MS, () =>
+    this.deleteEnded(Date.now()),
+  );
 
   constructor(@InjectRepository(RateLimit) private readonly rateLimits: Repository<RateLimit>) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweepExpired(), SWEEP_EVERY_MS).unref();
+    this.sweeps.start();
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.timer);
+    this.sweeps.stop();
   }
 
   /** Deletes windows that ended more than the grace ago (they count as empty anyway). */
-  async sweepExpired(now: number = Date.now()): Promise<void> {
-    try {
-      await this.rateLimits.delete({ expire: LessThan(String(now - SWEEP_GRACE_MS)) });
-    } catch (error) {
-      this.logger.warn(`rate-limit sweep failed: ${(error as Error).message}`);
-    }
+  sweepExpired(now: number = Date.now()): Promise<void> {
+    return this.sweeps.run(() => this.deleteEnded(now));
+  }
+
+  private async deleteEnded(now: number): Promise<void> {
+    await this.rateLimits.delete({ expire: LessThan(String(now - SWEEP_GRACE_MS)) });
   }
 }

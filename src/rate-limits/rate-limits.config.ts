@@ -1,11 +1,8 @@
-import { IsInt, Max, Min } from 'class-validator';
-import { configFromEnv, Environment } from '../config/config-from-env';
+import { configFromEnv, Environment, IntegerIn } from '../config/config-from-env';
 
 export class RateLimitsConfig {
   /** Creates plus updates one user may start per minute; 0 turns the limit off. An `integer` in SQL. */
-  @IsInt()
-  @Min(0)
-  @Max(2_147_483_647)
+  @IntegerIn(0, 2_147_483_647)
   readonly perMinute: number = 30;
 
   static fromEnv(env: Environment): RateLimitsConfig {

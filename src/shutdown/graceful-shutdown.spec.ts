@@ -29,18 +29,16 @@ function recordingSteps(overrides: Partial<ShutdownSteps> = {}) {
   return { ran, state, steps, logger, exited };
 }
 
+/** What a shutdown with HTTP runs, in order, when every step succeeds. */
+const EVERY_STEP = ['close http (shutting down)', 'close app (shutting down)', 'close rest (shutting down)', 'exit 0'];
+
 describe('GracefulShutdown', () => {
   it('marks the process as shutting down first, then closes HTTP, the app and the rest, and exits 0', async () => {
     const { ran, steps } = recordingSteps();
 
     await new GracefulShutdown(steps).shutDown('SIGTERM');
 
-    expect(ran).toEqual([
-      'close http (shutting down)',
-      'close app (shutting down)',
-      'close rest (shutting down)',
-      'exit 0',
-    ]);
+    expect(ran).toEqual(EVERY_STEP);
   });
 
   it('keeps serving through the drain: readiness is already 503 while HTTP is not yet closed', async () => {
@@ -52,12 +50,7 @@ describe('GracefulShutdown', () => {
     expect(state.shuttingDown).toBe(true);
     expect(ran).toEqual([]);
     await shutdown;
-    expect(ran).toEqual([
-      'close http (shutting down)',
-      'close app (shutting down)',
-      'close rest (shutting down)',
-      'exit 0',
-    ]);
+    expect(ran).toEqual(EVERY_STEP);
   });
 
   it('skips the drain and the listener in a process without HTTP', async () => {
@@ -76,12 +69,7 @@ describe('GracefulShutdown', () => {
     await shutdown.shutDown('SIGINT');
     await first;
 
-    expect(ran).toEqual([
-      'close http (shutting down)',
-      'close app (shutting down)',
-      'close rest (shutting down)',
-      'exit 0',
-    ]);
+    expect(ran).toEqual(EVERY_STEP);
     expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('SIGINT received while shutting down'));
   });
 

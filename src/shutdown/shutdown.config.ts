@@ -1,5 +1,4 @@
-import { IsInt, Max, Min } from 'class-validator';
-import { configFromEnv, Environment } from '../config/config-from-env';
+import { configFromEnv, Environment, IntegerIn } from '../config/config-from-env';
 
 export class ShutdownConfig {
   /**
@@ -7,9 +6,7 @@ export class ShutdownConfig {
    * balancer stops routing here before the listener closes. 0: close at once (nothing routes by
    * readiness, as in development).
    */
-  @IsInt()
-  @Min(0)
-  @Max(300_000)
+  @IntegerIn(0, 300_000)
   readonly drainMs: number = 0;
 
   static fromEnv(env: Environment): ShutdownConfig {

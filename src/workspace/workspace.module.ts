@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
-import { WorkspaceService } from './workspace.service';
+import { BuildOutputsService } from './build-outputs.service';
+import { ProjectDirectoriesService } from './project-directories.service';
+import { WorkspaceScanService } from './workspace-scan.service';
 
+/** The tree under PROJECTS_ROOT: project directories, build outputs, and the audit's scan of both. */
 @Module({
-  providers: [WorkspaceService],
-  exports: [WorkspaceService],
+  providers: [ProjectDirectoriesService, BuildOutputsService, WorkspaceScanService],
+  exports: [ProjectDirectoriesService, BuildOutputsService, WorkspaceScanService],
 })
 export class WorkspaceModule {}

@@ -10,7 +10,7 @@ import { MemoryCgroups } from '../../src/builds/builders/build-memory-cgroup';
 import { BubblewrapSandbox, SANDBOX_UID } from '../../src/builds/builders/build-sandbox';
 import { CommandBuilder } from '../../src/builds/builders/command-builder';
 import { newUlid } from '../../src/ids/ids';
-import { WorkspaceService } from '../../src/workspace/workspace.service';
+import { ProjectDirectoriesService } from '../../src/workspace/project-directories.service';
 import { buildFailure, createAndFinishBuild } from '../support/build-results';
 import { eventually } from '../support/processes';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -81,7 +81,7 @@ describe('a command build in the bubblewrap sandbox', () => {
   beforeEach(async () => {
     scratch = await mkdtemp(join(tmpdir(), 'sheen-sandbox-'));
     root = join(scratch, 'projects');
-    const workspace = new WorkspaceService({ projectsRoot: root });
+    const workspace = new ProjectDirectoriesService({ projectsRoot: root });
     const project = async () => {
       const [userId, projectId] = [randomUUID(), randomUUID()];
       const dir = await workspace.createProjectDirectory(userId, projectId);

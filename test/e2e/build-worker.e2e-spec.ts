@@ -3,7 +3,8 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuildOutcomes } from '../../src/builds/build-outcomes.service';
 import { BuildRunner } from '../../src/builds/build-runner.service';
-import { WorkspaceService } from '../../src/workspace/workspace.service';
+import { BuildOutputsService } from '../../src/workspace/build-outputs.service';
+import { ProjectDirectoriesService } from '../../src/workspace/project-directories.service';
 import { billingOfBuild } from '../support/build-billing';
 import { eventually } from '../support/processes';
 import { CREATE_PATH, createBody } from '../support/requests';
@@ -209,9 +210,10 @@ describe('attempts that are no longer current', () => {
 
   /** What an attempt's builder leaves, in the folders the runner makes for it. */
   async function writeAttemptOutput(job: { userId: string; projectId: string; buildId: string }, attempt: number) {
-    const workspace = t.app.get(WorkspaceService);
-    await workspace.ensureBuildLayout(job.userId, job.projectId);
-    const output = workspace.attemptOutputDirectory(job.userId, job.projectId, job.buildId, attempt);
+    await t.app.get(ProjectDirectoriesService).ensureBuildLayout(job.userId, job.projectId);
+    const output = t.app
+      .get(BuildOutputsService)
+      .attemptOutputDirectory(job.userId, job.projectId, job.buildId, attempt);
     await mkdir(output);
     await writeFile(join(output, 'index.html'), `attempt ${attempt}`);
   }

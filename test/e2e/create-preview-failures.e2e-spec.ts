@@ -3,7 +3,7 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { userLock } from '../../src/database/advisory-lock';
-import { WorkspaceService } from '../../src/workspace/workspace.service';
+import { ProjectDirectoriesService } from '../../src/workspace/project-directories.service';
 import { NOTHING, persistedState } from '../support/persisted-state';
 import { whileTheQueueInsertsNothing } from '../support/skipped-jobs';
 import { withClient } from '../support/pg-client';
@@ -122,9 +122,9 @@ describe('a create whose project directory cannot be made leaves nothing behind'
   it('when the workspace step throws', async () => {
     const t = await startTestApp({
       override: (builder) =>
-        builder.overrideProvider(WorkspaceService).useFactory({
+        builder.overrideProvider(ProjectDirectoriesService).useFactory({
           factory: () =>
-            Object.assign(Object.create(WorkspaceService.prototype) as WorkspaceService, {
+            Object.assign(Object.create(ProjectDirectoriesService.prototype) as ProjectDirectoriesService, {
               createProjectDirectory: () => Promise.reject(new Error(INJECTED)),
             }),
         }),

@@ -18,7 +18,7 @@ import { STARTER_MANIFEST, TemplateBuilder } from '../../src/builds/builders/tem
 import { newUlid } from '../../src/ids/ids';
 import { Framework, FRAMEWORKS } from '../../src/projects/framework';
 import { WorkspaceConfig } from '../../src/workspace/workspace.config';
-import { WorkspaceService } from '../../src/workspace/workspace.service';
+import { ProjectDirectoriesService } from '../../src/workspace/project-directories.service';
 import { configError } from '../support/config-errors';
 import { buildFailure } from '../support/build-results';
 import { listTree } from '../support/persisted-state';
@@ -118,7 +118,7 @@ describe('Builders', () => {
     root = join(sandbox, 'projects');
     const [userId, projectId] = [randomUUID(), randomUUID()];
     // As BuildRunner hands a project over to a builder: its directory, and the folders of its builds.
-    const workspace = new WorkspaceService({ projectsRoot: root });
+    const workspace = new ProjectDirectoriesService({ projectsRoot: root });
     projectDir = await workspace.createProjectDirectory(userId, projectId);
     await workspace.ensureBuildLayout(userId, projectId);
     const buildId = newUlid();

@@ -10,3 +10,7 @@ export function configError(load: (env: Environment) => unknown, env: Environmen
   }
   throw new Error(`expected ${JSON.stringify(env)} to be refused`);
 }
+
+/** The variables an InvalidConfigError names, one per problem. */
+export const namedVariables = (error: InvalidConfigError): string[] =>
+  error.problems.map((problem) => problem.slice(0, problem.indexOf('='))).sort();

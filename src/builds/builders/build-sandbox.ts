@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { execFile } from 'node:child_process';
-import { constants, lstatSync, readlinkSync, realpathSync, Stats } from 'node:fs';
-import { FileHandle, lchown, lstat, mkdir, mkdtemp, open, readdir, rm } from 'node:fs/promises';
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { lchown, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { BuildCgroup, MemoryCgroups } from './build-memory-cgroup';
+import { handTreeTo } from './source-tree-owner';
 
 /** Where the build's own folders appear inside the sandbox: it never sees the server's layout. */
 export const SANDBOX_SOURCE_DIR = '/build/source';
@@ -146,12 +147,12 @@ export class BubblewrapSandbox {
 
   /**
    * Lets the command write its own folders: as root the command runs as SANDBOX_UID, so the
-   * source tree (by descriptor, see chownTree) and the (new, empty) output folder become that
+   * source tree (by descriptor, see handTreeTo) and the (new, empty) output folder become that
    * user's. As another user there is nothing to do.
    */
   async grantWriteAccess(sourceDir: string, outputDir: string): Promise<void> {
     if (!this.runsAsRoot) return;
-    await chownTree(sourceDir);
+    await handTreeTo(sourceDir, SANDBOX_UID);
     await lchown(outputDir, SANDBOX_UID, SANDBOX_UID);
   }
 
@@ -255,63 +256,4 @@ function readOnlyMount(path: string): string[] {
   const ancestors: string[] = [];
   for (let folder = dirname(path); folder !== '/'; folder = dirname(folder)) ancestors.unshift(folder);
   return [...ancestors.flatMap((folder) => ['--perms', '0755', '--dir', folder]), '--ro-bind', path, path];
-}
-
-/** Deeper than this, a source tree is refused: each level holds a descriptor while it is walked. */
-const SOURCE_TREE_MAX_DEPTH = 256;
-
-const DIRECTORY_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
-/** O_NONBLOCK: a FIFO swapped in after the type check must not hang the worker in open(). */
-const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-
-/**
- * Hands a tree to SANDBOX_UID. Normally only the folder itself changes: what earlier sandboxed
- * builds wrote is theirs already, and only files from before the sandbox (BUILD_SANDBOX=none) are not.
- *
- * A build may still be running in this tree (an attempt overlapping its retry), so nothing is
- * changed by path: every folder and file is opened without following symlinks, walked through
- * /proc/self/fd, checked with fstat and changed with fchown on that same descriptor. A swapped-in
- * symlink then fails to open instead of leading root out of the tree. Symlinks and special files
- * are left as they are (their owner grants nothing to the build), and a file with a second link
- * is refused rather than changed: its other name may be a host file.
- */
-async function chownTree(directory: string, shown = '.', depth = 0): Promise<void> {
-  if (depth >= SOURCE_TREE_MAX_DEPTH)
-    throw new Error(`the source tree is deeper than ${SOURCE_TREE_MAX_DEPTH} folders`);
-  const handle = await open(directory, DIRECTORY_FLAGS);
-  try {
-    await handOver(handle, await handle.stat());
-    const here = `/proc/self/fd/${handle.fd}`;
-    for (const entry of await readdir(here, { withFileTypes: true })) {
-      const path = `${here}/${entry.name}`;
-      const inTree = `${shown}/${entry.name}`;
-      if (entry.isDirectory()) await chownTree(path, inTree, depth + 1);
-      else if (entry.isFile()) await chownFile(path, inTree);
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-async function chownFile(path: string, shown: string): Promise<void> {
-  // Most files are the build's already: those are not opened. A swap after this look only leaves a file unchanged.
-  if (owned(await lstat(path))) return;
-  const handle = await open(path, FILE_FLAGS);
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile() || owned(stats)) return;
-    if (stats.nlink !== 1)
-      throw new Error(`${shown} in the source folder is a hard link, which is never handed to a build`);
-    await handOver(handle, stats);
-  } finally {
-    await handle.close();
-  }
-}
-
-function owned(stats: Stats): boolean {
-  return stats.uid === SANDBOX_UID && stats.gid === SANDBOX_UID;
-}
-
-async function handOver(handle: FileHandle, stats: Stats): Promise<void> {
-  if (!owned(stats)) await handle.chown(SANDBOX_UID, SANDBOX_UID);
 }

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Min, ValidateIf } from 'class-validator';
-import { configFromEnv, Environment, InvalidConfigError } from '../../config/config-from-env';
+import { configFromEnv, Environment, InvalidConfigError, IntegerIn } from '../../config/config-from-env';
 import type { BuildQueueConfig } from '../build-queue.config';
 
 export const BUILDER_KINDS = ['template', 'command'] as const;
@@ -46,12 +46,10 @@ class BuilderVariables {
   @IsString()
   readonly nodeEnv?: string;
 
-  @IsInt()
-  @Min(1)
+  @IntegerIn(1)
   readonly outputMaxBytes: number = 100 * 1024 * 1024;
 
-  @IsInt()
-  @Min(1)
+  @IntegerIn(1)
   readonly outputMaxFiles: number = 10_000;
 
   /** Below this, a shell and its first command would not start. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { MakeDirectoryOptions, PathLike } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listTree } from '../../test/support/persisted-state';
-import { WorkspaceService } from './workspace.service';
+import { useProjectsRoot } from '../../test/support/projects-root';
+import { ProjectDirectoriesService } from './project-directories.service';
 
 /**
  * Runs around every mkdir the service makes, so a test can stage a race with another request
@@ -42,20 +42,21 @@ const BAD_IDS = [
   randomUUID().replace(/-/g, ''),
 ];
 
-describe('WorkspaceService', () => {
+describe('ProjectDirectoriesService', () => {
+  const projectsRoot = useProjectsRoot();
   let sandbox: string;
   let root: string;
-  let workspace: WorkspaceService;
+  let workspace: ProjectDirectoriesService;
 
-  beforeEach(async () => {
-    sandbox = await mkdtemp(join(tmpdir(), 'sheen-workspace-spec-'));
-    root = join(sandbox, 'projects');
-    workspace = new WorkspaceService({ projectsRoot: root });
-  });
-  afterEach(async () => {
-    mockAroundMkdir = undefined;
-    await rm(sandbox, { recursive: true, force: true });
-  });
+  beforeEach(() => ({ sandbox, root, directories: workspace } = projectsRoot));
+  afterEach(() => (mockAroundMkdir = undefined));
+
+  /** A project with its build folders and one source file. */
+  async function projectWithSource(user: string, project: string): Promise<void> {
+    await workspace.createProjectDirectory(user, project);
+    await workspace.ensureBuildLayout(user, project);
+    await writeFile(join(root, user, project, 'source', 'index.html'), '<h1>hi</h1>');
+  }
 
   describe('createProjectDirectory', () => {
     it('makes <root>/<user>/<project>, creating the root, and nothing else', async () => {
@@ -191,9 +192,7 @@ describe('WorkspaceService', () => {
   describe('ensureBuildLayout', () => {
     it("makes the project's source and builds folders, and keeps what they already hold", async () => {
       const [user, project] = [randomUUID(), randomUUID()];
-      await workspace.createProjectDirectory(user, project);
-      await workspace.ensureBuildLayout(user, project);
-      await writeFile(join(root, user, project, 'source', 'index.html'), '<h1>hi</h1>');
+      await projectWithSource(user, project);
 
       await workspace.ensureBuildLayout(user, project);
 
@@ -222,9 +221,7 @@ describe('WorkspaceService', () => {
   describe('removeProjectDirectory', () => {
     it("removes the project and the user's folder it leaves empty", async () => {
       const [user, project] = [randomUUID(), randomUUID()];
-      await workspace.createProjectDirectory(user, project);
-      await workspace.ensureBuildLayout(user, project);
-      await writeFile(join(root, user, project, 'source', 'index.html'), '<h1>hi</h1>');
+      await projectWithSource(user, project);
 
       await workspace.removeProjectDirectory(user, project);
 

@@ -1,0 +1,63 @@
+import { constants, Stats } from 'node:fs';
+import { FileHandle, lstat, open, readdir } from 'node:fs/promises';
+
+// Hands a build's source tree to the sandbox's user, by descriptor, so a build running in it meanwhile cannot steer root.
+
+/** Deeper than this, a source tree is refused: each level holds a descriptor while it is walked. */
+const SOURCE_TREE_MAX_DEPTH = 256;
+
+const DIRECTORY_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+/** O_NONBLOCK: a FIFO swapped in after the type check must not hang the worker in open(). */
+const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * Hands a tree to `uid` (the sandbox's user; group too). Normally only the folder itself changes:
+ * what earlier sandboxed builds wrote is theirs already, and only files from before the sandbox (BUILD_SANDBOX=none) are not.
+ *
+ * A build may still be running in this tree (an attempt overlapping its retry), so nothing is
+ * changed by path: every folder and file is opened without following symlinks, walked through
+ * /proc/self/fd, checked with fstat and changed with fchown on that same descriptor. A swapped-in
+ * symlink then fails to open instead of leading root out of the tree. Symlinks and special files
+ * are left as they are (their owner grants nothing to the build), and a file with a second link
+ * is refused rather than changed: its other name may be a host file.
+ */
+export async function handTreeTo(directory: string, uid: number, shown = '.', depth = 0): Promise<void> {
+  if (depth >= SOURCE_TREE_MAX_DEPTH)
+    throw new Error(`the source tree is deeper than ${SOURCE_TREE_MAX_DEPTH} folders`);
+  const handle = await open(directory, DIRECTORY_FLAGS);
+  try {
+    await handOver(handle, await handle.stat(), uid);
+    const here = `/proc/self/fd/${handle.fd}`;
+    for (const entry of await readdir(here, { withFileTypes: true })) {
+      const path = `${here}/${entry.name}`;
+      const inTree = `${shown}/${entry.name}`;
+      if (entry.isDirectory()) await handTreeTo(path, uid, inTree, depth + 1);
+      else if (entry.isFile()) await chownFile(path, uid, inTree);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function chownFile(path: string, uid: number, shown: string): Promise<void> {
+  // Most files are the build's already: those are not opened. A swap after this look only leaves a file unchanged.
+  if (owned(await lstat(path), uid)) return;
+  const handle = await open(path, FILE_FLAGS);
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile() || owned(stats, uid)) return;
+    if (stats.nlink !== 1)
+      throw new Error(`${shown} in the source folder is a hard link, which is never handed to a build`);
+    await handOver(handle, stats, uid);
+  } finally {
+    await handle.close();
+  }
+}
+
+function owned(stats: Stats, uid: number): boolean {
+  return stats.uid === uid && stats.gid === uid;
+}
+
+async function handOver(handle: FileHandle, stats: Stats, uid: number): Promise<void> {
+  if (!owned(stats, uid)) await handle.chown(uid, uid);
+}

@@ -1,0 +1,123 @@
+// configFromEnv reads design-time types through reflect-metadata, which main.ts loads first.
+import 'reflect-metadata';
+import { configError, namedVariables } from '../../test/support/config-errors';
+import { AppConfig, loadAppConfig } from './app-config';
+import { InvalidConfigError } from './config-from-env';
+
+// What the app's config refuses at start, and how it says so without showing a secret.
+describe('loadAppConfig refuses', () => {
+  it.each([
+    ['PORT', 'http'],
+    ['PORT', '-1'],
+    ['PORT', '65536'],
+    ['PORT', '80.5'],
+    ['PORT', '3000abc'],
+    ['BUILD_MAX_ATTEMPTS', '0'],
+    ['BUILD_MAX_ATTEMPTS', '21'],
+    ['BUILD_MAX_ATTEMPTS', 'three'],
+    ['BUILD_MAX_ATTEMPTS', '2.5'],
+    ['AI_TIME_WELCOME_SECONDS', '-1'],
+    ['AI_TIME_WELCOME_SECONDS', 'an hour'],
+    ['AI_TIME_WELCOME_SECONDS', '1.5'],
+    ['BUILD_TIMEOUT_MS', '999'],
+    ['BUILD_TIMEOUT_MS', '86400000'],
+    ['HOST', 'local host'],
+    ['HOST', '127.0.0.1/8'],
+    ['BUILD_RETRY_DELAY_MS', '-5'],
+    ['BUILD_HEARTBEAT_SECONDS', '9'],
+    ['BUILD_CONCURRENCY', '0'],
+    ['BUILD_SHUTDOWN_GRACE_MS', '-1'],
+    ['SHUTDOWN_DRAIN_MS', '-1'],
+    ['SHUTDOWN_DRAIN_MS', '300001'],
+    ['LOG_LEVEL', 'verbose'],
+    ['JANITOR_INTERVAL_MS', '-1'],
+    ['BUILD_OUTPUT_MAX_BYTES', '0'],
+    ['BUILD_OUTPUT_MAX_BYTES', '1e6'],
+    ['BUILD_OUTPUT_MAX_FILES', '0'],
+    ['BUILD_MEMORY_MAX_BYTES', '1048576'],
+    ['PREVIEW_FRAME_ANCESTORS', "'self'; script-src *"],
+    ['PREVIEW_FRAME_ANCESTORS', 'https://a.example, https://b.example'],
+    ['DATABASE_URL', 'mysql://localhost/sheen'],
+    ['DATABASE_URL', 'http://localhost:5432/sheen'],
+    ['DATABASE_URL', 'localhost:5432/sheen'],
+    ['DATABASE_URL', 'postgres://'],
+    ['DATABASE_URL', 'postgres://host with space/db'],
+  ])('refuses %s=%j with an InvalidConfigError that names it', (variable, value) => {
+    const error = configError(loadAppConfig, { [variable]: value });
+
+    expect(namedVariables(error)).toEqual([variable]);
+    expect(error.message).toContain(`${variable}=${JSON.stringify(value)}`);
+  });
+
+  it('never shows the password of a bad DATABASE_URL, since the message reaches logs', () => {
+    const error = configError(loadAppConfig, { DATABASE_URL: 'mysql://sheen:hunter2@db.internal/sheen' });
+
+    expect(error.message).not.toContain('hunter2');
+    expect(error.message).toContain('mysql://sheen:***@db.internal/sheen');
+  });
+
+  it('refuses NODE_ENV=production without WORKER_SHARED_SECRET, naming the variable', () => {
+    const error = configError(loadAppConfig, { NODE_ENV: 'production' });
+
+    expect(namedVariables(error)).toEqual(['WORKER_SHARED_SECRET']);
+    expect(error.message).toContain('WORKER_SHARED_SECRET="": must be set when NODE_ENV=production');
+  });
+
+  it('never shows a bad WORKER_SHARED_SECRET, since the message reaches logs', () => {
+    const error = configError(loadAppConfig, { WORKER_SHARED_SECRET: 'good-secret-0123456789,,tiny' });
+
+    expect(namedVariables(error)).toEqual(['WORKER_SHARED_SECRET']);
+    expect(error.message).toContain('WORKER_SHARED_SECRET="***"');
+    expect(error.message).not.toContain('good-secret');
+    expect(error.message).not.toContain('tiny');
+  });
+
+  it('ignores blanks around a value, as .env files and shells leave them', () => {
+    expect(loadAppConfig({ DATABASE_URL: ' postgres://localhost/sheen ', PORT: ' 8080 ' })).toMatchObject({
+      database: { url: 'postgres://localhost/sheen' },
+      http: { port: 8080 },
+    });
+  });
+
+  const NUMBERS: [string, (config: AppConfig) => number][] = [
+    ['PORT', (config) => config.http.port],
+    ['AI_TIME_WELCOME_SECONDS', (config) => config.billing.welcomeSeconds],
+    ['BUILD_RETRY_DELAY_MS', (config) => config.buildQueue.retryDelayMs],
+  ];
+
+  it.each(NUMBERS)('never reads a blank %s (spaces only) as 0', (variable, read) => {
+    // Number(' ') is 0: a stray space must not silently mean "any free port" or "no welcome seconds".
+    let config: AppConfig;
+    try {
+      config = loadAppConfig({ [variable]: '  ' });
+    } catch (error) {
+      expect(namedVariables(error as InvalidConfigError)).toEqual([variable]);
+      return;
+    }
+    expect(read(config)).not.toBe(0);
+  });
+
+  it('reports every bad variable at once, from every concern', () => {
+    const error = configError(loadAppConfig, {
+      PORT: 'http',
+      DATABASE_URL: 'mysql://localhost/sheen',
+      AI_TIME_WELCOME_SECONDS: '-1',
+      BUILD_MAX_ATTEMPTS: '0',
+      BUILD_TIMEOUT_MS: 'forever',
+      HOST: 'localhost',
+    });
+
+    expect(namedVariables(error)).toEqual(
+      ['AI_TIME_WELCOME_SECONDS', 'BUILD_MAX_ATTEMPTS', 'BUILD_TIMEOUT_MS', 'DATABASE_URL', 'PORT'].sort(),
+    );
+    for (const variable of [
+      'PORT',
+      'DATABASE_URL',
+      'AI_TIME_WELCOME_SECONDS',
+      'BUILD_MAX_ATTEMPTS',
+      'BUILD_TIMEOUT_MS',
+    ])
+      expect(error.message).toContain(variable);
+    expect(error.message).not.toContain('HOST');
+  });
+});
