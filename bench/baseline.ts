@@ -7,7 +7,7 @@ import { lockedCall, placeholders } from '../src/database/transaction-runner';
 import { KEY_LIFETIME_HOURS } from '../src/idempotency/idempotency.service';
 import { requestFingerprint } from '../src/idempotency/request-fingerprint';
 import { newProjectId, newUlid } from '../src/ids/ids';
-import { settledCall } from '../src/previews/build-request-answer';
+import { settledCall } from '../src/project-requests/build-request-answer';
 import { signatureToSpend } from '../src/http/spent-signatures.service';
 import { LatencyRecorder, Measured } from './measurements';
 import { DEDUPE_WINDOW_MS } from './service-process';

@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BillingModule } from './billing/billing.module';
 import { BuildsModule } from './builds/builds.module';
-import { WorkerConfig } from './builds/worker.config';
-import { AppConfig } from './config/app-config';
-import { ConfigModule } from './config/config.module';
+import { WorkerConfig } from './build-worker/worker.config';
+import { AppConfig } from './app-config';
+import { AppConfigModule } from './app-config.module';
 import { DatabaseConnection } from './database/database-connection';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -12,7 +12,7 @@ import { IntegrityModule } from './integrity/integrity.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PreviewFilesModule } from './preview-files/preview-files.module';
-import { PreviewsModule } from './previews/previews.module';
+import { ProjectRequestsModule } from './project-requests/project-requests.module';
 import { ProjectsModule } from './projects/projects.module';
 import { ShutdownModule } from './shutdown/shutdown.module';
 import { VersionsModule } from './versions/versions.module';
@@ -28,7 +28,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config, roles),
+        AppConfigModule.forRoot(config, roles),
         LoggingModule.forRoot(config.logging),
         DatabaseModule.forRoot(new DatabaseConnection(databaseUrl)),
         HttpModule,
@@ -40,7 +40,7 @@ export class AppModule {
         VersionsModule,
         BillingModule,
         WorkspaceModule,
-        PreviewsModule,
+        ProjectRequestsModule,
         PreviewFilesModule,
         IntegrityModule,
       ],

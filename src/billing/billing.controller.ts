@@ -1,11 +1,11 @@
 import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiProblems } from '../http/api-problems.decorator';
+import { ApiProblems } from '../api-fields/api-problems.decorator';
 import { AnswersRepeatedSignatures } from '../http/repeated-signature.decorator';
 import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { replyWithOutcome } from '../idempotency/reply-with-outcome';
-import { ProblemDetailsDto } from '../http/problem-details.dto';
+import { ProblemDetailsDto } from '../api-fields/problem-details.dto';
 import { BillingService } from './billing.service';
 import { AiTimeBalanceResponse } from './dto/ai-time-balance.response';
 import { BillingUserParams } from './dto/billing-user.params';

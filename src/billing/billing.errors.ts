@@ -1,5 +1,5 @@
 import { DomainError } from '../errors/domain-error';
-import { RequestValidationError } from '../http/request-validation.error';
+import { RequestValidationError } from '../errors/request-validation.error';
 import { MAX_BALANCE_SECONDS } from './ai-time-policy';
 
 export class InsufficientAiTimeError extends DomainError {

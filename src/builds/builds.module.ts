@@ -6,15 +6,15 @@ import { VersionsModule } from '../versions/versions.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { BuildEventsController } from './build-events.controller';
 import { BuildMetrics } from './build-metrics.entity';
-import { BuildOutcomes } from './build-outcomes.service';
-import { BuildQueueService } from './build-queue.service';
+import { BuildOutcomesService } from '../build-worker/build-outcomes.service';
+import { BuildQueueService } from '../build-queue/build-queue.service';
 import { BuildReadsController } from './build-reads.controller';
 import { BuildReadsService } from './build-reads.service';
-import { BuildRunner } from './build-runner.service';
+import { BuildRunnerService } from '../build-worker/build-runner.service';
 import { BuildStatusListener } from './build-status-events.listener';
 import { BuildStatusEventsService } from './build-status-events.service';
-import { BuildWorker } from './build-worker.service';
-import { BuildersModule } from './builders/builders.module';
+import { BuildWorkerService } from '../build-worker/build-worker.service';
+import { BuildersModule } from '../build-worker/builders/builders.module';
 import { BuildsService } from './builds.service';
 
 /** Owns `project_build_metrics` and the build queue; in worker processes, runs the builds. */
@@ -31,13 +31,13 @@ import { BuildsService } from './builds.service';
   providers: [
     BuildsService,
     BuildQueueService,
-    BuildOutcomes,
-    BuildRunner,
-    BuildWorker,
+    BuildOutcomesService,
+    BuildRunnerService,
+    BuildWorkerService,
     BuildReadsService,
     BuildStatusListener,
     BuildStatusEventsService,
   ],
-  exports: [BuildsService, BuildQueueService, BuildOutcomes],
+  exports: [BuildsService, BuildQueueService, BuildOutcomesService],
 })
 export class BuildsModule {}

@@ -8,7 +8,7 @@ import {
   HealthIndicatorService,
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
-import { BuildQueueService } from '../builds/build-queue.service';
+import { BuildQueueService } from '../build-queue/build-queue.service';
 import { ShutdownState } from '../shutdown/shutdown-state';
 import { EventLoopDelay } from './event-loop-delay';
 

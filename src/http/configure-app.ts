@@ -10,7 +10,7 @@ import { answerClientError, answerFrameworkError } from './framework-errors';
 import { jsonNestsDeeperThan, JsonTooDeepError } from './json-depth';
 import { runHandlersInScopes } from './request-scope';
 import { registerSignaturePrecheck } from './signature-precheck';
-import { SpentSignatures } from './spent-signatures.service';
+import { SpentSignaturesService } from './spent-signatures.service';
 import { giveBackUnusedSignatures } from './unused-signatures';
 import { SignatureConfig } from './signature.config';
 import {
@@ -43,7 +43,7 @@ export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
 
 /**
  * On close, idle keep-alive connections are closed at once and requests in flight are answered
- * (never cut, as `forceCloseConnections: true` would); see closeHttpListener and KeepAliveDrain.
+ * (never cut, as `forceCloseConnections: true` would); see closeHttpListener and KeepAliveDrainService.
  * What Fastify and Node refuse before any route runs is problem+json too (framework-errors.ts).
  */
 export function createFastifyAdapter(signature: SignatureConfig): FastifyAdapter {
@@ -69,7 +69,7 @@ export function configureApp(app: NestFastifyApplication): void {
   const logScope = logRequests(fastify, app.get(APP_LOGGER), tracing.traceId);
   runHandlersInScopes(fastify, [tracing.scope, logScope]);
   registerSignaturePrecheck(fastify, app.get(SignatureConfig));
-  giveBackUnusedSignatures(fastify, app.get(SpentSignatures));
+  giveBackUnusedSignatures(fastify, app.get(SpentSignaturesService));
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
   // Fastify's secure parser, so `__proto__` and `constructor.prototype` keys stay a 400.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');

@@ -5,7 +5,7 @@ import { ProblemDetailsFilter } from './problem-details.filter';
 import { RequestValidationPipe } from './request-validation.pipe';
 import { SignatureGuard } from './signature.guard';
 import { SpentSignature } from './spent-signature.entity';
-import { SpentSignatures } from './spent-signatures.service';
+import { SpentSignaturesService } from './spent-signatures.service';
 
 /**
  * Cross-cutting HTTP concerns for every route: request signatures (and the one-use record of them,
@@ -14,7 +14,7 @@ import { SpentSignatures } from './spent-signatures.service';
 @Module({
   imports: [TypeOrmModule.forFeature([SpentSignature])],
   providers: [
-    SpentSignatures,
+    SpentSignaturesService,
     { provide: APP_GUARD, useClass: SignatureGuard },
     { provide: APP_PIPE, useClass: RequestValidationPipe },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },

@@ -1,4 +1,4 @@
-import { RequestValidationError } from './request-validation.error';
+import { RequestValidationError } from '../errors/request-validation.error';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

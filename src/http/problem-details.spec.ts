@@ -12,7 +12,7 @@ import { DatabaseUnavailableError, RequestInProgressError } from '../database/da
 import { DomainError } from '../errors/domain-error';
 import { ProjectIdConflictError } from '../projects/projects.errors';
 import { toProblemResponse } from './problem-details';
-import { RequestValidationError } from './request-validation.error';
+import { RequestValidationError } from '../errors/request-validation.error';
 
 class BuildInProgressTestError extends DomainError {
   readonly code = 'build_in_progress';

@@ -2,7 +2,7 @@ import { HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { toDatabaseDomainError } from '../database/database.errors';
 import { DomainError, ErrorCode } from '../errors/domain-error';
-import { FieldError, RequestValidationError } from './request-validation.error';
+import { FieldError, RequestValidationError } from '../errors/request-validation.error';
 import { codeForStatus, PROBLEM_STATUS } from './problem-status';
 
 /** An RFC 9457 problem, as every error response carries it. */

@@ -3,7 +3,7 @@ import { getMetadataStorage, validateSync } from 'class-validator';
 import type { ValidatorOptions } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
 import type { ClassConstructor } from 'class-transformer';
-import { FieldError, RequestValidationError } from './request-validation.error';
+import { FieldError, RequestValidationError } from '../errors/request-validation.error';
 
 const VALIDATOR_OPTIONS: ValidatorOptions = {
   whitelist: true,

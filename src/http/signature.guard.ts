@@ -6,7 +6,7 @@ import { InvalidSignatureError, SignatureReplayedError } from './request-signatu
 import { RECOMMENDED_SECRET_LENGTH, SignatureConfig } from './signature.config';
 import { isSignedRoute, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './request-signature';
 import { ANSWERS_REPEATED_SIGNATURES, SPENDS_ITS_OWN_SIGNATURE } from './repeated-signature.decorator';
-import { SignatureToSpend, signatureToSpend, SpentSignatures } from './spent-signatures.service';
+import { SignatureToSpend, signatureToSpend, SpentSignaturesService } from './spent-signatures.service';
 import { handOverSignature } from './unspent-signature.decorator';
 import { rememberFirstSpend } from './unused-signatures';
 
@@ -31,7 +31,7 @@ export class SignatureGuard implements CanActivate, OnModuleInit {
 
   constructor(
     private readonly config: SignatureConfig,
-    private readonly spentSignatures: SpentSignatures,
+    private readonly spentSignatures: SpentSignaturesService,
     private readonly reflector: Reflector,
   ) {}
 

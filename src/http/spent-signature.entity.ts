@@ -2,7 +2,7 @@ import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * A row of `spent_signatures`: a signed write's MAC, spent once, remembered until its timestamp can
- * no longer verify. Owned by the http module (SpentSignatures).
+ * no longer verify. Owned by the http module (SpentSignaturesService).
  */
 @Entity({ name: 'spent_signatures' })
 @Check('spent_signatures_signature_check', `octet_length(signature) = 32`)

@@ -50,9 +50,12 @@ const GIVE_BACK = `
  * pool (they come with every signed write); the sweep goes through the repository.
  */
 @Injectable()
-export class SpentSignatures implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly sweeps = new PeriodicSweep(SpentSignatures.name, 'spent-signature sweep', SWEEP_EVERY_MS, () =>
-    this.deleteExpired(),
+export class SpentSignaturesService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly sweeps = new PeriodicSweep(
+    SpentSignaturesService.name,
+    'spent-signature sweep',
+    SWEEP_EVERY_MS,
+    () => this.deleteExpired(),
   );
 
   constructor(

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { SpentSignatures } from './spent-signatures.service';
+import type { SpentSignaturesService } from './spent-signatures.service';
 
 /** The signature each write in flight spent first (SignatureGuard), by request. */
 const FIRST_SPENDS = new WeakMap<object, Buffer>();
@@ -17,7 +17,7 @@ export function rememberFirstSpend(request: object, mac: Buffer): void {
  * given back before the answer is sent, so a resend never finds it still spent; should that fail,
  * it stays spent, the safe way round.
  */
-export function giveBackUnusedSignatures(fastify: FastifyInstance, spentSignatures: SpentSignatures): void {
+export function giveBackUnusedSignatures(fastify: FastifyInstance, spentSignatures: SpentSignaturesService): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const mac = reply.statusCode >= 400 ? FIRST_SPENDS.get(request) : undefined;
     if (mac === undefined) return done(null, payload);

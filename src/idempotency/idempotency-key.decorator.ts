@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { RequestValidationError } from '../http/request-validation.error';
+import { RequestValidationError } from '../errors/request-validation.error';
 
 /** 1..255 printable ASCII characters, as the `idempotency_keys.key` check also demands. */
 const VALID_KEY = /^[\x20-\x7E]{1,255}$/;

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { loadAppConfig } from '../config/app-config';
+import { loadAppConfig } from '../app-config';
 import { InvalidConfigError } from '../config/config-from-env';
 import { postgresOptions } from '../database/data-source-options';
 import { ProjectDirectoriesService } from '../workspace/project-directories.service';

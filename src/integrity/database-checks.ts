@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE } from '../builds/build-job';
+import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE } from '../build-queue/build-job';
 import { Finding, GRACE_PERIOD_SECONDS } from './integrity-findings';
 
 /**

@@ -3,7 +3,7 @@ import { BuildsModule } from '../builds/builds.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { IntegrityAuditService } from './integrity-audit.service';
-import { Janitor } from './janitor.service';
+import { JanitorService } from './janitor.service';
 
 /**
  * The integrity audit (also run by `npm run audit:integrity`) and, in worker processes, the janitor.
@@ -13,7 +13,7 @@ import { Janitor } from './janitor.service';
  */
 @Module({
   imports: [BuildsModule, ProjectsModule, WorkspaceModule],
-  providers: [IntegrityAuditService, Janitor],
+  providers: [IntegrityAuditService, JanitorService],
   exports: [IntegrityAuditService],
 })
 export class IntegrityModule {}

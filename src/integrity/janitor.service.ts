@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { BuildOutcomes } from '../builds/build-outcomes.service';
-import { WorkerConfig } from '../builds/worker.config';
+import { BuildOutcomesService } from '../build-worker/build-outcomes.service';
+import { WorkerConfig } from '../build-worker/worker.config';
 import { JANITOR_LOCK, userLock } from '../database/advisory-lock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ProjectsService } from '../projects/projects.service';
@@ -11,14 +11,14 @@ import { JanitorConfig } from './janitor.config';
 
 /**
  * Repairs, in processes with the worker role, what the integrity audit finds and is safe to repair:
- * builds no job will ever finish are failed (closed and billed once, through BuildOutcomes), and
+ * builds no job will ever finish are failed (closed and billed once, through BuildOutcomesService), and
  * folders of no project are removed. Everything else is only
  * reported by `npm run audit:integrity`. One janitor acts at a time across processes (JANITOR_LOCK);
  * the others skip the round.
  */
 @Injectable()
-export class Janitor implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(Janitor.name);
+export class JanitorService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(JanitorService.name);
   private timer?: NodeJS.Timeout;
   private round?: Promise<boolean>;
 
@@ -27,7 +27,7 @@ export class Janitor implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly roles: WorkerConfig,
     private readonly transactions: TransactionRunner,
     private readonly audit: IntegrityAuditService,
-    private readonly outcomes: BuildOutcomes,
+    private readonly outcomes: BuildOutcomesService,
     private readonly projects: ProjectsService,
     private readonly directories: ProjectDirectoriesService,
   ) {}

@@ -11,7 +11,7 @@ const PICKUP_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 
 /** What the build worker of this process recorded: outcomes, billed durations, queue pickup latency. */
 @Injectable()
-export class BuildWorkerMetrics {
+export class BuildWorkerMetricsService {
   private readonly finished: Counter<'outcome'>;
   private readonly durationSeconds: Histogram<'outcome'>;
   private readonly pickupSeconds: Histogram;

@@ -9,7 +9,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
  * its whole duration, so requests waiting here are the first sign the pool is too small.
  */
 @Injectable()
-export class DatabasePoolMetrics {
+export class DatabasePoolMetricsService {
   constructor(registry: Registry, dataSource: DataSource) {
     // TypeORM's postgres driver keeps its pg Pool as `master` (unset until connected, and after close).
     const pool = (): Pool | undefined => (dataSource.driver as PostgresDriver).master as Pool | undefined;

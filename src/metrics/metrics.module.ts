@@ -1,10 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { BuildWorkerMetrics } from './build-worker-metrics.service';
-import { DatabasePoolMetrics } from './database-pool-metrics.service';
+import { BuildWorkerMetricsService } from './build-worker-metrics.service';
+import { DatabasePoolMetricsService } from './database-pool-metrics.service';
 import { createMetricsRegistry } from './metrics-registry';
 import { MetricsController } from './metrics.controller';
-import { ProjectMetrics } from './project-metrics.service';
+import { ProjectMetricsService } from './project-metrics.service';
 
 /**
  * Owns this process's metrics registry and `GET /metrics`. Global, so the modules that record
@@ -15,10 +15,10 @@ import { ProjectMetrics } from './project-metrics.service';
   controllers: [MetricsController],
   providers: [
     { provide: Registry, useFactory: createMetricsRegistry },
-    ProjectMetrics,
-    BuildWorkerMetrics,
-    DatabasePoolMetrics,
+    ProjectMetricsService,
+    BuildWorkerMetricsService,
+    DatabasePoolMetricsService,
   ],
-  exports: [ProjectMetrics, BuildWorkerMetrics],
+  exports: [ProjectMetricsService, BuildWorkerMetricsService],
 })
 export class MetricsModule {}

@@ -16,7 +16,7 @@ const CREATE_SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.
 
 /** Counts the requests that create or update projects, and how long a create takes. */
 @Injectable()
-export class ProjectMetrics {
+export class ProjectMetricsService {
   private readonly created: Counter<'id_source'>;
   private readonly deduplicated: Counter;
   private readonly replayed: Counter;

@@ -8,7 +8,7 @@ import {
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiProblems } from '../http/api-problems.decorator';
+import { ApiProblems } from '../api-fields/api-problems.decorator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PreviewFilesConfig } from './preview-files.config';
 import { PreviewRangeNotSatisfiableError } from './preview-files.errors';

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../http/api-problems.decorator';
-import { ProblemDetailsDto } from '../http/problem-details.dto';
+import { ApiProblems } from '../api-fields/api-problems.decorator';
+import { ProblemDetailsDto } from '../api-fields/problem-details.dto';
 import { ListProjectsQuery } from './dto/list-projects.query';
 import { OwnerQuery } from './dto/owner.query';
 import { ProjectListResponse } from './dto/project-list.response';

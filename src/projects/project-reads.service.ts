@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { entityFromRow } from '../database/entity-rows';
-import { RequestValidationError } from '../http/request-validation.error';
+import { RequestValidationError } from '../errors/request-validation.error';
 import { previewUrl } from '../versions/preview-url';
 import { DEFAULT_PAGE_SIZE } from './dto/list-projects.query';
 import { ProjectListResponse } from './dto/project-list.response';

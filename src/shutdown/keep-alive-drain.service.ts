@@ -11,7 +11,7 @@ import { ShutdownState } from './shutdown-state';
  * is also what lets the listener close as soon as those requests are answered.
  */
 @Injectable()
-export class KeepAliveDrain implements OnModuleInit {
+export class KeepAliveDrainService implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly state: ShutdownState,

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../http/api-problems.decorator';
-import { ProblemDetailsDto } from '../http/problem-details.dto';
+import { ApiProblems } from '../api-fields/api-problems.decorator';
+import { ProblemDetailsDto } from '../api-fields/problem-details.dto';
 import { OwnerQuery } from '../projects/dto/owner.query';
 import { ProjectParams } from '../projects/dto/project.params';
 import { VersionListResponse } from './dto/version-list.response';

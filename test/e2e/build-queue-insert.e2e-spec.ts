@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { PgBoss } from 'pg-boss';
-import { BUILD_QUEUE } from '../../src/builds/build-job';
+import { BUILD_QUEUE } from '../../src/build-queue/build-job';
 import { CREATE_PATH, createBody } from '../support/requests';
 import { startTestApp, TestApp } from '../support/test-app';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BuildOutcomes } from '../../src/builds/build-outcomes.service';
-import { BuildRunner } from '../../src/builds/build-runner.service';
+import { BuildOutcomesService } from '../../src/build-worker/build-outcomes.service';
+import { BuildRunnerService } from '../../src/build-worker/build-runner.service';
 import { BuildOutputsService } from '../../src/workspace/build-outputs.service';
 import { ProjectDirectoriesService } from '../../src/workspace/project-directories.service';
 import { billingOfBuild } from '../support/build-billing';
@@ -80,7 +80,7 @@ describe('the build worker with the template builder', () => {
       userId: body.userId as string,
       versionId: created.versionId,
     };
-    await t.app.get(BuildRunner).run({ data: job, isLastAttempt: false, signal: new AbortController().signal });
+    await t.app.get(BuildRunnerService).run({ data: job, isLastAttempt: false, signal: new AbortController().signal });
 
     const { debits } = await billingOfBuild(t.db, created.buildId);
     expect(debits).toHaveLength(1);
@@ -219,7 +219,7 @@ describe('attempts that are no longer current', () => {
   }
 
   it('a late attempt records nothing and cannot replace the output a later attempt published', async () => {
-    const outcomes = t.app.get(BuildOutcomes);
+    const outcomes = t.app.get(BuildOutcomesService);
     const { job, projectDir } = await queuedBuild();
     const late = (await outcomes.startAttempt(job))!;
     // The queue took the job back from a silent worker and another worker started it again.
@@ -246,7 +246,9 @@ describe('attempts that are no longer current', () => {
 
   it('a running attempt that another attempt took over stops its builder and records nothing', async () => {
     const { job, projectDir } = await queuedBuild();
-    const run = t.app.get(BuildRunner).run({ data: job, isLastAttempt: true, signal: new AbortController().signal });
+    const run = t.app
+      .get(BuildRunnerService)
+      .run({ data: job, isLastAttempt: true, signal: new AbortController().signal });
     for (let tries = 0; ; tries++) {
       const [build] = await t.db.query<BuildRow>(`SELECT status FROM project_build_metrics WHERE build_id = $1`, [
         job.buildId,

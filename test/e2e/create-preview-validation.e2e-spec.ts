@@ -3,7 +3,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Response, Test } from 'supertest';
-import { BUILD_QUEUE } from '../../src/builds/build-job';
+import { BUILD_QUEUE } from '../../src/build-queue/build-job';
 import { persistedState, NOTHING } from '../support/persisted-state';
 import { CREATE_PATH, createBody } from '../support/requests';
 import { startTestApp, TestApp } from '../support/test-app';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BUILD_QUEUE } from '../../src/builds/build-job';
+import { BUILD_QUEUE } from '../../src/build-queue/build-job';
 import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../../src/ids/ids';
 import { listTree, persistedState, NOTHING } from '../support/persisted-state';
 import { CREATE_PATH, createBody } from '../support/requests';

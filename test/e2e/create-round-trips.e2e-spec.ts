@@ -37,7 +37,7 @@ describe('round trips per request', () => {
   beforeEach(() => query.mockClear());
 
   const BEGIN_AND_LOCK = expect.stringMatching(/^BEGIN; SELECT pg_advisory_xact_lock\(/);
-  /** The one-use signature check of a write that is not a create (SpentSignatures), committed asynchronously. */
+  /** The one-use signature check of a write that is not a create (SpentSignaturesService), committed asynchronously. */
   const SPEND = expect.stringMatching(/SELECT spent_signatures_spend\(/);
   /** A failed write's signature given back (unused-signatures.ts). */
   const GIVE_BACK = expect.stringMatching(/DELETE FROM spent_signatures WHERE signature = \$1/);

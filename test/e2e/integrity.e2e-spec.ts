@@ -5,15 +5,15 @@ import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE } from '../../src/builds/build-job';
-import { ABANDONED_BUILD_ERROR, BuildOutcomes } from '../../src/builds/build-outcomes.service';
+import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE } from '../../src/build-queue/build-job';
+import { ABANDONED_BUILD_ERROR, BuildOutcomesService } from '../../src/build-worker/build-outcomes.service';
 import { JANITOR_LOCK } from '../../src/database/advisory-lock';
 import { newUlid } from '../../src/ids/ids';
 import { IntegrityAuditService } from '../../src/integrity/integrity-audit.service';
 import { Finding, sortFindings } from '../../src/integrity/integrity-findings';
 import { IntegrityReport } from '../../src/integrity/integrity-report';
 import { JanitorConfig } from '../../src/integrity/janitor.config';
-import { Janitor } from '../../src/integrity/janitor.service';
+import { JanitorService } from '../../src/integrity/janitor.service';
 import { runAuditCli } from '../support/audit-cli';
 import { billingOfBuild } from '../support/build-billing';
 import {
@@ -201,7 +201,7 @@ describe('the integrity audit finds each kind of damage, and only it', () => {
       async () => {
         const project = await createProject(t);
         const { buildId, projectId, userId, versionId } = project;
-        await t.app.get(BuildOutcomes).startAttempt({ buildId, projectId, userId, versionId });
+        await t.app.get(BuildOutcomesService).startAttempt({ buildId, projectId, userId, versionId });
         await deleteJobOf(t, buildId);
         await ageRows(t);
         return [{ kind: 'build_without_live_job', buildId, projectId, userId, versionId, buildStatus: 'running' }];
@@ -298,8 +298,8 @@ describe('the integrity audit finds each kind of damage, and only it', () => {
   it('does not judge what may still be in the making, nor builds a job will still finish', async () => {
     // Running, with a leftover folder of an earlier attempt: the build's own until it finishes.
     const running = await createProject(t);
-    await t.app.get(BuildOutcomes).startAttempt(running);
-    await t.app.get(BuildOutcomes).startAttempt(running);
+    await t.app.get(BuildOutcomesService).startAttempt(running);
+    await t.app.get(BuildOutcomesService).startAttempt(running);
     await mkdir(join(builds(running), `.attempt-${running.buildId}-1`), { recursive: true });
     await ageTree(join(t.projectsRoot, running.userId));
     // Its job was moved to the abandoned queue, whose consumer will fail the build.
@@ -373,7 +373,7 @@ describe('a healthy service', () => {
     expect(before).toMatchObject({ projects: 3, versions: 3, builds: 5 });
 
     expect(await audit(worker)).toMatchObject({ clean: true, findings: [] });
-    expect(await worker.app.get(Janitor).runOnce()).toBe(true);
+    expect(await worker.app.get(JanitorService).runOnce()).toBe(true);
     expect(await persistedState(worker.db, worker.projectsRoot)).toEqual(before);
   }, 60_000);
 
@@ -411,7 +411,7 @@ describe('the janitor', () => {
     await age(strangersCopy);
     const youngOrphan = await orphanDirectory(t.projectsRoot, { aged: false });
 
-    expect(await t.app.get(Janitor).runOnce()).toBe(true);
+    expect(await t.app.get(JanitorService).runOnce()).toBe(true);
 
     expect(await buildRow(stuck.buildId)).toEqual({ status: 'failed', error: ABANDONED_BUILD_ERROR });
     expect(await billingOfBuild(t.db, stuck.buildId)).toEqual({
@@ -449,8 +449,8 @@ describe('the janitor', () => {
     await deleteJobOf(t, stuck.buildId);
     await ageRows(t);
 
-    await Promise.all([t.app.get(Janitor).runOnce(), t.app.get(Janitor).runOnce()]);
-    await t.app.get(Janitor).runOnce();
+    await Promise.all([t.app.get(JanitorService).runOnce(), t.app.get(JanitorService).runOnce()]);
+    await t.app.get(JanitorService).runOnce();
 
     expect((await billingOfBuild(t.db, stuck.buildId)).debits).toEqual([-1]);
   });
@@ -466,7 +466,7 @@ describe('the janitor', () => {
       return removable;
     });
 
-    expect(await t.app.get(Janitor).runOnce()).toBe(true);
+    expect(await t.app.get(JanitorService).runOnce()).toBe(true);
 
     expect(await readdir(orphan.directory)).toEqual([]);
   });
@@ -477,11 +477,11 @@ describe('the janitor', () => {
     await withClient(t.db.url, async (otherProcess) => {
       await otherProcess.query('SELECT pg_advisory_lock($1, $2)', [JANITOR_LOCK.namespace, JANITOR_LOCK.key]);
 
-      expect(await t.app.get(Janitor).runOnce()).toBe(false);
+      expect(await t.app.get(JanitorService).runOnce()).toBe(false);
       expect(await exists(orphan.directory)).toBe(true);
     });
 
-    expect(await t.app.get(Janitor).runOnce()).toBe(true);
+    expect(await t.app.get(JanitorService).runOnce()).toBe(true);
     expect(await exists(orphan.directory)).toBe(false);
   });
 
@@ -493,7 +493,7 @@ describe('the janitor', () => {
       await age(join(outside, projectId));
       await symlink(outside, join(t.projectsRoot, linkedUser));
 
-      expect(await t.app.get(Janitor).runOnce()).toBe(true);
+      expect(await t.app.get(JanitorService).runOnce()).toBe(true);
 
       expect(await readdir(outside)).toEqual([projectId]);
       expect((await audit()).findings).toEqual([{ kind: 'unexpected_entry', path: linkedUser }]);

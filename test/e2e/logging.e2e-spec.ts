@@ -96,7 +96,7 @@ describe('structured logs', () => {
 
     const line = await eventually(
       'the build’s outcome line',
-      () => Promise.resolve(lines.find((l) => l.context === 'BuildRunner' && l.build_id === created.buildId)),
+      () => Promise.resolve(lines.find((l) => l.context === 'BuildRunnerService' && l.build_id === created.buildId)),
       15_000,
     );
     expect(line).toMatchObject({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Test } from 'supertest';
 import { computeSignature, SIGNATURE_HEADER, SignedRequest, TIMESTAMP_HEADER } from '../../src/http/request-signature';
-import { SpentSignatures } from '../../src/http/spent-signatures.service';
+import { SpentSignaturesService } from '../../src/http/spent-signatures.service';
 import { persistedState } from '../support/persisted-state';
 import { CREATE_PATH, createBody } from '../support/requests';
 import { uniqueSecond, signed, TEST_SECRET } from '../support/signing';
@@ -358,7 +358,7 @@ describe('replay-proof writes: a signature is spent by its request', () => {
         WHERE signature = (SELECT signature FROM spent_signatures ORDER BY spent_at DESC LIMIT 1)`,
     );
 
-    await t.app.get(SpentSignatures).sweepExpired();
+    await t.app.get(SpentSignaturesService).sweepExpired();
 
     const [{ count: after }] = await t.db.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM spent_signatures`,

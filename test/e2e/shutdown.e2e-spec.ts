@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BUILD_QUEUE } from '../../src/builds/build-job';
+import { BUILD_QUEUE } from '../../src/build-queue/build-job';
 import { listTree } from '../support/persisted-state';
 import { CREATE_PATH } from '../support/requests';
 import { networkError } from '../support/service-cluster';

@@ -325,7 +325,7 @@ describe('the typed client (src/client) against the real app', () => {
         expect.arrayContaining([
           'worker-client.js',
           'worker-client.d.ts',
-          join('types', 'previews', 'dto', 'create-preview.request.d.ts'),
+          join('types', 'project-requests', 'dto', 'create-preview.request.d.ts'),
         ]),
       );
       expect(files.filter((file) => file.startsWith('types') && file.endsWith('.js'))).toEqual([]);

@@ -7,14 +7,14 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BuildQueueConfig } from '../../src/builds/build-queue.config';
+import { BuildQueueConfig } from '../../src/build-queue/build-queue.config';
 import type { Environment } from '../../src/config/config-from-env';
-import { BUILDER, BuildContext, Builder } from '../../src/builds/builders/builder';
-import { createBuilder } from '../../src/builds/builders/builder.factory';
-import { BuildersConfig } from '../../src/builds/builders/builders.config';
-import { BuildersModule } from '../../src/builds/builders/builders.module';
-import { CommandBuilder } from '../../src/builds/builders/command-builder';
-import { STARTER_MANIFEST, TemplateBuilder } from '../../src/builds/builders/template-builder';
+import { BUILDER, BuildContext, Builder } from '../../src/build-worker/builders/builder';
+import { createBuilder } from '../../src/build-worker/builders/builder.factory';
+import { BuildersConfig } from '../../src/build-worker/builders/builders.config';
+import { BuildersModule } from '../../src/build-worker/builders/builders.module';
+import { CommandBuilder } from '../../src/build-worker/builders/command-builder';
+import { STARTER_MANIFEST, TemplateBuilder } from '../../src/build-worker/builders/template-builder';
 import { newUlid } from '../../src/ids/ids';
 import { Framework, FRAMEWORKS } from '../../src/projects/framework';
 import { WorkspaceConfig } from '../../src/workspace/workspace.config';
@@ -117,7 +117,7 @@ describe('Builders', () => {
     sandbox = await mkdtemp(join(tmpdir(), 'sheen-builders-'));
     root = join(sandbox, 'projects');
     const [userId, projectId] = [randomUUID(), randomUUID()];
-    // As BuildRunner hands a project over to a builder: its directory, and the folders of its builds.
+    // As BuildRunnerService hands a project over to a builder: its directory, and the folders of its builds.
     const workspace = new ProjectDirectoriesService({ projectsRoot: root });
     projectDir = await workspace.createProjectDirectory(userId, projectId);
     await workspace.ensureBuildLayout(userId, projectId);

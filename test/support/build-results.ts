@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BuildContext, BuildFailedError, Builder } from '../../src/builds/builders/builder';
+import { BuildContext, BuildFailedError, Builder } from '../../src/build-worker/builders/builder';
 import { eventually } from './processes';
 import { CREATE_PATH, createBody } from './requests';
 import type { TestApp } from './test-app';

@@ -1,7 +1,7 @@
 import { readdir, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE } from '../../src/builds/build-job';
-import { BuildRunner } from '../../src/builds/build-runner.service';
+import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE } from '../../src/build-queue/build-job';
+import { BuildRunnerService } from '../../src/build-worker/build-runner.service';
 import { GRACE_PERIOD_SECONDS } from '../../src/integrity/integrity-findings';
 import { CREATE_PATH, createBody } from './requests';
 import { TestApp } from './test-app';
@@ -39,7 +39,7 @@ export async function createBuiltProject(t: TestApp): Promise<CreatedProject> {
   const project = await createProject(t);
   const { buildId, projectId, userId, versionId } = project;
   const job = { buildId, projectId, userId, versionId };
-  await t.app.get(BuildRunner).run({ data: job, isLastAttempt: true, signal: new AbortController().signal });
+  await t.app.get(BuildRunnerService).run({ data: job, isLastAttempt: true, signal: new AbortController().signal });
   const [build] = await t.db.query<{ status: string }>(`SELECT status FROM project_build_metrics WHERE build_id = $1`, [
     buildId,
   ]);

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { BUILD_QUEUE } from '../../src/builds/build-job';
+import { BUILD_QUEUE } from '../../src/build-queue/build-job';
 import { TestDatabase } from './test-database';
 
 /** Everything a create can leave behind, counted, so a test can assert "nothing half-written". */

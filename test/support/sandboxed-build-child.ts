@@ -2,9 +2,9 @@
  * A worker stand-in for test/e2e/build-sandbox.e2e-spec.ts: runs one sandboxed command build of the
  * context given as JSON in argv[2], with the command in argv[3], until the test kills it.
  */
-import { BuildContext } from '../../src/builds/builders/builder';
-import { BubblewrapSandbox } from '../../src/builds/builders/build-sandbox';
-import { CommandBuilder } from '../../src/builds/builders/command-builder';
+import { BuildContext } from '../../src/build-worker/builders/builder';
+import { BubblewrapSandbox } from '../../src/build-worker/builders/build-sandbox';
+import { CommandBuilder } from '../../src/build-worker/builders/command-builder';
 
 const context = JSON.parse(process.argv[2]) as BuildContext;
 const builder = new CommandBuilder({

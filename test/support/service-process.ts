@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import type { ProcessRole } from '../../src/builds/worker.config';
+import type { ProcessRole } from '../../src/build-worker/worker.config';
 
 const ROOT = resolve(__dirname, '..', '..');
 /** The project's own Node 24 (a devDependency), whatever node runs npm. */

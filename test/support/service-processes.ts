@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProcessRole } from '../../src/builds/worker.config';
+import type { ProcessRole } from '../../src/build-worker/worker.config';
 import { ServiceProcess } from './service-process';
 import type { TestDatabase } from './test-database';
 import { openTestGround, TestGround } from './test-ground';

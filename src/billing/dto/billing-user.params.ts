@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { UuidField } from '../../http/uuid-field.decorator';
+import { UuidField } from '../../api-fields/uuid-field.decorator';
 
 /** The path of every billing route: the user whose AI time it is. */
 export class BillingUserParams {

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, Max, Min } from 'class-validator';
-import { TextField } from '../../http/text-field.decorator';
+import { TextField } from '../../api-fields/text-field.decorator';
 import { MAX_GRANT_SECONDS } from '../ai-time-policy';
 
 export class GrantAiTimeRequest {

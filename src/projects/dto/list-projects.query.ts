@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsInt, IsString, Max, Min } from 'class-validator';
-import { OptionalField } from '../../http/optional-field.decorator';
+import { OptionalField } from '../../api-fields/optional-field.decorator';
 import { OwnerQuery } from './owner.query';
 
 export const DEFAULT_PAGE_SIZE = 20;

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { UuidField } from '../../http/uuid-field.decorator';
+import { UuidField } from '../../api-fields/uuid-field.decorator';
 
 /** `?userId=` on every read: the user asking, who must own what is read. */
 export class OwnerQuery {

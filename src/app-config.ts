@@ -1,17 +1,17 @@
-import { BillingConfig } from '../billing/billing.config';
-import { BuildQueueConfig } from '../builds/build-queue.config';
-import { BuildersConfig } from '../builds/builders/builders.config';
-import { DatabaseConfig } from '../database/database.config';
-import { IdempotencyConfig } from '../idempotency/idempotency.config';
-import { JanitorConfig } from '../integrity/janitor.config';
-import { LoggingConfig } from '../logging/logging.config';
-import { PreviewFilesConfig } from '../preview-files/preview-files.config';
-import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
-import { ShutdownConfig } from '../shutdown/shutdown.config';
-import { WorkspaceConfig } from '../workspace/workspace.config';
-import { Environment, InvalidConfigError } from './config-from-env';
-import { HttpConfig } from '../http/http.config';
-import { SignatureConfig } from '../http/signature.config';
+import { BillingConfig } from './billing/billing.config';
+import { BuildQueueConfig } from './build-queue/build-queue.config';
+import { BuildersConfig } from './build-worker/builders/builders.config';
+import { DatabaseConfig } from './database/database.config';
+import { IdempotencyConfig } from './idempotency/idempotency.config';
+import { JanitorConfig } from './integrity/janitor.config';
+import { LoggingConfig } from './logging/logging.config';
+import { PreviewFilesConfig } from './preview-files/preview-files.config';
+import { RateLimitsConfig } from './rate-limits/rate-limits.config';
+import { ShutdownConfig } from './shutdown/shutdown.config';
+import { WorkspaceConfig } from './workspace/workspace.config';
+import { Environment, InvalidConfigError } from './config/config-from-env';
+import { HttpConfig } from './http/http.config';
+import { SignatureConfig } from './http/signature.config';
 
 /** Every concern's settings, each validated by the module that uses them. */
 export interface AppConfig {

@@ -1,20 +1,20 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { WorkerConfig } from '../builds/worker.config';
+import { WorkerConfig } from './build-worker/worker.config';
 import { AppConfig } from './app-config';
-import { BillingConfig } from '../billing/billing.config';
-import { BuildQueueConfig } from '../builds/build-queue.config';
-import { BuildersConfig } from '../builds/builders/builders.config';
-import { IdempotencyConfig } from '../idempotency/idempotency.config';
-import { JanitorConfig } from '../integrity/janitor.config';
-import { PreviewFilesConfig } from '../preview-files/preview-files.config';
-import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
-import { SignatureConfig } from '../http/signature.config';
-import { WorkspaceConfig } from '../workspace/workspace.config';
+import { BillingConfig } from './billing/billing.config';
+import { BuildQueueConfig } from './build-queue/build-queue.config';
+import { BuildersConfig } from './build-worker/builders/builders.config';
+import { IdempotencyConfig } from './idempotency/idempotency.config';
+import { JanitorConfig } from './integrity/janitor.config';
+import { PreviewFilesConfig } from './preview-files/preview-files.config';
+import { RateLimitsConfig } from './rate-limits/rate-limits.config';
+import { SignatureConfig } from './http/signature.config';
+import { WorkspaceConfig } from './workspace/workspace.config';
 
 /** Makes each module's validated config injectable by its class (HTTP and database are used at boot). */
 @Global()
 @Module({})
-export class ConfigModule {
+export class AppConfigModule {
   static forRoot(config: AppConfig, roles: WorkerConfig): DynamicModule {
     const providers = [
       { provide: WorkerConfig, useValue: roles },
@@ -28,6 +28,6 @@ export class ConfigModule {
       { provide: RateLimitsConfig, useValue: config.rateLimits },
       { provide: JanitorConfig, useValue: config.janitor },
     ];
-    return { module: ConfigModule, providers, exports: providers.map((p) => p.provide) };
+    return { module: AppConfigModule, providers, exports: providers.map((p) => p.provide) };
   }
 }

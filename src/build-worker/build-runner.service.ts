@@ -8,8 +8,8 @@ import { inSpan } from '../telemetry/spans';
 import { BuildOutputsService } from '../workspace/build-outputs.service';
 import { ProjectDirectoriesService } from '../workspace/project-directories.service';
 import { AttemptLease } from './attempt-lease';
-import { BuildJob } from './build-job';
-import { BuildOutcomes } from './build-outcomes.service';
+import { BuildJob } from '../build-queue/build-job';
+import { BuildOutcomesService } from './build-outcomes.service';
 import { checkPublishableOutput } from './build-output-check';
 import { BUILDER, BuildFailedError } from './builders/builder';
 import type { Builder } from './builders/builder';
@@ -27,15 +27,15 @@ export interface BuildAttempt {
 /**
  * Runs one attempt of a build: starts it, runs the builder into the attempt's own output folder
  * while holding the attempt's lease, checks that the output may be published (regular files and
- * folders only, within the limits), and has BuildOutcomes record what came of it.
+ * folders only, within the limits), and has BuildOutcomesService record what came of it.
  */
 @Injectable()
-export class BuildRunner {
-  private readonly logger = new Logger(BuildRunner.name);
+export class BuildRunnerService {
+  private readonly logger = new Logger(BuildRunnerService.name);
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly outcomes: BuildOutcomes,
+    private readonly outcomes: BuildOutcomesService,
     private readonly directories: ProjectDirectoriesService,
     private readonly outputs: BuildOutputsService,
     @Inject(BUILDER) private readonly builder: Builder,
@@ -94,7 +94,7 @@ export class BuildRunner {
     } finally {
       lease.release();
     }
-    // Once the build has finished, BuildOutcomes removes every attempt's leftovers; an attempt that
+    // Once the build has finished, BuildOutcomesService removes every attempt's leftovers; an attempt that
     // records nothing (no longer current) removes its own, and never another attempt's.
     if (!failure && (await this.outcomes.recordSuccess(build))) {
       this.logger.log(`build succeeded on attempt ${build.attempts}`);

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
-import { OptionalField } from '../../http/optional-field.decorator';
-import { TextField } from '../../http/text-field.decorator';
-import { UuidField } from '../../http/uuid-field.decorator';
+import { OptionalField } from '../../api-fields/optional-field.decorator';
+import { TextField } from '../../api-fields/text-field.decorator';
+import { UuidField } from '../../api-fields/uuid-field.decorator';
 import { DEFAULT_FRAMEWORK, FRAMEWORKS } from '../../projects/framework';
 import type { Framework } from '../../projects/framework';
 import { DEFAULT_PROJECT_NAME } from '../../projects/project.entity';

@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { loadAppConfig } from './app-config';
-import { Environment } from './config-from-env';
+import { Environment } from './config/config-from-env';
 
 const ALL_VARIABLES = [
   'PORT',

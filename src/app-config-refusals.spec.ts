@@ -1,8 +1,8 @@
 // configFromEnv reads design-time types through reflect-metadata, which main.ts loads first.
 import 'reflect-metadata';
-import { configError, namedVariables } from '../../test/support/config-errors';
+import { configError, namedVariables } from '../test/support/config-errors';
 import { AppConfig, loadAppConfig } from './app-config';
-import { InvalidConfigError } from './config-from-env';
+import { InvalidConfigError } from './config/config-from-env';
 
 // What the app's config refuses at start, and how it says so without showing a secret.
 describe('loadAppConfig refuses', () => {

@@ -1,4 +1,4 @@
-import { DomainError } from '../errors/domain-error';
+import { DomainError } from './domain-error';
 
 export interface FieldError {
   /** Dotted path of the offending field; empty for the body as a whole. */

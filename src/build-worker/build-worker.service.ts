@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { BuildWorkerMetrics } from '../metrics/build-worker-metrics.service';
-import { BuildOutcomes } from './build-outcomes.service';
-import { BuildQueueService } from './build-queue.service';
-import { BuildRunner } from './build-runner.service';
+import { BuildWorkerMetricsService } from '../metrics/build-worker-metrics.service';
+import { BuildOutcomesService } from './build-outcomes.service';
+import { BuildQueueService } from '../build-queue/build-queue.service';
+import { BuildRunnerService } from './build-runner.service';
 import { BUILDER } from './builders/builder';
 import type { Builder } from './builders/builder';
 import { WorkerConfig } from './worker.config';
@@ -12,13 +12,13 @@ import { WorkerConfig } from './worker.config';
  * it the moment a create commits, in this process or any other; polling is only the fallback.
  */
 @Injectable()
-export class BuildWorker implements OnApplicationBootstrap {
+export class BuildWorkerService implements OnApplicationBootstrap {
   constructor(
     private readonly worker: WorkerConfig,
     private readonly buildQueue: BuildQueueService,
-    private readonly runner: BuildRunner,
-    private readonly outcomes: BuildOutcomes,
-    private readonly metrics: BuildWorkerMetrics,
+    private readonly runner: BuildRunnerService,
+    private readonly outcomes: BuildOutcomesService,
+    private readonly metrics: BuildWorkerMetricsService,
     @Inject(BUILDER) private readonly builder: Builder,
   ) {}
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BillingConfig } from '../billing/billing.config';
-import { buildJobData } from '../builds/build-job';
-import { BuildQueueService } from '../builds/build-queue.service';
+import { buildJobData } from '../build-queue/build-job';
+import { BuildQueueService } from '../build-queue/build-queue.service';
 import { BuildInProgressError } from '../builds/builds.errors';
 import { userLock } from '../database/advisory-lock';
 import { lockedCall, placeholders, TransactionRunner } from '../database/transaction-runner';
@@ -13,7 +13,7 @@ import {
 } from '../idempotency/idempotency.service';
 import { SingleFlight } from '../idempotency/single-flight';
 import { auditBuildRequest } from '../logging/build-request-audit';
-import { ProjectMetrics } from '../metrics/project-metrics.service';
+import { ProjectMetricsService } from '../metrics/project-metrics.service';
 import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
 import { inSpan } from '../telemetry/spans';
 import { BuildRequestAnswer, failureAnswer, settledCall } from './build-request-answer';
@@ -39,7 +39,7 @@ export class UpdateProjectService {
     private readonly billing: BillingConfig,
     private readonly rateLimits: RateLimitsConfig,
     private readonly buildQueue: BuildQueueService,
-    private readonly metrics: ProjectMetrics,
+    private readonly metrics: ProjectMetricsService,
   ) {}
 
   /**

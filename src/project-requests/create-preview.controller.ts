@@ -6,8 +6,8 @@ import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-ke
 import { SpendsItsOwnSignature } from '../http/repeated-signature.decorator';
 import { UnspentSignature } from '../http/unspent-signature.decorator';
 import type { SignatureToSpend } from '../http/spent-signatures.service';
-import { ApiProblems } from '../http/api-problems.decorator';
-import { ProblemDetailsDto } from '../http/problem-details.dto';
+import { ApiProblems } from '../api-fields/api-problems.decorator';
+import { ProblemDetailsDto } from '../api-fields/problem-details.dto';
 import { CreatePreviewService } from './create-preview.service';
 import { CreatePreviewRequest } from './dto/create-preview.request';
 import { CreatePreviewResponse } from './dto/create-preview.response';

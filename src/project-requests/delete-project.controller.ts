@@ -1,7 +1,7 @@
 import { Controller, Delete, HttpCode, Param, Query } from '@nestjs/common';
 import { ApiExtraModels, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems } from '../http/api-problems.decorator';
-import { ProblemDetailsDto } from '../http/problem-details.dto';
+import { ApiProblems } from '../api-fields/api-problems.decorator';
+import { ProblemDetailsDto } from '../api-fields/problem-details.dto';
 import { OwnerQuery } from '../projects/dto/owner.query';
 import { ProjectParams } from '../projects/dto/project.params';
 import { DeleteProjectService } from './delete-project.service';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { BuildOutcomes } from '../builds/build-outcomes.service';
-import { BuildQueueService } from '../builds/build-queue.service';
+import { BuildOutcomesService } from '../build-worker/build-outcomes.service';
+import { BuildQueueService } from '../build-queue/build-queue.service';
 import { userLock } from '../database/advisory-lock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ProjectNotFoundError } from '../projects/projects.errors';
@@ -18,7 +18,7 @@ export class DeleteProjectService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly projects: ProjectsService,
-    private readonly buildOutcomes: BuildOutcomes,
+    private readonly buildOutcomes: BuildOutcomesService,
     private readonly buildQueue: BuildQueueService,
     private readonly directories: ProjectDirectoriesService,
   ) {}

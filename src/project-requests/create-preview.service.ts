@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BillingConfig } from '../billing/billing.config';
-import { buildJobData } from '../builds/build-job';
-import { BuildQueueService } from '../builds/build-queue.service';
+import { buildJobData } from '../build-queue/build-job';
+import { BuildQueueService } from '../build-queue/build-queue.service';
 import { userLock } from '../database/advisory-lock';
 import { lockedCall, placeholders, TransactionRunner } from '../database/transaction-runner';
 import { newProjectId } from '../ids/ids';
@@ -14,7 +14,7 @@ import {
 import { SingleFlight } from '../idempotency/single-flight';
 import type { SignatureToSpend } from '../http/spent-signatures.service';
 import { auditBuildRequest } from '../logging/build-request-audit';
-import { ProjectMetrics } from '../metrics/project-metrics.service';
+import { ProjectMetricsService } from '../metrics/project-metrics.service';
 import { DEFAULT_FRAMEWORK } from '../projects/framework';
 import { DEFAULT_PROJECT_NAME } from '../projects/project.entity';
 import { RateLimitsConfig } from '../rate-limits/rate-limits.config';
@@ -47,7 +47,7 @@ export class CreatePreviewService {
     private readonly rateLimits: RateLimitsConfig,
     private readonly directories: ProjectDirectoriesService,
     private readonly buildQueue: BuildQueueService,
-    private readonly metrics: ProjectMetrics,
+    private readonly metrics: ProjectMetricsService,
   ) {}
 
   /**

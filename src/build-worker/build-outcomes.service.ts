@@ -6,13 +6,13 @@ import { AiTimeSessionsService } from '../billing/ai-time-sessions.service';
 import { userLock } from '../database/advisory-lock';
 import { DatabaseUnavailableError, RequestInProgressError } from '../database/database.errors';
 import { Transaction, TransactionRunner } from '../database/transaction-runner';
-import { BuildWorkerMetrics } from '../metrics/build-worker-metrics.service';
+import { BuildWorkerMetricsService } from '../metrics/build-worker-metrics.service';
 import { ProjectsService } from '../projects/projects.service';
 import { VersionsService } from '../versions/versions.service';
 import { BuildOutputsService } from '../workspace/build-outputs.service';
-import { BuildJob } from './build-job';
-import { BuildMetrics } from './build-metrics.entity';
-import { BuildsService } from './builds.service';
+import { BuildJob } from '../build-queue/build-job';
+import { BuildMetrics } from '../builds/build-metrics.entity';
+import { BuildsService } from '../builds/builds.service';
 
 /** The error a build gets when the queue gave up on it without an outcome from its worker. */
 export const ABANDONED_BUILD_ERROR =
@@ -32,7 +32,7 @@ const STEP_RETRY_DELAY_MS = 250;
  * at least a second; an attempt whose worker died cannot report and is not charged.
  */
 @Injectable()
-export class BuildOutcomes {
+export class BuildOutcomesService {
   constructor(
     private readonly transactions: TransactionRunner,
     private readonly builds: BuildsService,
@@ -40,7 +40,7 @@ export class BuildOutcomes {
     private readonly versions: VersionsService,
     private readonly sessions: AiTimeSessionsService,
     private readonly outputs: BuildOutputsService,
-    private readonly metrics: BuildWorkerMetrics,
+    private readonly metrics: BuildWorkerMetricsService,
   ) {}
 
   /**

@@ -6,7 +6,7 @@ import { createBuilder } from './builder.factory';
 
 /**
  * Provides the configured Builder under the BUILDER token (`@Inject(BUILDER) builder: Builder`).
- * BuildersConfig and WorkspaceConfig come from the global ConfigModule.
+ * BuildersConfig and WorkspaceConfig come from the global AppConfigModule.
  */
 @Module({
   providers: [{ provide: BUILDER, useFactory: createBuilder, inject: [BuildersConfig, WorkspaceConfig] }],

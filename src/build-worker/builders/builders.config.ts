@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Min, ValidateIf } from 'class-validator';
 import { configFromEnv, Environment, InvalidConfigError, IntegerIn } from '../../config/config-from-env';
-import type { BuildQueueConfig } from '../build-queue.config';
+import type { BuildQueueConfig } from '../../build-queue/build-queue.config';
 
 export const BUILDER_KINDS = ['template', 'command'] as const;
 

@@ -18,4 +18,4 @@ import { UpdateProjectService } from './update-project.service';
   controllers: [CreatePreviewController, UpdateProjectController, DeleteProjectController],
   providers: [CreatePreviewService, UpdateProjectService, DeleteProjectService],
 })
-export class PreviewsModule {}
+export class ProjectRequestsModule {}

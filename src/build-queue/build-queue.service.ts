@@ -11,7 +11,7 @@ import { QUEUE_FUNCTIONS_LOCK } from '../database/advisory-lock';
 import { BuildQueueConfig, EXPIRY_MARGIN_SECONDS } from './build-queue.config';
 import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE } from './build-job';
 import type { BuildJob } from './build-job';
-import { WorkerConfig } from './worker.config';
+import { WorkerConfig } from '../build-worker/worker.config';
 
 /**
  * How often a worker process looks for builds whose worker went silent (missed heartbeats, expired
