@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
 import { ErrorCode } from '../errors/domain-error';
-import { PROBLEM_STATUS } from '../http/problem-status';
+import { PROBLEM_STATUS } from '../errors/problem-status';
 
 /** Codes whose answers carry `Retry-After`: the same request may succeed after that many seconds. */
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

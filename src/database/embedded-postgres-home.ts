@@ -20,12 +20,21 @@ export class EmbeddedPostgresUnavailableError extends Error {
   override readonly name = 'EmbeddedPostgresUnavailableError';
 }
 
-/** The data directory the server uses for `dataDir`: `dataDir` itself unless its user cannot reach it. */
+/**
+ * The data directory the server uses for `dataDir`: where a cluster for it is already (so a checkout
+ * whose permissions change keeps its data), else `dataDir` itself unless its user cannot reach it.
+ */
 export function embeddedDataDirectory(dataDir: string, sharedHome = SHARED_HOME): string {
   const wanted = resolve(dataDir);
-  if (!runsAsRoot() || reachableByEveryone(dirname(wanted))) return wanted;
-  const key = createHash('sha256').update(wanted).digest('hex').slice(0, 16);
-  return join(sharedHome, 'data', key);
+  const shared = join(sharedHome, 'data', createHash('sha256').update(wanted).digest('hex').slice(0, 16));
+  if (holdsCluster(wanted)) return wanted;
+  if (holdsCluster(shared)) return shared;
+  return !runsAsRoot() || reachableByEveryone(dirname(wanted)) ? wanted : shared;
+}
+
+/** Whether `directory` holds a cluster already (`initdb` has run there). */
+export function holdsCluster(directory: string): boolean {
+  return existsSync(join(directory, 'PG_VERSION'));
 }
 
 /** Where to look: the shared home, and where the package is installed from (tests point both elsewhere). */
@@ -52,20 +61,21 @@ export async function embeddedPostgresHome(
   const installed = installedPackageDirectory(PACKAGE, packagesFrom);
   if (!installed) throw new EmbeddedPostgresUnavailableError(`the ${PACKAGE} package is not installed: run npm ci`);
   const home = { module: PACKAGE, dataDir: embeddedDataDirectory(dataDir, sharedHome) };
-  if (!runsAsRoot() || reachableByEveryone(installed)) return home;
+  const packageHidden = runsAsRoot() && !reachableByEveryone(installed);
+  if (!packageHidden && !home.dataDir.startsWith(`${sharedHome}/`)) return home;
   const copy = join(sharedHome, `${PACKAGE}-${readManifest(installed).version}`);
   const entry = join(copy, 'node_modules', PACKAGE, 'dist', 'index.js');
   try {
     await makeTraversable(join(sharedHome, 'data'), sharedHome);
-    if (!existsSync(entry)) await copyPackageWithItsDependencies(installed, copy);
+    if (packageHidden && !existsSync(entry)) await copyPackageWithItsDependencies(installed, copy);
   } catch (error) {
     throw new EmbeddedPostgresUnavailableError(
       `the embedded PostgreSQL cannot run from this checkout: as root it runs as the postgres user, which ` +
-        `cannot reach ${installed}, and copying it to ${sharedHome} failed (${(error as Error).message}). ` +
+        `cannot reach it, and preparing ${sharedHome} failed (${(error as Error).message}). ` +
         `Set DATABASE_URL, or clone into a directory every user may traverse.`,
     );
   }
-  return { ...home, module: entry };
+  return packageHidden ? { ...home, module: entry } : home;
 }
 
 /** Creates `directory` up from `top` so that every user may pass through each, whatever the umask. */

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort } from '../net/free-port';
-import { embeddedDataDirectory, embeddedPostgresHome } from './embedded-postgres-home';
+import { embeddedDataDirectory, embeddedPostgresHome, holdsCluster } from './embedded-postgres-home';
 
 export interface EmbeddedPostgres {
   readonly url: string;
@@ -18,10 +18,6 @@ export const EMBEDDED_DATA_DIR = '.data/postgres';
 /** Whether `dataDir` holds a cluster already (`initdb` has run there). */
 export function hasCluster(dataDir: string): boolean {
   return holdsCluster(embeddedDataDirectory(dataDir));
-}
-
-function holdsCluster(databaseDir: string): boolean {
-  return existsSync(join(databaseDir, 'PG_VERSION'));
 }
 
 /**

@@ -214,6 +214,8 @@ export class TransactionRunner {
       error instanceof QueryRunnerProviderAlreadyReleasedError ||
       isNotQueryable(error);
     const domainError = neverSent ? new DatabaseUnavailableError() : toDatabaseDomainError(error);
+    // Callers answer with the domain error; a log line wants what the database said.
+    if (domainError) domainError.cause = error;
     if (committing && !neverSent && domainError instanceof DatabaseUnavailableError) {
       // The connection went during COMMIT, so the server may have committed: keeping a side effect
       // of a transaction that did not commit (an orphan the integrity audit finds) is the lesser

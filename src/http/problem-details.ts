@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { toDatabaseDomainError } from '../database/database.errors';
 import { DomainError, ErrorCode } from '../errors/domain-error';
 import { FieldError, RequestValidationError } from '../errors/request-validation.error';
-import { codeForStatus, PROBLEM_STATUS } from './problem-status';
+import { codeForStatus, PROBLEM_STATUS } from '../errors/problem-status';
 
 /** An RFC 9457 problem, as every error response carries it. */
 export interface Problem {

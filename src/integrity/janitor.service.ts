@@ -35,7 +35,10 @@ export class JanitorService implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     if (!this.roles.runsWorker || this.config.intervalMs === 0) return;
     this.timer = setInterval(() => {
-      this.runOnce().catch((error: Error) => this.logger.warn(`janitor round failed: ${error.message}`));
+      this.runOnce().catch((error: Error) => {
+        const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+        this.logger.warn(`janitor round failed: ${error.message}${cause}`);
+      });
     }, this.config.intervalMs).unref();
   }
 

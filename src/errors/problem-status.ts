@@ -1,4 +1,4 @@
-import { ErrorCode } from '../errors/domain-error';
+import { ErrorCode } from './domain-error';
 
 /** The one mapping from error code to HTTP status. */
 export const PROBLEM_STATUS: Record<ErrorCode, number> = {
