@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BillingModule } from './billing/billing.module';
+import { BuildQueueModule } from './build-queue/build-queue.module';
+import { BuildWorkerModule } from './build-worker/build-worker.module';
 import { BuildsModule } from './builds/builds.module';
 import { WorkerConfig } from './build-worker/worker.config';
 import { AppConfig } from './app-config';
@@ -37,6 +39,8 @@ export class AppModule {
         HealthModule,
         ProjectsModule,
         BuildsModule,
+        BuildQueueModule,
+        BuildWorkerModule,
         VersionsModule,
         BillingModule,
         WorkspaceModule,

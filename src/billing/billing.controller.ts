@@ -3,7 +3,8 @@ import { ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTag
 import type { FastifyReply } from 'fastify';
 import { ApiProblems } from '../api-fields/api-problems.decorator';
 import { AnswersRepeatedSignatures } from '../http/repeated-signature.decorator';
-import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-key.decorator';
+import { ApiIdempotencyKey } from '../api-fields/api-idempotency-key.decorator';
+import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { replyWithOutcome } from '../idempotency/reply-with-outcome';
 import { ProblemDetailsDto } from '../api-fields/problem-details.dto';
 import { BillingService } from './billing.service';

@@ -1,9 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { FindOptionsSelect, Repository } from 'typeorm';
 import { BuildMetrics } from './build-metrics.entity';
 import { BuildNotFoundError } from './build-not-found.error';
 import { BuildResponse } from './dto/build.response';
+
+const ANSWERED: FindOptionsSelect<BuildMetrics> = {
+  buildId: true,
+  projectId: true,
+  versionId: true,
+  status: true,
+  isInitialBuild: true,
+  attempts: true,
+  startedAt: true,
+  finishedAt: true,
+  durationMs: true,
+  error: true,
+};
 
 /** Reads `project_build_metrics` (owned by this module) for the build's user; never writes. */
 @Injectable()
@@ -15,7 +28,8 @@ export class BuildReadsService {
    * build); a foreign or unknown id is the same `build_not_found`.
    */
   async getOwned(userId: string, buildId: string): Promise<BuildResponse> {
-    const build = await this.builds.findOneBy({ buildId, userId });
+    // Not the prompt (up to 20,000 characters): the event stream reads a build at every change.
+    const build = await this.builds.findOne({ select: ANSWERED, where: { buildId, userId } });
     if (!build) throw new BuildNotFoundError(buildId);
     return {
       buildId: build.buildId,

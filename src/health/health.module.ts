@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { BuildsModule } from '../builds/builds.module';
+import { BuildQueueModule } from '../build-queue/build-queue.module';
 import { EventLoopDelay } from './event-loop-delay';
 import { HealthController } from './health.controller';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), BuildsModule],
+  imports: [TerminusModule.forRoot({ logger: false }), BuildQueueModule],
   controllers: [HealthController],
   providers: [EventLoopDelay],
 })

@@ -1,5 +1,4 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import { ApiHeader } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { RequestValidationError } from '../errors/request-validation.error';
 
@@ -24,16 +23,3 @@ export const IdempotencyKey = createParamDecorator((_data: unknown, context: Exe
     { field: 'Idempotency-Key', message: 'Idempotency-Key must be 1 to 255 printable ASCII characters' },
   ]);
 });
-
-/**
- * Documents a write's optional `Idempotency-Key` header (OpenAPI); `replayedWith` says what else a
- * replay does, as " and nothing more is granted".
- */
-export function ApiIdempotencyKey(example: string, replayedWith = ''): MethodDecorator & ClassDecorator {
-  return ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: `Send the same key (1..255 printable ASCII) when retrying: the first response is replayed with \`Idempotent-Replayed: true\`${replayedWith}. The same key with another body is 422.`,
-    example,
-  });
-}

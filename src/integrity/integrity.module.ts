@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { BuildsModule } from '../builds/builds.module';
+import { BuildWorkerModule } from '../build-worker/build-worker.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { IntegrityAuditService } from './integrity-audit.service';
@@ -12,7 +12,7 @@ import { JanitorService } from './janitor.service';
  * module that owns the table.
  */
 @Module({
-  imports: [BuildsModule, ProjectsModule, WorkspaceModule],
+  imports: [BuildWorkerModule, ProjectsModule, WorkspaceModule],
   providers: [IntegrityAuditService, JanitorService],
   exports: [IntegrityAuditService],
 })

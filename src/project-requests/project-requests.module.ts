@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BillingModule } from '../billing/billing.module';
-import { BuildsModule } from '../builds/builds.module';
+import { BuildQueueModule } from '../build-queue/build-queue.module';
+import { BuildWorkerModule } from '../build-worker/build-worker.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { ProjectsModule } from '../projects/projects.module';
@@ -14,7 +15,15 @@ import { UpdateProjectService } from './update-project.service';
 
 /** The orchestrations over several modules: create, update and delete a project, each in one transaction. */
 @Module({
-  imports: [IdempotencyModule, RateLimitsModule, ProjectsModule, BuildsModule, BillingModule, WorkspaceModule],
+  imports: [
+    IdempotencyModule,
+    RateLimitsModule,
+    ProjectsModule,
+    BuildQueueModule,
+    BuildWorkerModule,
+    BillingModule,
+    WorkspaceModule,
+  ],
   controllers: [CreatePreviewController, UpdateProjectController, DeleteProjectController],
   providers: [CreatePreviewService, UpdateProjectService, DeleteProjectService],
 })

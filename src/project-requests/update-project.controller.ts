@@ -3,7 +3,8 @@ import { ApiAcceptedResponse, ApiExtraModels, ApiOperation, ApiTags } from '@nes
 import type { FastifyReply } from 'fastify';
 import { replyWithOutcome } from '../idempotency/reply-with-outcome';
 import { AnswersRepeatedSignatures } from '../http/repeated-signature.decorator';
-import { ApiIdempotencyKey, IdempotencyKey } from '../idempotency/idempotency-key.decorator';
+import { ApiIdempotencyKey } from '../api-fields/api-idempotency-key.decorator';
+import { IdempotencyKey } from '../idempotency/idempotency-key.decorator';
 import { ApiProblems } from '../api-fields/api-problems.decorator';
 import { ProblemDetailsDto } from '../api-fields/problem-details.dto';
 import { UpdateProjectRequest } from './dto/update-project.request';

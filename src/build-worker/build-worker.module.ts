@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { BillingModule } from '../billing/billing.module';
+import { BuildQueueModule } from '../build-queue/build-queue.module';
+import { BuildsModule } from '../builds/builds.module';
+import { ProjectsModule } from '../projects/projects.module';
+import { VersionsModule } from '../versions/versions.module';
+import { WorkspaceModule } from '../workspace/workspace.module';
+import { BuildOutcomesService } from './build-outcomes.service';
+import { BuildRunnerService } from './build-runner.service';
+import { BuildWorkerService } from './build-worker.service';
+import { BuildersModule } from './builders/builders.module';
+
+/**
+ * Runs the builds, in worker processes: consumes the queue, runs each attempt and records its
+ * outcome. Its outcomes also serve the delete and the janitor, in every process.
+ */
+@Module({
+  imports: [
+    BuildsModule,
+    BuildQueueModule,
+    BuildersModule,
+    ProjectsModule,
+    VersionsModule,
+    BillingModule,
+    WorkspaceModule,
+  ],
+  providers: [BuildOutcomesService, BuildRunnerService, BuildWorkerService],
+  exports: [BuildOutcomesService],
+})
+export class BuildWorkerModule {}
