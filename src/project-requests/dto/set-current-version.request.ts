@@ -1,16 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { UlidField } from '../../api-fields/ulid-field.decorator';
-import { UuidField } from '../../api-fields/uuid-field.decorator';
+import { OwnerQuery } from '../../projects/dto/owner.query';
 
-export class SetCurrentVersionRequest {
-  @ApiProperty({
-    description: 'The user who owns the project.',
-    format: 'uuid',
-    example: '7d8f4f0e-2a51-4c8e-9b8e-1f2d3c4b5a69',
-  })
-  @UuidField()
-  readonly userId: string;
-
+/** `userId` as every read takes it: the user asking, who must own the project. */
+export class SetCurrentVersionRequest extends OwnerQuery {
   @ApiProperty({
     description:
       'The version to serve (ULID; case-insensitive): one of the project\u2019s versions, as `GET /v1/projects/:projectId/versions` lists them. Anything else: 404 version_not_found.',
