@@ -9,6 +9,7 @@ import type {
   OwnerQuery,
   ProjectListResponse,
   ProjectResponse,
+  SetCurrentVersionRequest,
   UpdateProjectRequest,
   UpdateProjectResponse,
   VersionListResponse,
@@ -76,7 +77,10 @@ interface Call extends CallOptions {
   body?: object;
   idempotencyKey?: string;
   accept?: string;
-  /** Whether a try that got no answer may be sent again (a write only under an Idempotency-Key). */
+  /**
+   * Whether a try that got no answer may be sent again: a write only under an Idempotency-Key, or
+   * when a repeat does nothing more (a delete, setting the current version).
+   */
   retryNetworkFailures: boolean;
   /** A delete whose earlier try got no answer and that now finds nothing: the earlier one deleted it. */
   goneAfterNetworkFailureIsDone?: boolean;
@@ -129,6 +133,24 @@ export class WorkerClient {
   /** `GET /v1/projects/:projectId/versions`: one per successful build, newest first. */
   async getVersions(projectId: string, { userId, signal }: OwnerOptions): Promise<VersionListResponse> {
     return this.read<VersionListResponse>(['v1', 'projects', projectId, 'versions'], { userId }, signal);
+  }
+
+  /**
+   * `POST /v1/projects/:projectId/current-version`: serves one of the project's versions again (a
+   * rollback), with no build and no AI time; answers the project as `getProject` does. Setting a
+   * version twice is setting it once, so a try whose answer was lost is sent again (signed anew).
+   */
+  async setCurrentVersion(
+    projectId: string,
+    { userId, versionId, signal }: SetCurrentVersionRequest & CallOptions,
+  ): Promise<ProjectResponse> {
+    return this.json<ProjectResponse>({
+      method: 'POST',
+      path: ['v1', 'projects', projectId, 'current-version'],
+      body: { userId, versionId },
+      retryNetworkFailures: true,
+      signal,
+    });
   }
 
   /** `GET /v1/builds/:buildId`. */

@@ -96,7 +96,9 @@ describe('docs/postman_collection.json', () => {
         200, // the project
         200, // its versions
         200, // the preview of the version
+        200, // the project's stable preview
         200, // the user's projects
+        200, // set the current version (the one already current)
         202, // update
         200, // balance
         201, // grant
