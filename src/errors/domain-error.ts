@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'header_fields_too_large'
   | 'project_not_found'
   | 'build_not_found'
+  | 'version_expired'
   | 'project_id_conflict'
   | 'build_in_progress'
   | 'idempotency_key_reused'

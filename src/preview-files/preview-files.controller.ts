@@ -54,7 +54,7 @@ export class PreviewFilesController {
       'The file, with a content type from its extension, `Accept-Ranges: bytes`, `Cache-Control: public, max-age=31536000, immutable`, `X-Content-Type-Options: nosniff` and a sandboxing `Content-Security-Policy` with `frame-ancestors` from `PREVIEW_FRAME_ANCESTORS`.',
   })
   @ApiPartialContentResponse({ description: 'The requested byte range, with `Content-Range`.' })
-  @ApiProblems('not_found', 'range_not_satisfiable')
+  @ApiProblems('not_found', 'version_expired', 'range_not_satisfiable')
   async file(
     @Req() request: FastifyRequest,
     @Headers('range') range: string | undefined,

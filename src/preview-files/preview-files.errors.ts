@@ -12,6 +12,18 @@ export class PreviewFileNotFoundError extends DomainError {
   }
 }
 
+/**
+ * A version whose files retention removed (ADR 039): it existed, so the answer says so, and a caller
+ * can tell it from a typo. Only the project's versions answer this; every other refusal is the 404.
+ */
+export class PreviewVersionExpiredError extends DomainError {
+  readonly code = 'version_expired';
+
+  constructor() {
+    super('Version expired', "This version's files were removed: only the newest versions of a project are kept.");
+  }
+}
+
 /** A `Range` wholly outside the file (RFC 9110, 15.5.17); `Content-Range` gives the file's size. */
 export class PreviewRangeNotSatisfiableError extends DomainError {
   readonly code = 'range_not_satisfiable';

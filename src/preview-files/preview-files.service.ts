@@ -11,7 +11,11 @@ import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../ids/ids';
 import { WorkspaceConfig } from '../workspace/workspace.config';
 import { ProjectDirectoriesService } from '../workspace/project-directories.service';
 import { contentTypeOf } from './preview-content-types';
-import { PreviewFileNotFoundError, PreviewRangeNotSatisfiableError } from './preview-files.errors';
+import {
+  PreviewFileNotFoundError,
+  PreviewRangeNotSatisfiableError,
+  PreviewVersionExpiredError,
+} from './preview-files.errors';
 
 /** The part of a preview URL this service reads: `/preview/<projectId>/<versionId>/<path>`. */
 const PREVIEW_URL = /^\/preview\/([^/?#]+)\/([^/?#]+)\/([^?#]*)/;
@@ -57,10 +61,14 @@ export class PreviewFilesService {
     return this.openFile(file, range);
   }
 
-  /** The version's output folder, when the version exists for this project: only succeeded builds have one. */
+  /**
+   * The version's output folder, when the version exists for this project (only succeeded builds have
+   * one); `410 version_expired` when retention removed its files.
+   */
   private async outputDirectory(projectId: string, versionId: string): Promise<string | undefined> {
     const version = await this.versions.findArtifact(this.dataSource.manager, projectId, versionId);
     if (!version) return undefined;
+    if (version.expiredAt) throw new PreviewVersionExpiredError();
     const projectDirectory = this.directories.projectDirectory(version.userId, projectId);
     const outputDirectory = resolve(projectDirectory, version.artifactPath);
     return isStrictlyInside(join(projectDirectory, 'builds'), outputDirectory) ? outputDirectory : undefined;
