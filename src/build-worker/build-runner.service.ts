@@ -8,6 +8,7 @@ import { inSpan } from '../telemetry/spans';
 import { BuildOutputsService } from '../workspace/build-outputs.service';
 import { ProjectDirectoriesService } from '../workspace/project-directories.service';
 import { AttemptLease } from './attempt-lease';
+import { AttemptLogsService } from './attempt-logs.service';
 import { BuildJob } from '../build-queue/build-job';
 import { BuildOutcomesService } from './build-outcomes.service';
 import { checkPublishableOutput } from './build-output-check';
@@ -27,7 +28,8 @@ export interface BuildAttempt {
 /**
  * Runs one attempt of a build: starts it, runs the builder into the attempt's own output folder
  * while holding the attempt's lease, checks that the output may be published (regular files and
- * folders only, within the limits), and has BuildOutcomesService record what came of it.
+ * folders only, within the limits), stores the attempt's log, and has BuildOutcomesService record
+ * what came of it.
  */
 @Injectable()
 export class BuildRunnerService {
@@ -40,6 +42,7 @@ export class BuildRunnerService {
     private readonly outputs: BuildOutputsService,
     @Inject(BUILDER) private readonly builder: Builder,
     private readonly buildersConfig: BuildersConfig,
+    private readonly attemptLogs: AttemptLogsService,
   ) {}
 
   /**
@@ -65,6 +68,8 @@ export class BuildRunnerService {
     const { build, projectName } = started;
     span.setAttribute('build.attempt', build.attempts);
     const outputDir = this.outputs.attemptOutputDirectory(userId, projectId, buildId, build.attempts);
+    const log = this.attemptLogs.open(buildId, build.attempts, this.directories.projectDirectory(userId, projectId));
+    log.note(`attempt ${build.attempts} started`);
 
     const lease = new AttemptLease(
       () => this.outcomes.isAttemptCurrent(this.dataSource.manager, build),
@@ -84,6 +89,7 @@ export class BuildRunnerService {
           projectName,
           sourceDir: this.directories.sourceDirectory(userId, projectId),
           outputDir,
+          log,
         },
         lease.signal,
       );
@@ -94,6 +100,9 @@ export class BuildRunnerService {
     } finally {
       lease.release();
     }
+    if (failure) log.note(failure.message);
+    // The whole log is stored before the outcome, so a finished build's log is complete.
+    await log.close();
     // Once the build has finished, BuildOutcomesService removes every attempt's leftovers; an attempt that
     // records nothing (no longer current) removes its own, and never another attempt's.
     if (!failure && (await this.outcomes.recordSuccess(build))) {

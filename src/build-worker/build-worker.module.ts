@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { BillingModule } from '../billing/billing.module';
+import { BuildLogsModule } from '../build-logs/build-logs.module';
 import { BuildQueueModule } from '../build-queue/build-queue.module';
 import { BuildsModule } from '../builds/builds.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { VersionsModule } from '../versions/versions.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
+import { AttemptLogsService } from './attempt-logs.service';
 import { BuildOutcomesService } from './build-outcomes.service';
 import { BuildRunnerService } from './build-runner.service';
 import { BuildWorkerService } from './build-worker.service';
@@ -17,6 +19,7 @@ import { BuildersModule } from './builders/builders.module';
 @Module({
   imports: [
     BuildsModule,
+    BuildLogsModule,
     BuildQueueModule,
     BuildersModule,
     ProjectsModule,
@@ -24,7 +27,7 @@ import { BuildersModule } from './builders/builders.module';
     BillingModule,
     WorkspaceModule,
   ],
-  providers: [BuildOutcomesService, BuildRunnerService, BuildWorkerService],
+  providers: [AttemptLogsService, BuildOutcomesService, BuildRunnerService, BuildWorkerService],
   exports: [BuildOutcomesService],
 })
 export class BuildWorkerModule {}
