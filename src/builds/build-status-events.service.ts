@@ -4,15 +4,16 @@ import {
   catchError,
   concat,
   concatMap,
-  distinctUntilChanged,
+  defer,
   EMPTY,
   finalize,
   map,
+  merge,
   Observable,
-  of,
   takeWhile,
   throwError,
 } from 'rxjs';
+import { BuildLogsService } from '../build-logs/build-logs.service';
 import type { BuildStatus } from './build-metrics.entity';
 import { BuildNotFoundError } from './build-not-found.error';
 import { BuildReadsService } from './build-reads.service';
@@ -21,27 +22,37 @@ import type { BuildResponse } from './dto/build.response';
 
 /** Proxies and load balancers close connections that stay quiet for about a minute. */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
+/** The most lines one `log` event carries. */
+export const LOG_EVENT_LINES = 500;
 const KEEP_ALIVE: MessageEvent = { comment: 'keep-alive' };
 const FINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed']);
 
+const isFinal = (event: MessageEvent): boolean =>
+  event.type === 'status' && FINAL_STATUSES.has((event.data as BuildResponse).status);
+
 /**
- * A build's status as Server-Sent Events for its owner: the current one, then one event per
- * change, ending after `succeeded` or `failed`. Every event is read through BuildReadsService, so
- * it is exactly `GET /v1/builds/:buildId`, ownership included; writes nothing.
+ * A build's status and log as Server-Sent Events for its owner: the lines stored so far and the
+ * current status, then each batch of lines and each status change as they are stored, ending
+ * after `succeeded` or `failed`. A status event always comes after every line stored before it was
+ * read, and the worker stores an attempt's last lines before its outcome, so a follower sees the
+ * whole log before the final status. Every status is read through BuildReadsService, so it is
+ * exactly `GET /v1/builds/:buildId`, ownership included; writes nothing.
  */
 @Injectable()
 export class BuildStatusEventsService {
   constructor(
     private readonly listener: BuildStatusListener,
     private readonly reads: BuildReadsService,
+    private readonly logs: BuildLogsService,
   ) {}
 
   /**
    * Rejects (build_not_found) before any event, while the caller can still answer with a problem.
    * `ended` is the response's lifetime: it releases the subscription however the response ends,
-   * also when that is before the returned stream is ever subscribed.
+   * also when that is before the returned stream is ever subscribed. `after`: the `seq` of the last
+   * log line the caller already has (a reconnect), so only later lines are sent.
    */
-  async stream(userId: string, buildId: string, ended: AbortSignal): Promise<Observable<MessageEvent>> {
+  async stream(userId: string, buildId: string, ended: AbortSignal, after = 0): Promise<Observable<MessageEvent>> {
     // Listening before the first read, so a change committed in between is not missed.
     const subscription = await this.listener.subscribe(buildId);
     ended.addEventListener('abort', () => subscription.close(), { once: true });
@@ -53,16 +64,42 @@ export class BuildStatusEventsService {
       subscription.close();
       throw error;
     }
-    const reread = () => this.reads.getOwned(userId, buildId);
-    const statuses = concat(of(current), subscription.changes.pipe(concatMap(reread))).pipe(
-      distinctUntilChanged((sent, read) => sent.status === read.status),
-      takeWhile((build) => !FINAL_STATUSES.has(build.status), true),
+    let lastSeq = after;
+    let lastStatus: BuildStatus | undefined;
+
+    /** Every line stored after the last one sent, LOG_EVENT_LINES to an event. */
+    const logEvents = async (): Promise<MessageEvent[]> => {
+      const events: MessageEvent[] = [];
+      for (;;) {
+        const lines = await this.logs.linesAfter(buildId, lastSeq, LOG_EVENT_LINES);
+        if (lines.length > 0) {
+          lastSeq = lines[lines.length - 1].seq;
+          events.push({ type: 'log', data: { lines } });
+        }
+        if (lines.length < LOG_EVENT_LINES) return events;
+      }
+    };
+    /** A status that differs from the last one sent, after the lines stored before it. */
+    const statusEvents = async (build: BuildResponse): Promise<MessageEvent[]> => {
+      if (build.status === lastStatus) return [];
+      lastStatus = build.status;
+      return [...(await logEvents()), { type: 'status', data: build }];
+    };
+    const reread = () => this.reads.getOwned(userId, buildId).then(statusEvents);
+
+    const events = concat(
+      defer(() => statusEvents(current)),
+      merge(subscription.changes.pipe(map(() => reread)), subscription.logAppends.pipe(map(() => logEvents))).pipe(
+        concatMap((read) => read()),
+      ),
+    ).pipe(
+      concatMap((batch) => batch),
+      takeWhile((event) => !isFinal(event), true),
       // A build deleted with its project while watched: there is no final status to send.
       catchError((error: unknown) => (error instanceof BuildNotFoundError ? EMPTY : throwError(() => error))),
-      map((build): MessageEvent => ({ type: 'status', data: build })),
       finalize(() => subscription.close()),
     );
-    return withHeartbeat(statuses);
+    return withHeartbeat(events);
   }
 }
 

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BuildLogsModule } from '../build-logs/build-logs.module';
 import { BuildEventsController } from './build-events.controller';
+import { BuildLogReadsService } from './build-log-reads.service';
+import { BuildLogsController } from './build-logs.controller';
 import { BuildMetrics } from './build-metrics.entity';
 import { BuildReadsController } from './build-reads.controller';
 import { BuildReadsService } from './build-reads.service';
@@ -8,11 +11,14 @@ import { BuildStatusListener } from './build-status-events.listener';
 import { BuildStatusEventsService } from './build-status-events.service';
 import { BuildsService } from './builds.service';
 
-/** Owns `project_build_metrics`: the build row, its reads and its status stream. */
+/**
+ * Owns `project_build_metrics`: the build row, its reads, its log's read (stored by BuildLogsModule)
+ * and its status and log stream.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([BuildMetrics])],
-  controllers: [BuildReadsController, BuildEventsController],
-  providers: [BuildsService, BuildReadsService, BuildStatusListener, BuildStatusEventsService],
+  imports: [TypeOrmModule.forFeature([BuildMetrics]), BuildLogsModule],
+  controllers: [BuildReadsController, BuildLogsController, BuildEventsController],
+  providers: [BuildsService, BuildReadsService, BuildLogReadsService, BuildStatusListener, BuildStatusEventsService],
   exports: [BuildsService],
 })
 export class BuildsModule {}

@@ -188,7 +188,7 @@ describe('two API and two worker processes on one database', () => {
         return { buildId, streams };
       }),
     );
-    const statuses = (stream: EventStream) => stream.data<{ status: string }>().map(({ status }) => status);
+    const statuses = (stream: EventStream) => stream.dataOf<{ status: string }>('status').map(({ status }) => status);
     try {
       for (const { buildId, streams } of gated) {
         for (const stream of streams)
@@ -199,6 +199,7 @@ describe('two API and two worker processes on one database', () => {
           // From the status it was opened in to the end, each once and in order.
           expect(['queued', 'running', 'succeeded'].slice(-statuses(stream).length)).toEqual(statuses(stream));
           expect(stream.data<{ buildId: string; attempts: number }>().at(-1)).toMatchObject({ buildId, attempts: 1 });
+          expect(stream.events.at(-1)!.type).toBe('status');
         }
         expect(WORKER_NAMES).toContain((await ranBy(buildId))[0]);
       }
