@@ -334,6 +334,7 @@ describe('the typed client (src/client) against the real app', () => {
       const { loaded, created } = JSON.parse(stdout) as { loaded: string[]; created: { projectId: string } };
 
       expect(loaded.map((file) => file.replace(`${out}/`, '')).sort()).toEqual([
+        'build-events-follower.js',
         'request-signer.js',
         'retry-policy.js',
         'server-sent-events.js',
