@@ -40,6 +40,17 @@ describe('AttemptLog', () => {
     expect(batches[0].lines[0].at.getTime()).toBeGreaterThanOrEqual(before);
   });
 
+  it("ends a stream's last line without a line break when the stream closes, before what comes after", async () => {
+    const { log, lines } = attemptLog();
+
+    log.output('stdout', Buffer.from('no line break'));
+    log.ended('stdout');
+    log.note('the build command exited with code 0');
+    await log.close();
+
+    expect(lines()).toEqual(['stdout: no line break', 'system: the build command exited with code 0']);
+  });
+
   it('replaces secrets and server paths, and drops NUL bytes, control characters and invalid UTF-8', async () => {
     const { log, lines } = attemptLog();
 

@@ -77,6 +77,10 @@ export class AttemptLog implements BuildLogSink {
     if (!this.closing) this.splitters[stream].push(chunk);
   }
 
+  ended(stream: 'stdout' | 'stderr'): void {
+    if (!this.closing) this.splitters[stream].end();
+  }
+
   note(text: string): void {
     if (this.closing) return;
     for (const line of text.split(/\r\n|\r|\n/)) this.add('system', line, 0);

@@ -223,6 +223,8 @@ describe("a build's log, with the worker in the same process", () => {
       stream: 'system',
       line: `[${dropped} earlier lines dropped: a build keeps the newest 1048576 bytes of its log]`,
     });
+    // The line without a line break ended when stdout closed, before the command's exit was noted.
+    expect(lines.slice(-2).map((line) => line.stream)).toEqual(['stdout', 'system']);
     const stdout = lines.filter((line) => line.stream === 'stdout').map((line) => line.line);
     expect(stdout.at(-1)).toBe(`${'x'.repeat(MAX_LOG_LINE_BYTES)} … [${FIVE_MIB - MAX_LOG_LINE_BYTES} more bytes cut]`);
     const numbers = stdout.slice(0, -1).map(Number);

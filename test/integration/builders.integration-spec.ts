@@ -587,6 +587,7 @@ describe('Builders', () => {
       expect(log.printed('stdout')).toBe('out-1\nout-2');
       expect(log.printed('stderr')).toBe(`token ${SECRET}\n`);
       expect(log.notes).toEqual(['running BUILD_COMMAND', 'the build command exited with code 4']);
+      expect([...log.closedStreams].sort()).toEqual(['stderr', 'stdout']);
       expect(failure.detail).toBe('token ***');
     });
 

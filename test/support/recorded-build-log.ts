@@ -4,9 +4,14 @@ import type { BuildLogSink } from '../../src/build-worker/builders/builder';
 export class RecordedBuildLog implements BuildLogSink {
   readonly chunks: { stream: 'stdout' | 'stderr'; text: string }[] = [];
   readonly notes: string[] = [];
+  readonly closedStreams: ('stdout' | 'stderr')[] = [];
 
   output(stream: 'stdout' | 'stderr', chunk: Buffer): void {
     this.chunks.push({ stream, text: chunk.toString('utf8') });
+  }
+
+  ended(stream: 'stdout' | 'stderr'): void {
+    this.closedStreams.push(stream);
   }
 
   note(text: string): void {

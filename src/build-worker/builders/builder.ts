@@ -27,6 +27,8 @@ export interface BuildContext {
 export interface BuildLogSink {
   /** A chunk of what the build command printed on one stream, any bytes, not necessarily whole lines. */
   output(stream: 'stdout' | 'stderr', chunk: Buffer): void;
+  /** The stream is closed: what it printed after its last line break is a line too. */
+  ended(stream: 'stdout' | 'stderr'): void;
   /** What the builder itself says (`system` lines); each line break starts another line. */
   note(text: string): void;
 }

@@ -108,6 +108,8 @@ export class CommandBuilder implements Builder {
         context.log.output('stderr', chunk);
       });
       child.stdout?.on('data', (chunk: Buffer) => context.log.output('stdout', chunk));
+      child.stdout?.once('close', () => context.log.ended('stdout'));
+      child.stderr?.once('close', () => context.log.ended('stderr'));
       context.log.note(`running BUILD_COMMAND${this.options.sandbox ? ' in the sandbox' : ''}`);
       let stopped: BuildFailedError | undefined;
       let settled = false;
