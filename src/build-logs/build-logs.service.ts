@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 import { BuildLogLine } from './build-log-line.entity';
 import type { BuildLogStream } from './build-log-line.entity';
 import { BuildLog } from './build-log.entity';
@@ -50,6 +50,12 @@ export class BuildLogsService {
       batch.lines.map((line) => line.stream),
       batch.lines.map((line) => line.line),
     ]);
+  }
+
+  /** Removes these builds' logs, their lines with them, in the caller's transaction; returns how many. */
+  async remove(manager: EntityManager, buildIds: readonly string[]): Promise<number> {
+    const { affected } = await manager.getRepository(BuildLog).delete({ buildId: In([...buildIds]) });
+    return affected ?? 0;
   }
 
   /** Up to `limit` lines after line `after` (0: from the first kept), oldest first. */
