@@ -108,8 +108,6 @@ export class CommandBuilder implements Builder {
         context.log.output('stderr', chunk);
       });
       child.stdout?.on('data', (chunk: Buffer) => context.log.output('stdout', chunk));
-      child.stdout?.once('close', () => context.log.ended('stdout'));
-      child.stderr?.once('close', () => context.log.ended('stderr'));
       context.log.note(`running BUILD_COMMAND${this.options.sandbox ? ' in the sandbox' : ''}`);
       let stopped: BuildFailedError | undefined;
       let settled = false;
@@ -161,6 +159,9 @@ export class CommandBuilder implements Builder {
       });
       child.once('close', (code: number | null, exitSignal: NodeJS.Signals | null) => {
         clearTimeout(grace);
+        // Both streams are closed by now, all they printed read.
+        context.log.ended('stdout');
+        context.log.ended('stderr');
         context.log.note(`the build command ${howItEnded(code, exitSignal)}`);
         settle(stopped ?? failure(code, exitSignal, stderr.text(), paths, this.options.secrets, cgroup));
       });
