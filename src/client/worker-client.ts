@@ -2,6 +2,7 @@ import type {
   AiTimeBalanceResponse,
   BuildResponse,
   BuildStatus,
+  CancelBuildRequest,
   CreatePreviewRequest,
   CreatePreviewResponse,
   GrantAiTimeRequest,
@@ -66,7 +67,7 @@ export type CreatePreviewBody = Omit<CreatePreviewRequest, 'projectId'> & {
   readonly projectId?: CreatePreviewRequest['projectId'];
 };
 
-const TERMINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed']);
+const TERMINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed', 'canceled']);
 
 interface Call extends CallOptions {
   method: 'GET' | 'POST' | 'DELETE';
@@ -138,7 +139,7 @@ export class WorkerClient {
 
   /**
    * `GET /v1/builds/:buildId/events`: the build's current state, then each status change, ending
-   * after `succeeded` or `failed`. A stream that ends or breaks before that (a deploy, a dropped
+   * after `succeeded`, `failed` or `canceled`. A stream that ends or breaks before that (a deploy, a dropped
    * connection) is reopened, and a state already seen is not yielded twice; after `retry.attempts`
    * reopenings in a row with no new status, the last failure is thrown. A deleted build is a
    * `404 build_not_found`. Leaving the loop (`break`) or aborting `signal` closes the stream.
@@ -177,6 +178,16 @@ export class WorkerClient {
       if (fruitless >= this.retry.attempts) throw failure;
       await sleep(retryDelayMs(this.retry, fruitless), signal);
     }
+  }
+
+  /**
+   * `POST /v1/builds/:buildId/cancel`: the build, `canceled` (also when it already was); `409 build_finished` once
+   * it succeeded or failed. A second cancel changes nothing, so a try whose answer was lost is sent again.
+   */
+  async cancelBuild(buildId: string, { userId, signal }: OwnerOptions): Promise<BuildResponse> {
+    const body: CancelBuildRequest = { userId };
+    const path = ['v1', 'builds', buildId, 'cancel'];
+    return this.json<BuildResponse>({ method: 'POST', path, body, retryNetworkFailures: true, signal });
   }
 
   /** `DELETE /v1/projects/:projectId`: the project, its builds, versions and directory are gone. */
@@ -236,9 +247,9 @@ export class WorkerClient {
   /**
    * Sends `call` until it gets a success, an answer not worth retrying (thrown as WorkerApiError)
    * or runs out of tries. Each try is signed afresh (a retry after a long wait would be stale), and
-   * never in the same second as the try before it: the service spends a write's signature, and a
-   * keyless try (a delete) under the signature its earlier try spent would be refused as a replay,
-   * where a try signed anew is judged as itself. The body and the Idempotency-Key stay the same.
+   * never in the same second as the try before it: the service spends a write's signature, and a keyless
+   * try (a delete, a cancel) under the signature its earlier try spent would be refused as a replay, where
+   * a try signed anew is judged as itself. The body and the Idempotency-Key stay the same.
    */
   private async send(call: Call): Promise<Response> {
     const url = new URL(call.path.map((segment) => `/${encodeURIComponent(segment)}`).join(''), this.origin);

@@ -42,6 +42,20 @@ export class ProjectsService {
       );
   }
 
+  /**
+   * The project's current build was canceled: the project is back where it was before that build,
+   * `ready` on its current version, or `failed` when it has none (its first build was canceled). A
+   * build that is no longer current changes nothing.
+   */
+  async markBuildCanceled(manager: EntityManager, projectId: string, buildId: string): Promise<void> {
+    await manager
+      .getRepository(Project)
+      .update(
+        { id: projectId, currentBuildId: buildId },
+        { buildStatus: () => `CASE WHEN current_version_id IS NULL THEN 'failed' ELSE 'ready' END` },
+      );
+  }
+
   /** The project's display name, for the builder. */
   async nameOf(manager: EntityManager, projectId: string): Promise<string | undefined> {
     const project = await manager.getRepository(Project).findOne({ where: { id: projectId }, select: { name: true } });
