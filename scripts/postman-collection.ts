@@ -10,7 +10,7 @@ import { convertV2 } from 'openapi-to-postmanv2';
  *   pseudo-header) is dropped;
  * - the variables `baseUrl`, `secret`, `userId`, and `projectId`, `buildId`, `versionId`, which the
  *   create (and update) requests set from their answers for the requests after them;
- * - the requests in the order of a caller's flow (create → follow → read → update → delete), so a
+ * - the requests in the order of a caller's flow (create → follow → read → update → cancel → delete), so a
  *   run of the whole collection succeeds; every operation of the document must be placed in FLOW;
  * - a fresh `Idempotency-Key` (`{{$guid}}`) on every create and update, as the typed client sends;
  * - a test on every request that fails on 401 and on any 5xx;
@@ -27,6 +27,7 @@ const FLOW = [
   'GET /preview/{projectId}/{versionId}/{path}',
   'GET /v1/projects',
   'POST /v1/update-project',
+  'POST /v1/builds/{buildId}/cancel',
   'GET /v1/billing/{userId}/balance',
   'POST /v1/billing/{userId}/grants',
   'DELETE /v1/projects/{projectId}',
