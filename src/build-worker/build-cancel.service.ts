@@ -67,7 +67,7 @@ export class BuildCancelService {
    * attempt removes its own output when it stops.
    */
   private async tidyAfter(userId: string, { buildId, projectId }: BuildResponse): Promise<void> {
-    const tidy = async (what: string, work: Promise<void>) =>
+    const tidy = (what: string, work: Promise<void>): Promise<void> =>
       work.catch((error: Error) => this.logger.warn(`canceled build ${buildId}: ${what} failed: ${error.message}`));
     await Promise.all([
       tidy('canceling its waiting job', this.queue.cancelWaiting(buildId)),

@@ -99,8 +99,8 @@ export class BuildRunnerService {
       lease.release();
       void watching.then((subscription) => subscription?.close());
     }
-    // Once the build has finished, BuildOutcomesService removes every attempt's leftovers; an attempt that
-    // records nothing (no longer current) removes its own, and never another attempt's.
+    // Once the build has finished, whoever recorded it (BuildOutcomesService, BuildCancelService) removes every
+    // attempt's leftovers; an attempt that records nothing (no longer current) removes its own, and never another's.
     if (!failure && (await this.outcomes.recordSuccess(build))) {
       this.logger.log(`build succeeded on attempt ${build.attempts}`);
       return;
