@@ -13,6 +13,7 @@ export type { ErrorCode } from '../errors/domain-error';
 export type { ProblemDetailsDto } from '../api-fields/problem-details.dto';
 export type { CreatePreviewRequest } from '../project-requests/dto/create-preview.request';
 export type { CreatePreviewResponse } from '../project-requests/dto/create-preview.response';
+export type { SetCurrentVersionRequest } from '../project-requests/dto/set-current-version.request';
 export type { UpdateProjectRequest } from '../project-requests/dto/update-project.request';
 export type { UpdateProjectResponse } from '../project-requests/dto/update-project.response';
 export type { ListProjectsQuery } from '../projects/dto/list-projects.query';

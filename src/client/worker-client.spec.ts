@@ -12,6 +12,7 @@ import {
   statusEvent,
   USER_ID,
   verifies,
+  VERSION_ID,
 } from '../../test/support/fake-worker-api';
 
 describe('WorkerClient', () => {
@@ -58,6 +59,36 @@ describe('WorkerClient', () => {
         ...Array<undefined>(6).fill(undefined),
         'application/json',
       ]);
+    });
+
+    it('sets the current version with a POST of userId and versionId, signed, without an Idempotency-Key', async () => {
+      const project = { projectId: PROJECT_ID, currentVersionId: VERSION_ID };
+      const { fetch, sent } = fakeFetch(json(200, project));
+
+      expect(await client(fetch).setCurrentVersion(PROJECT_ID, { userId: USER_ID, versionId: VERSION_ID })).toEqual(
+        project,
+      );
+      expect(sent).toHaveLength(1);
+      expect(`${sent[0].method} ${sent[0].url.pathname}`).toBe(`POST /v1/projects/${PROJECT_ID}/current-version`);
+      expect(JSON.parse(sent[0].body)).toEqual({ userId: USER_ID, versionId: VERSION_ID });
+      expect(sent[0].headers['Content-Type']).toBe('application/json');
+      expect(sent[0].headers['Idempotency-Key']).toBeUndefined();
+      expect(verifies(sent[0])).toBe(true);
+    });
+
+    it('sends a current-version change again, signed anew, when a try got no answer, and throws its 404s', async () => {
+      const { fetch, sent } = fakeFetch(new TypeError('fetch failed'), json(200, { projectId: PROJECT_ID }));
+      await client(fetch).setCurrentVersion(PROJECT_ID, { userId: USER_ID, versionId: VERSION_ID });
+
+      expect(sent).toHaveLength(2);
+      expect(sent[0].body).toBe(sent[1].body);
+      expect(sent[0].headers['X-Sheen-Signature']).not.toBe(sent[1].headers['X-Sheen-Signature']);
+      expect(sent.every(verifies)).toBe(true);
+
+      const { fetch: refusing } = fakeFetch(problem(404, 'version_not_found'));
+      await expect(
+        client(refusing).setCurrentVersion(PROJECT_ID, { userId: USER_ID, versionId: VERSION_ID }),
+      ).rejects.toMatchObject({ status: 404, code: 'version_not_found' });
     });
 
     it('encodes ids into the path, so no id can reach another route', async () => {

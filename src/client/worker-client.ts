@@ -3,17 +3,17 @@ import type {
   BuildResponse,
   BuildStatus,
   CancelBuildRequest,
-  CreatePreviewRequest,
   CreatePreviewResponse,
   GrantAiTimeRequest,
   ListProjectsQuery,
-  OwnerQuery,
   ProjectListResponse,
   ProjectResponse,
+  SetCurrentVersionRequest,
   UpdateProjectRequest,
   UpdateProjectResponse,
   VersionListResponse,
 } from './contract';
+import type { CallOptions, CreatePreviewBody, OwnerOptions, WorkerClientOptions, WriteOptions } from './client-options';
 import { RequestSigner } from './request-signer';
 import { DEFAULT_RETRY, isRetryable, retryDelayMs, RetryOptions, sleep } from './retry-policy';
 import { serverSentEvents } from './server-sent-events';
@@ -33,39 +33,7 @@ export type { RetryOptions } from './retry-policy';
 export type { ServerSentEvent } from './server-sent-events';
 export { WorkerApiError } from './worker-api.error';
 export type { Problem, WorkerErrorCode } from './worker-api.error';
-
-export interface WorkerClientOptions {
-  /** The service's origin, e.g. `https://worker.internal:3000`; no path (what is signed is the path the service sees). */
-  baseUrl: string;
-  /** One of the service's WORKER_SHARED_SECRET values. Server-side only: never ship it to a browser. */
-  secret: string;
-  /** The fetch to use (default: the global one, looked up at each call). */
-  fetch?: typeof fetch;
-  /** Retries of `503`, `409 request_in_progress` and network failures. */
-  retry?: RetryOptions;
-}
-
-export interface CallOptions {
-  /** Aborts the request, its retries and the waits between them. */
-  signal?: AbortSignal;
-}
-
-export interface WriteOptions extends CallOptions {
-  /**
-   * 1..255 printable ASCII. Default: a fresh random one per call (kept across that call's retries).
-   * Pass your own to make a retry of yours (a resubmitted form) replay the first answer.
-   */
-  idempotencyKey?: string;
-}
-
-/** `?userId=`: the user asking, who must own what is read or deleted. */
-export type OwnerOptions = OwnerQuery & CallOptions;
-
-/** The create body. `projectId` is legacy: leave it out and the server chooses the id. */
-export type CreatePreviewBody = Omit<CreatePreviewRequest, 'projectId'> & {
-  /** @deprecated Let the server choose the id; a used one is `409 project_id_conflict`. */
-  readonly projectId?: CreatePreviewRequest['projectId'];
-};
+export type * from './client-options';
 
 const TERMINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed', 'canceled']);
 
@@ -77,7 +45,10 @@ interface Call extends CallOptions {
   body?: object;
   idempotencyKey?: string;
   accept?: string;
-  /** Whether a try that got no answer may be sent again (a write only under an Idempotency-Key). */
+  /**
+   * Whether a try that got no answer may be sent again: a write only under an Idempotency-Key, or
+   * when a repeat does nothing more (a delete, setting the current version, a cancel).
+   */
   retryNetworkFailures: boolean;
   /** A delete whose earlier try got no answer and that now finds nothing: the earlier one deleted it. */
   goneAfterNetworkFailureIsDone?: boolean;
@@ -130,6 +101,24 @@ export class WorkerClient {
   /** `GET /v1/projects/:projectId/versions`: one per successful build, newest first. */
   async getVersions(projectId: string, { userId, signal }: OwnerOptions): Promise<VersionListResponse> {
     return this.read<VersionListResponse>(['v1', 'projects', projectId, 'versions'], { userId }, signal);
+  }
+
+  /**
+   * `POST /v1/projects/:projectId/current-version`: serves one of the project's versions again (a
+   * rollback), with no build and no AI time; answers the project as `getProject` does. Setting a
+   * version twice is setting it once, so a try whose answer was lost is sent again (signed anew).
+   */
+  async setCurrentVersion(
+    projectId: string,
+    { userId, versionId, signal }: SetCurrentVersionRequest & CallOptions,
+  ): Promise<ProjectResponse> {
+    return this.json<ProjectResponse>({
+      method: 'POST',
+      path: ['v1', 'projects', projectId, 'current-version'],
+      body: { userId, versionId },
+      retryNetworkFailures: true,
+      signal,
+    });
   }
 
   /** `GET /v1/builds/:buildId`. */

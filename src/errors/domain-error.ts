@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'header_fields_too_large'
   | 'project_not_found'
   | 'build_not_found'
+  | 'version_not_found'
   | 'project_id_conflict'
   | 'build_in_progress'
   | 'build_finished'

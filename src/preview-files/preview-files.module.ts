@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
+import { ProjectsModule } from '../projects/projects.module';
 import { VersionsModule } from '../versions/versions.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { PreviewFilesController } from './preview-files.controller';
 import { PreviewFilesService } from './preview-files.service';
 
-/** Serves built previews read-only; owns no table (the versions module says where files are). */
+/** Serves built previews read-only; owns no table (projects say which version is current, versions where its files are). */
 @Module({
-  imports: [VersionsModule, WorkspaceModule],
+  imports: [ProjectsModule, VersionsModule, WorkspaceModule],
   controllers: [PreviewFilesController],
   providers: [PreviewFilesService],
 })

@@ -7,15 +7,21 @@ import type { Readable } from 'node:stream';
 import parseRange from 'range-parser';
 import { DataSource } from 'typeorm';
 import { VersionsService } from '../versions/versions.service';
-import { LOWER_CASE_UUID_PATTERN, ULID_PATTERN } from '../ids/ids';
+import { ProjectsService } from '../projects/projects.service';
 import { WorkspaceConfig } from '../workspace/workspace.config';
 import { ProjectDirectoriesService } from '../workspace/project-directories.service';
 import { contentTypeOf } from './preview-content-types';
 import { PreviewFileNotFoundError, PreviewRangeNotSatisfiableError } from './preview-files.errors';
+import { parsePreviewRequest } from './preview-request';
 
-/** The part of a preview URL this service reads: `/preview/<projectId>/<versionId>/<path>`. */
-const PREVIEW_URL = /^\/preview\/([^/?#]+)\/([^/?#]+)\/([^?#]*)/;
-const MAX_SEGMENTS = 32;
+/** A file of a version's output folder that a preview URL names, found but not opened. */
+export interface PreviewTarget {
+  /** Its real path, inside the output folder. */
+  path: string;
+  versionId: string;
+  /** Asked for at the project's stable URL (the current version), not at the version's own. */
+  live: boolean;
+}
 
 /** What a preview request answers: the file's bytes (all, or the one range asked for) and its type. */
 export interface PreviewFile {
@@ -28,36 +34,47 @@ export interface PreviewFile {
 }
 
 /**
- * Serves the files of a succeeded build's output folder, read-only. Owns no table: the versions
- * module says where a version's files are.
+ * Serves the files of a succeeded build's output folder, read-only: the version a URL names, or
+ * the project's current one at its stable URL. Owns no table: the projects module says which
+ * version is current, the versions module where a version's files are.
  *
  * Every request path is checked twice: as text (each segment decoded once, and no `..`, dot-file,
  * slash, backslash or NUL left after decoding), then on disk (the file's real path, symlinks
  * resolved, must lie inside the output folder's real path). Any failure is the same 404. What is
  * opened is then checked on its descriptor: only a regular file with one link is served (see
- * openFile), whatever a process that outlived its build put there since it was published.
+ * open), whatever a process that outlived its build put there since it was published.
  */
 @Injectable()
 export class PreviewFilesService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly projects: ProjectsService,
     private readonly versions: VersionsService,
     private readonly directories: ProjectDirectoriesService,
     private readonly workspaceConfig: WorkspaceConfig,
   ) {}
 
-  /** `url` is the request target as received (not decoded, query included); `range` its `Range` header. */
-  async open(url: string, range?: string): Promise<PreviewFile> {
-    const request = parsePreviewUrl(url);
+  /**
+   * The file a preview URL names, found and checked as text and on disk, not yet opened. `url` is
+   * the request target as received (not decoded, query included).
+   */
+  async locate(url: string): Promise<PreviewTarget> {
+    const request = parsePreviewRequest(url);
     if (!request) throw new PreviewFileNotFoundError();
-    const outputDirectory = await this.outputDirectory(request.projectId, request.versionId);
+    const versionId =
+      request.versionId ?? (await this.projects.currentVersionOf(this.dataSource.manager, request.projectId));
+    if (versionId === undefined) throw new PreviewFileNotFoundError();
+    const outputDirectory = await this.outputDirectory(request.projectId, versionId);
     if (!outputDirectory) throw new PreviewFileNotFoundError();
-    const file = await this.realFileInside(outputDirectory, request.segments);
-    if (!file) throw new PreviewFileNotFoundError();
-    return this.openFile(file, range);
+    const path = await this.realFileInside(outputDirectory, request.segments);
+    if (!path) throw new PreviewFileNotFoundError();
+    return { path, versionId, live: request.versionId === undefined };
   }
 
-  /** The version's output folder, when the version exists for this project: only succeeded builds have one. */
+  /**
+   * The version's output folder, when the version exists for this project: the one lookup of which
+   * files a version has, for its own URL and the project's stable one alike (VersionsService.findArtifact).
+   */
   private async outputDirectory(projectId: string, versionId: string): Promise<string | undefined> {
     const version = await this.versions.findArtifact(this.dataSource.manager, projectId, versionId);
     if (!version) return undefined;
@@ -89,7 +106,7 @@ export class PreviewFilesService {
    * file with a single link is served. A device, socket or FIFO is not a file; a hard link may
    * name a file outside the output folder, which no path check can see.
    */
-  private async openFile(path: string, range: string | undefined): Promise<PreviewFile> {
+  async open({ path }: PreviewTarget, range: string | undefined): Promise<PreviewFile> {
     let handle: FileHandle;
     try {
       handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -134,43 +151,6 @@ function singleRange(header: string, size: number): { start: number; end: number
   if (ranges === -1) throw new PreviewRangeNotSatisfiableError(size);
   if (ranges === -2 || ranges.length !== 1) return undefined;
   return ranges[0];
-}
-
-/**
- * The ids and the file path of a preview URL, or undefined when any part is not acceptable. UUIDs
- * and ULIDs (Crockford base32) are case-insensitive, so the ids are brought to the case they are
- * stored in: every spelling of a version serves it. The path is split on the raw `/` before
- * decoding, so `%2f` can never add a level; a trailing `/` means that folder's `index.html`.
- */
-export function parsePreviewUrl(url: string): { projectId: string; versionId: string; segments: string[] } | undefined {
-  const match = PREVIEW_URL.exec(url);
-  if (!match) return undefined;
-  const [, rawProjectId, rawVersionId, rawPath] = match;
-  const projectId = rawProjectId.toLowerCase();
-  const versionId = rawVersionId.toUpperCase();
-  if (!LOWER_CASE_UUID_PATTERN.test(projectId) || !ULID_PATTERN.test(versionId)) return undefined;
-  const rawSegments = rawPath.split('/');
-  if (rawSegments.length > MAX_SEGMENTS) return undefined;
-  if (rawSegments[rawSegments.length - 1] === '') rawSegments[rawSegments.length - 1] = 'index.html';
-  const segments: string[] = [];
-  for (const raw of rawSegments) {
-    const segment = decodeSegment(raw);
-    if (segment === undefined) return undefined;
-    segments.push(segment);
-  }
-  return { projectId, versionId, segments };
-}
-
-/** One decoded path segment; no empty, dot-led (`.`, `..`, dot-files), slash, backslash or NUL segment passes. */
-function decodeSegment(raw: string): string | undefined {
-  let segment: string;
-  try {
-    segment = decodeURIComponent(raw);
-  } catch {
-    return undefined;
-  }
-  if (segment === '' || segment.startsWith('.') || /[/\\\0]/.test(segment)) return undefined;
-  return segment;
 }
 
 function isStrictlyInside(parent: string, child: string): boolean {

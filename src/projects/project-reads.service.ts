@@ -3,10 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { entityFromRow } from '../database/entity-rows';
 import { RequestValidationError } from '../errors/request-validation.error';
-import { previewUrl } from '../versions/preview-url';
 import { DEFAULT_PAGE_SIZE } from './dto/list-projects.query';
 import { ProjectListResponse } from './dto/project-list.response';
 import { ProjectResponse } from './dto/project.response';
+import { projectAnswer } from './project-answer';
 import { ProjectNotFoundError } from './projects.errors';
 import { decodeProjectCursor, encodeProjectCursor } from './project-cursor';
 import { Project } from './project.entity';
@@ -20,7 +20,7 @@ export class ProjectReadsService {
   async getOwned(userId: string, projectId: string): Promise<ProjectResponse> {
     const project = await this.projects.findOneBy({ id: projectId, ownerId: userId });
     if (!project) throw new ProjectNotFoundError(projectId);
-    return toResponse(project);
+    return projectAnswer(project);
   }
 
   /** Throws `project_not_found` unless the project exists and this user owns it. */
@@ -55,26 +55,8 @@ export class ProjectReadsService {
     const last = items.at(-1);
     const hasMore = rows.length > limit && last !== undefined;
     return {
-      items: items.map(({ project }) => toResponse(project)),
+      items: items.map(({ project }) => projectAnswer(project)),
       ...(hasMore && { nextCursor: encodeProjectCursor({ createdAt: last.cursorAt, id: last.project.id }) }),
     };
   }
-}
-
-/** Columns that are NULL become absent fields: `null` is not a value in this API. */
-function toResponse(project: Project): ProjectResponse {
-  return {
-    projectId: project.id,
-    ownerId: project.ownerId,
-    name: project.name,
-    framework: project.framework,
-    buildStatus: project.buildStatus,
-    ...(project.currentVersionId !== null && { currentVersionId: project.currentVersionId }),
-    ...(project.currentBuildId !== null && { currentBuildId: project.currentBuildId }),
-    idSource: project.idSource,
-    createdBy: project.createdByService,
-    createdAt: project.createdAt.toISOString(),
-    updatedAt: project.updatedAt.toISOString(),
-    ...(project.currentVersionId !== null && { previewUrl: previewUrl(project.id, project.currentVersionId) }),
-  };
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { entityFromRow } from '../database/entity-rows';
 import { Project } from './project.entity';
 
 /**
@@ -13,6 +14,14 @@ export class ProjectsService {
   /** The project if it belongs to the owner; undefined for an unknown project and for another owner's. */
   async findOwned(manager: EntityManager, projectId: string, ownerId: string): Promise<Project | undefined> {
     return (await manager.getRepository(Project).findOneBy({ id: projectId, ownerId })) ?? undefined;
+  }
+
+  /** The version the project serves now, if it has one (the stable preview URL reads it at every request). */
+  async currentVersionOf(manager: EntityManager, projectId: string): Promise<string | undefined> {
+    const project = await manager
+      .getRepository(Project)
+      .findOne({ where: { id: projectId }, select: { id: true, currentVersionId: true } });
+    return project?.currentVersionId ?? undefined;
   }
 
   /** The project's current build started an attempt. */
@@ -54,6 +63,24 @@ export class ProjectsService {
         { id: projectId, currentBuildId: buildId },
         { buildStatus: () => `CASE WHEN current_version_id IS NULL THEN 'failed' ELSE 'ready' END` },
       );
+  }
+
+  /**
+   * A rollback: the project serves another of its versions, the row as it is now answered. Its
+   * build status and current build stay as they are (ADR 036): a build still queued or running
+   * makes its version current when it succeeds, as any build does.
+   */
+  async setCurrentVersion(manager: EntityManager, projectId: string, versionId: string): Promise<Project> {
+    const projects = manager.getRepository(Project);
+    const updated = await projects
+      .createQueryBuilder()
+      .update()
+      .set({ currentVersionId: versionId })
+      .where({ id: projectId })
+      .returning('*')
+      .execute();
+    const [row] = updated.raw as Record<string, unknown>[];
+    return entityFromRow(projects, row);
   }
 
   /** The project's display name, for the builder. */

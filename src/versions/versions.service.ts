@@ -16,7 +16,11 @@ export class VersionsService {
     await manager.getRepository(ProjectVersion).createQueryBuilder().insert().values(version).orIgnore().execute();
   }
 
-  /** Where a version's files are, if the version exists for this project (only succeeded builds have one). */
+  /**
+   * Where a version's files are, if the version exists for this project (only succeeded builds have
+   * one). The one answer to "may this version's files be served": both preview URLs and a rollback
+   * ask it (ADR 036), so a version whose files are gone needs saying here only.
+   */
   async findArtifact(
     manager: EntityManager,
     projectId: string,

@@ -1,9 +1,9 @@
-import { request as httpRequest, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { link, mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newUlid } from '../../src/ids/ids';
+import { rawGet as rawGetFrom, RawResponse } from '../support/raw-get';
 import { CREATE_PATH, createBody } from '../support/requests';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -35,12 +35,6 @@ function mixedCase(id: string): string {
   return [...id].map((char, index) => (index % 2 === 0 ? char.toUpperCase() : char.toLowerCase())).join('');
 }
 
-interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
 describe('GET /preview/:projectId/:versionId/*', () => {
   let t: TestApp;
   let ok: Built;
@@ -68,22 +62,7 @@ describe('GET /preview/:projectId/:versionId/*', () => {
   const outputOf = (b: Built) => join(t.projectsRoot, b.userId, b.projectId, 'builds', b.buildId);
   const previewOf = (b: Built, path = '') => `/preview/${b.projectId}/${b.versionId}/${path}`;
 
-  /** Sends the path byte for byte (supertest's URL parsing would resolve `..` before sending). */
-  function rawGet(path: string): Promise<RawResponse> {
-    const { port } = server.address() as AddressInfo;
-    return new Promise((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  }
+  const rawGet = (path: string): Promise<RawResponse> => rawGetFrom(server, path);
 
   beforeAll(async () => {
     t = await startTestApp({

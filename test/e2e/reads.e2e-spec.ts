@@ -179,6 +179,7 @@ describe('reads', () => {
       expect(project.body).toMatchObject({ buildStatus: 'failed', currentBuildId: failed.buildId });
       expect(project.body).not.toHaveProperty('currentVersionId');
       expect(project.body).not.toHaveProperty('previewUrl');
+      expect(project.body).not.toHaveProperty('livePreviewUrl');
     });
 
     it('lists the one version once a worker built it, and the project points at its preview', async () => {
@@ -227,7 +228,12 @@ describe('reads', () => {
         .query({ userId })
         .expect(200)
         .expect(noNulls);
-      expect(project.body).toMatchObject({ buildStatus: 'ready', currentVersionId: created.versionId, previewUrl });
+      expect(project.body).toMatchObject({
+        buildStatus: 'ready',
+        currentVersionId: created.versionId,
+        previewUrl,
+        livePreviewUrl: `/preview/${created.projectId}/`,
+      });
     });
   });
 
@@ -410,7 +416,7 @@ describe('reads', () => {
     });
 
     it.each([
-      ['ProjectResponse', ['currentVersionId', 'currentBuildId', 'previewUrl']],
+      ['ProjectResponse', ['currentVersionId', 'currentBuildId', 'previewUrl', 'livePreviewUrl']],
       ['ProjectListResponse', ['nextCursor']],
       ['BuildResponse', ['startedAt', 'finishedAt', 'durationMs', 'error']],
     ])('documents the fields %s may leave out as not required', (name, optional) => {

@@ -116,6 +116,14 @@ describe('the typed client (src/client) against the real app', () => {
       const after = await worker.getVersions(created.projectId, { userId });
       expect(after.items.map((version) => version.versionId)).toEqual([updated.versionId, created.versionId]);
 
+      const rolledBack = await worker.setCurrentVersion(created.projectId, { userId, versionId: created.versionId });
+      expect(rolledBack).toMatchObject({
+        currentVersionId: created.versionId,
+        currentBuildId: updated.buildId,
+        livePreviewUrl: `/preview/${created.projectId}/`,
+      });
+      expect(await worker.getProject(created.projectId, { userId })).toEqual(rolledBack);
+
       const balance = await worker.getBalance(userId);
       expect(balance.userId).toBe(userId);
       expect(await worker.grant(userId, { seconds: 60, reason: 'e2e' })).toEqual({

@@ -8,6 +8,7 @@ export const BASE_URL = 'http://worker.test:3000';
 export const USER_ID = '7d8f4f0e-2a51-4c8e-9b8e-1f2d3c4b5a69';
 export const PROJECT_ID = '3e5c1a2b-9d8f-4c7e-a6b5-0f1e2d3c4b5a';
 export const BUILD_ID = '01JDRZ8Q4XK8V1N9E6W3T2Y5B6';
+export const VERSION_ID = '01JDRZ8Q4XK8V1N9E6W3T2Y5B7';
 
 export interface Sent {
   method: string;

@@ -26,14 +26,15 @@ export class ProjectResponse {
 
   @ApiProperty({
     description:
-      'The state of its current build: `ready` once a build succeeded, `failed` after a failed build (the previous version stays current).',
+      'The state of its current build: `ready` once a build succeeded, `failed` after a failed build (the previous version stays current). A rollback does not change it.',
     enum: ['queued', 'building', 'ready', 'failed'],
     example: 'ready',
   })
   readonly buildStatus: ProjectBuildStatus;
 
   @ApiPropertyOptional({
-    description: 'The version of the last successful build (ULID); absent until a build succeeded.',
+    description:
+      'The version served (ULID): that of the last successful build, or the one a rollback (`POST /v1/projects/:projectId/current-version`) made current since; absent until a build succeeded.',
     example: '01JDRZ8Q4XK8V1N9E6W3T2Y5B7',
   })
   readonly currentVersionId?: string;
@@ -65,4 +66,11 @@ export class ProjectResponse {
     example: '/preview/3e5c1a2b-9d8f-4c7e-a6b5-0f1e2d3c4b5a/01JDRZ8Q4XK8V1N9E6W3T2Y5B7/',
   })
   readonly previewUrl?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Where the current version is served, whichever it is: one stable URL per project to embed (no-cache, an ETag per version), so a rollback or a new build shows at once; absent without a current version.',
+    example: '/preview/3e5c1a2b-9d8f-4c7e-a6b5-0f1e2d3c4b5a/',
+  })
+  readonly livePreviewUrl?: string;
 }

@@ -1,0 +1,13 @@
+import { DomainError } from '../errors/domain-error';
+
+/**
+ * No succeeded build of this project made the version: unknown, another project's (and so another
+ * user's), or the version id a failed build never made. One 404 for all, so ids cannot be probed.
+ */
+export class VersionNotFoundError extends DomainError {
+  readonly code = 'version_not_found';
+
+  constructor(versionId: string) {
+    super('Version not found', `No successful build of this project made version ${versionId}.`);
+  }
+}
