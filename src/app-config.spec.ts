@@ -25,6 +25,8 @@ const ALL_VARIABLES = [
   'BUILD_COMMAND',
   'LOG_LEVEL',
   'JANITOR_INTERVAL_MS',
+  'VERSIONS_KEPT',
+  'FAILED_BUILDS_KEPT_DAYS',
   'PREVIEW_FRAME_ANCESTORS',
   'BUILD_OUTPUT_MAX_BYTES',
   'BUILD_OUTPUT_MAX_FILES',
@@ -65,7 +67,7 @@ const DEFAULTS = {
   rateLimits: { perMinute: 30 },
   shutdown: { drainMs: 0 },
   logging: { level: 'info' },
-  janitor: { intervalMs: 60_000 },
+  janitor: { intervalMs: 60_000, versionsKept: 20, failedBuildsKeptDays: 30 },
 };
 
 describe('loadAppConfig', () => {
@@ -100,6 +102,8 @@ describe('loadAppConfig', () => {
       BUILD_COMMAND: 'make preview',
       LOG_LEVEL: 'warn',
       JANITOR_INTERVAL_MS: '0',
+      VERSIONS_KEPT: '5',
+      FAILED_BUILDS_KEPT_DAYS: '7',
       PREVIEW_FRAME_ANCESTORS: "'self' https://app.example.com",
       BUILD_OUTPUT_MAX_BYTES: '5000000',
       BUILD_OUTPUT_MAX_FILES: '500',
@@ -140,7 +144,7 @@ describe('loadAppConfig', () => {
       rateLimits: { perMinute: 5 },
       shutdown: { drainMs: 5000 },
       logging: { level: 'warn' },
-      janitor: { intervalMs: 0 },
+      janitor: { intervalMs: 0, versionsKept: 5, failedBuildsKeptDays: 7 },
     });
   });
 

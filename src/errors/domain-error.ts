@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'project_not_found'
   | 'build_not_found'
   | 'version_not_found'
+  | 'version_expired'
   | 'project_id_conflict'
   | 'build_in_progress'
   | 'build_finished'

@@ -30,6 +30,11 @@ const CHECKS: readonly string[] = [
      JOIN project_build_metrics b ON b.build_id = v.build_id
     WHERE v.project_id <> p.id OR b.status <> 'succeeded'`,
 
+  `SELECT 'expired_current_version' AS kind, p.id AS "projectId", p.current_version_id AS "versionId"
+     FROM projects p
+     JOIN project_versions v ON v.version_id = p.current_version_id
+    WHERE v.expired_at IS NOT NULL`,
+
   `SELECT 'active_session_of_finished_build' AS kind, s.id AS "sessionId", s.build_id AS "buildId",
           b.status AS "buildStatus"
      FROM ai_time_sessions s

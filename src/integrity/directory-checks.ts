@@ -39,7 +39,10 @@ export async function findDirectoryDamage(manager: EntityManager, workspace: Wor
   return findings;
 }
 
-/** Inside the folders of existing projects: attempt leftovers, outputs without versions and the reverse. */
+/**
+ * Inside the folders of existing projects: attempt leftovers, outputs without versions and the
+ * reverse, and outputs that retention should have removed.
+ */
 async function findOutputDamage(
   manager: EntityManager,
   workspace: WorkspaceScanService,
@@ -63,6 +66,7 @@ async function findOutputDamage(
       ...outputColumns.slice(1),
       GRACE_PERIOD_SECONDS,
     ])),
+    ...(await manager.query<Finding[]>(EXPIRED_VERSION_OUTPUTS, outputColumns)),
     ...(await manager.query<Finding[]>(STALE_ATTEMPT_OUTPUTS, [
       column(attempts, 'userId'),
       column(attempts, 'projectId'),
@@ -124,7 +128,8 @@ const OUTPUTS_WITHOUT_VERSION = `
 
 /**
  * $1, $2: the project folders; $3, $4: project and build id of each published output; $5: the grace
- * period. A project without a folder is reported as such, not once per version.
+ * period. A project without a folder is reported as such, not once per version; an expired version's
+ * files were removed on purpose (retention, ADR 039).
  */
 const VERSIONS_WITHOUT_OUTPUT = `
   SELECT 'version_without_output' AS kind, v.version_id AS "versionId", v.build_id AS "buildId",
@@ -133,9 +138,18 @@ const VERSIONS_WITHOUT_OUTPUT = `
     JOIN projects p ON p.id = v.project_id
     JOIN unnest($1::uuid[], $2::uuid[]) AS f (user_id, project_id) ON f.project_id = p.id AND f.user_id = p.owner_id
    WHERE v.created_at < now() - make_interval(secs => $5)
+     AND v.expired_at IS NULL
      AND NOT EXISTS (
            SELECT 1 FROM unnest($3::uuid[], $4::text[]) AS o (project_id, build_id)
             WHERE o.project_id = v.project_id AND o.build_id = v.build_id)`;
+
+/** $1, $2, $3: user, project and build id of each published output. */
+const EXPIRED_VERSION_OUTPUTS = `
+  SELECT 'expired_version_output' AS kind, v.version_id AS "versionId", v.build_id AS "buildId",
+         v.project_id AS "projectId", o.user_id AS "userId"
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS o (user_id, project_id, build_id)
+    JOIN project_versions v ON v.project_id = o.project_id AND v.build_id = o.build_id
+   WHERE v.expired_at IS NOT NULL`;
 
 /**
  * $1..$4: user, project, build and attempt number of each attempt folder past the grace period;

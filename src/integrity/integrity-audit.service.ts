@@ -5,6 +5,7 @@ import { BuildWithoutLiveJob, findBuildsWithoutLiveJob, findDatabaseDamage } fro
 import { findDirectoryDamage, findRemovableDirectories, RemovableDirectories } from './directory-checks';
 import { sortFindings } from './integrity-findings';
 import { IntegrityReport } from './integrity-report';
+import { findProjectsOverRetention, ProjectOverRetention } from './retention-checks';
 
 /**
  * Checks the database and the project directories for orphans and broken invariants. The one
@@ -25,6 +26,11 @@ export class IntegrityAuditService {
   /** Queued or running builds past the grace period that no job will ever finish. */
   buildsWithoutLiveJob(manager: EntityManager): Promise<BuildWithoutLiveJob[]> {
     return findBuildsWithoutLiveJob(manager);
+  }
+
+  /** Projects with versions beyond the newest `kept` whose files retention is to remove. */
+  projectsOverRetention(manager: EntityManager, kept: number): Promise<ProjectOverRetention[]> {
+    return findProjectsOverRetention(manager, kept);
   }
 
   /** Folders of no project, past the grace period. */

@@ -13,6 +13,7 @@ export const FINDING_KINDS = [
   'version_of_unsucceeded_build',
   'succeeded_build_without_version',
   'invalid_current_version',
+  'expired_current_version',
   'active_session_of_finished_build',
   'closed_session_without_debit',
   'debit_not_matching_session',
@@ -23,6 +24,7 @@ export const FINDING_KINDS = [
   'stale_attempt_output',
   'output_without_version',
   'version_without_output',
+  'expired_version_output',
   'unexpected_entry',
 ] as const;
 
@@ -41,6 +43,8 @@ export type Finding =
   | { kind: 'succeeded_build_without_version'; buildId: string; versionId: string; projectId: string }
   /** The project's current version belongs to another project, or to a build that did not succeed. */
   | { kind: 'invalid_current_version'; projectId: string; versionId: string }
+  /** The project's current version had its files removed by retention, which always keeps the current one. */
+  | { kind: 'expired_current_version'; projectId: string; versionId: string }
   | { kind: 'active_session_of_finished_build'; sessionId: string; buildId: string; buildStatus: BuildStatus }
   | { kind: 'closed_session_without_debit'; sessionId: string; buildId: string }
   | {
@@ -67,7 +71,10 @@ export type Finding =
   | { kind: 'stale_attempt_output'; userId: string; projectId: string; buildId: string; attempt: number }
   /** `builds/<buildId>` with no version of that build. */
   | { kind: 'output_without_version'; userId: string; projectId: string; buildId: string }
+  /** A version whose files are missing; an expired version's are removed on purpose (retention, ADR 039). */
   | { kind: 'version_without_output'; versionId: string; buildId: string; projectId: string; userId: string }
+  /** `builds/<buildId>` of a version that retention marked expired: its files should be gone. */
+  | { kind: 'expired_version_output'; versionId: string; buildId: string; projectId: string; userId: string }
   /** Anything else under the root (a file, a symlink, a name the service never makes): path relative to the root. */
   | { kind: 'unexpected_entry'; path: string };
 

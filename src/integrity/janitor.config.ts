@@ -5,7 +5,19 @@ export class JanitorConfig {
   @IntegerIn(0, 24 * 3600 * 1000)
   readonly intervalMs: number = 60_000;
 
+  /** Retention (ADR 039): each project keeps the files of its newest this many versions, and of its current one. */
+  @IntegerIn(1, 100_000)
+  readonly versionsKept: number = 20;
+
+  /** Retention (ADR 039): days a failed or canceled build's logs are kept after it finished. */
+  @IntegerIn(1, 3650)
+  readonly failedBuildsKeptDays: number = 30;
+
   static fromEnv(env: Environment): JanitorConfig {
-    return configFromEnv(JanitorConfig, env, { intervalMs: 'JANITOR_INTERVAL_MS' });
+    return configFromEnv(JanitorConfig, env, {
+      intervalMs: 'JANITOR_INTERVAL_MS',
+      versionsKept: 'VERSIONS_KEPT',
+      failedBuildsKeptDays: 'FAILED_BUILDS_KEPT_DAYS',
+    });
   }
 }

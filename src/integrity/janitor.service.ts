@@ -8,11 +8,13 @@ import { ProjectsService } from '../projects/projects.service';
 import { ProjectDirectoriesService } from '../workspace/project-directories.service';
 import { IntegrityAuditService } from './integrity-audit.service';
 import { JanitorConfig } from './janitor.config';
+import { tryRepair } from './repair';
+import { RetentionService } from './retention.service';
 
 /**
  * Repairs, in processes with the worker role, what the integrity audit finds and is safe to repair:
- * builds no job will ever finish are failed (closed and billed once, through BuildOutcomesService), and
- * folders of no project are removed. Everything else is only
+ * builds no job will ever finish are failed (closed and billed once, through BuildOutcomesService),
+ * folders of no project are removed, and versions beyond retention expire (RetentionService). Everything else is only
  * reported by `npm run audit:integrity`. One janitor acts at a time across processes (JANITOR_LOCK);
  * the others skip the round.
  */
@@ -30,6 +32,7 @@ export class JanitorService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly outcomes: BuildOutcomesService,
     private readonly projects: ProjectsService,
     private readonly directories: ProjectDirectoriesService,
+    private readonly retention: RetentionService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -61,6 +64,7 @@ export class JanitorService implements OnApplicationBootstrap, OnModuleDestroy {
     const round = await this.transactions.inTransactionIfFree(JANITOR_LOCK, async ({ manager }) => {
       await this.failBuildsWithoutLiveJob(manager);
       await this.removeDirectories(manager);
+      await this.retention.expireOldVersions(manager);
     });
     return round !== undefined;
   }
@@ -68,7 +72,7 @@ export class JanitorService implements OnApplicationBootstrap, OnModuleDestroy {
   private async failBuildsWithoutLiveJob(manager: EntityManager): Promise<void> {
     const builds = await this.audit.buildsWithoutLiveJob(manager);
     for (const { buildId, projectId, userId, versionId, buildStatus } of builds) {
-      await this.repair(`fail build ${buildId}`, async () => {
+      await tryRepair(this.logger, `fail build ${buildId}`, async () => {
         // Fenced and idempotent: a build that finished meanwhile is left as it is.
         await this.outcomes.recordAbandoned({ buildId, projectId, userId, versionId });
         this.logger.log(
@@ -81,7 +85,7 @@ export class JanitorService implements OnApplicationBootstrap, OnModuleDestroy {
   private async removeDirectories(manager: EntityManager): Promise<void> {
     const { orphans } = await this.audit.removableDirectories(manager);
     for (const { userId, projectId } of orphans) {
-      await this.repair(`remove the orphan directory ${userId}/${projectId}`, async () => {
+      await tryRepair(this.logger, `remove the orphan directory ${userId}/${projectId}`, async () => {
         if (await this.removeOrphan(userId, projectId))
           this.logger.log(`removed orphan directory of project ${projectId} (user ${userId})`);
       });
@@ -97,14 +101,5 @@ export class JanitorService implements OnApplicationBootstrap, OnModuleDestroy {
       if (await this.projects.findOwned(manager, projectId, userId)) return false;
       return this.directories.removeOrphanProjectDirectory(userId, projectId);
     });
-  }
-
-  /** One repair failing (a user's lock busy, a folder in use) does not stop the others; the next round retries. */
-  private async repair(what: string, work: () => Promise<void>): Promise<void> {
-    try {
-      await work();
-    } catch (error) {
-      this.logger.warn(`janitor could not ${what}: ${(error as Error).message}`);
-    }
   }
 }

@@ -68,7 +68,7 @@ export class PreviewFilesController {
     description: `The file, with \`Cache-Control: ${IMMUTABLE}\`, ${FILE_HEADERS}.`,
   })
   @ApiPartialContentResponse({ description: 'The requested byte range, with `Content-Range`.' })
-  @ApiProblems('not_found', 'range_not_satisfiable')
+  @ApiProblems('not_found', 'version_expired', 'range_not_satisfiable')
   file(
     @Req() request: FastifyRequest,
     @Headers() headers: Record<string, string | undefined>,

@@ -10,6 +10,7 @@ import { VersionsService } from '../versions/versions.service';
 import { ProjectsService } from '../projects/projects.service';
 import { WorkspaceConfig } from '../workspace/workspace.config';
 import { ProjectDirectoriesService } from '../workspace/project-directories.service';
+import { VersionExpiredError } from '../versions/versions.errors';
 import { contentTypeOf } from './preview-content-types';
 import { PreviewFileNotFoundError, PreviewRangeNotSatisfiableError } from './preview-files.errors';
 import { parsePreviewRequest } from './preview-request';
@@ -73,11 +74,13 @@ export class PreviewFilesService {
 
   /**
    * The version's output folder, when the version exists for this project: the one lookup of which
-   * files a version has, for its own URL and the project's stable one alike (VersionsService.findArtifact).
+   * files a version has, for its own URL and the project's stable one alike (VersionsService.findArtifact);
+   * `410 version_expired` when retention removed its files (ADR 039).
    */
   private async outputDirectory(projectId: string, versionId: string): Promise<string | undefined> {
     const version = await this.versions.findArtifact(this.dataSource.manager, projectId, versionId);
     if (!version) return undefined;
+    if (version.expiredAt) throw new VersionExpiredError(versionId);
     const projectDirectory = this.directories.projectDirectory(version.userId, projectId);
     const outputDirectory = resolve(projectDirectory, version.artifactPath);
     return isStrictlyInside(join(projectDirectory, 'builds'), outputDirectory) ? outputDirectory : undefined;

@@ -7,6 +7,8 @@ import { Project } from '../projects/project.entity';
 @Entity({ name: 'project_versions' })
 // A project's versions, newest first: (project_id, version_id DESC).
 @Index('project_versions_project_idx', ['projectId', 'versionId'])
+// The janitor's search for versions beyond the newest VERSIONS_KEPT (ADR 039).
+@Index('project_versions_unexpired_idx', ['projectId', 'versionId'], { where: 'expired_at IS NULL' })
 export class ProjectVersion {
   @PrimaryGeneratedColumn()
   id: number;
@@ -37,4 +39,8 @@ export class ProjectVersion {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  /** When the janitor removed its files (retention, ADR 039); null while they are served. */
+  @Column('timestamptz', { name: 'expired_at', nullable: true })
+  expiredAt: Date | null;
 }

@@ -29,6 +29,7 @@ export class VersionReadsService {
         framework: version.framework,
         createdAt: version.createdAt.toISOString(),
         previewUrl: previewUrl(projectId, version.versionId),
+        ...(version.expiredAt && { expiredAt: version.expiredAt.toISOString() }),
       })),
     };
   }

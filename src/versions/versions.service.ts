@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { ProjectVersion } from './project-version.entity';
 
 /** What a succeeded build's version is recorded with; the database numbers and dates the row. */
-export type SucceededVersion = Omit<ProjectVersion, 'id' | 'createdAt'>;
+export type SucceededVersion = Omit<ProjectVersion, 'id' | 'createdAt' | 'expiredAt'>;
 
 /** Owns `project_versions`: a version exists only for a build that succeeded. */
 @Injectable()
@@ -18,17 +18,42 @@ export class VersionsService {
 
   /**
    * Where a version's files are, if the version exists for this project (only succeeded builds have
-   * one). The one answer to "may this version's files be served": both preview URLs and a rollback
-   * ask it (ADR 036), so a version whose files are gone needs saying here only.
+   * one), and whether retention has removed them. The one answer to "may this version's files be
+   * served": both preview URLs and a rollback ask it (ADR 036, ADR 039).
    */
   async findArtifact(
     manager: EntityManager,
     projectId: string,
     versionId: string,
-  ): Promise<Pick<ProjectVersion, 'userId' | 'artifactPath'> | undefined> {
+  ): Promise<Pick<ProjectVersion, 'userId' | 'artifactPath' | 'expiredAt'> | undefined> {
     const version = await manager
       .getRepository(ProjectVersion)
-      .findOne({ where: { versionId, projectId }, select: { userId: true, artifactPath: true } });
+      .findOne({ where: { versionId, projectId }, select: { userId: true, artifactPath: true, expiredAt: true } });
     return version ?? undefined;
+  }
+
+  /**
+   * Marks the project's versions beyond its newest `kept` as expired, except `currentVersionId`, and
+   * returns their builds (whose outputs the caller removes). Run under the owner's lock, so the
+   * current version cannot change meanwhile; marking an expired version again changes nothing.
+   */
+  async expireBeyondNewest(
+    manager: EntityManager,
+    projectId: string,
+    kept: number,
+    currentVersionId: string | null,
+  ): Promise<{ versionId: string; buildId: string }[]> {
+    const [rows] = await manager.query<[{ versionId: string; buildId: string }[], number]>(
+      `UPDATE project_versions SET expired_at = now()
+        WHERE version_id IN (
+                SELECT version_id FROM project_versions
+                 WHERE project_id = $1 AND expired_at IS NULL
+                 ORDER BY version_id DESC
+                OFFSET $2)
+          AND version_id IS DISTINCT FROM $3
+        RETURNING version_id AS "versionId", build_id AS "buildId"`,
+      [projectId, kept, currentVersionId],
+    );
+    return rows;
   }
 }

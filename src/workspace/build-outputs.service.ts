@@ -52,6 +52,15 @@ export class BuildOutputsService {
     return () => rename(published, attemptOutput);
   }
 
+  /**
+   * Removes a build's published output: its version expired (retention, ADR 039). A symlink in its
+   * place is removed itself, never followed.
+   */
+  async removePublishedOutput(userId: string, projectId: string, buildId: string): Promise<void> {
+    const published = join(this.directories.projectDirectory(userId, projectId), this.buildOutputPath(buildId));
+    await rm(published, { recursive: true, force: true });
+  }
+
   /** Removes what the build's attempts left unpublished (failed, stopped, or their worker died). */
   async removeAttemptOutputs(userId: string, projectId: string, buildId: string): Promise<void> {
     const builds = this.directories.buildsDirectory(userId, projectId);

@@ -281,6 +281,27 @@ describe('the integrity audit finds each kind of damage, and only it', () => {
       },
     ],
     [
+      'a current version that retention expired (its files removed, as retention does)',
+      async () => {
+        const project = await createBuiltProject(t);
+        const { projectId, versionId, buildId } = project;
+        await t.db.query(`UPDATE project_versions SET expired_at = now() WHERE version_id = $1`, [versionId]);
+        await rm(join(builds(project), buildId), { recursive: true });
+        await ageRows(t);
+        return [{ kind: 'expired_current_version', projectId, versionId }];
+      },
+    ],
+    [
+      'the files of an expired version still there',
+      async () => {
+        const project = await createBuiltProject(t);
+        const { versionId, buildId, projectId, userId } = project;
+        await t.db.query(`UPDATE projects SET current_version_id = NULL WHERE id = $1`, [projectId]);
+        await t.db.query(`UPDATE project_versions SET expired_at = now() WHERE version_id = $1`, [versionId]);
+        return [{ kind: 'expired_version_output', versionId, buildId, projectId, userId }];
+      },
+    ],
+    [
       'files, symlinks and names the service never makes',
       async () => {
         const project = await createBuiltProject(t);

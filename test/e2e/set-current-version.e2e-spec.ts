@@ -155,6 +155,7 @@ describe('POST /v1/projects/:projectId/current-version', () => {
       '401',
       '404',
       '409',
+      '410',
       '413',
       '415',
       '500',

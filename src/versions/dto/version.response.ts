@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { FRAMEWORKS } from '../../projects/framework';
 import type { Framework } from '../../projects/framework';
 
@@ -27,4 +27,12 @@ export class VersionResponse {
     example: '/preview/3e5c1a2b-9d8f-4c7e-a6b5-0f1e2d3c4b5a/01JDRZ8Q4XK8V1N9E6W3T2Y5B7/',
   })
   readonly previewUrl: string;
+
+  @ApiPropertyOptional({
+    description:
+      "When retention removed this version's files (VERSIONS_KEPT): its preview then answers `410 version_expired`. Absent while they are kept.",
+    format: 'date-time',
+    example: '2025-12-20T03:00:00.000Z',
+  })
+  readonly expiredAt?: string;
 }

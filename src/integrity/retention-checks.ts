@@ -1,0 +1,29 @@
+import { EntityManager } from 'typeorm';
+
+/** A project with versions the janitor is to expire, and its owner, whose lock the expiry takes. */
+export interface ProjectOverRetention {
+  projectId: string;
+  userId: string;
+}
+
+/** How many projects one janitor round expires versions of; the next round takes the rest. */
+const RETENTION_BATCH = 100;
+
+/**
+ * Projects with a version, other than their current one, beyond their newest `kept` versions whose
+ * files are still kept (ADR 039). Reads versions and projects together, so it belongs to the audit,
+ * the one reader of every table; the expiry itself goes through the versions module.
+ */
+export function findProjectsOverRetention(manager: EntityManager, kept: number): Promise<ProjectOverRetention[]> {
+  return manager.query<ProjectOverRetention[]>(
+    `SELECT DISTINCT v.project_id AS "projectId", p.owner_id AS "userId"
+       FROM (SELECT project_id, version_id,
+                    row_number() OVER (PARTITION BY project_id ORDER BY version_id DESC) AS newest
+               FROM project_versions
+              WHERE expired_at IS NULL) v
+       JOIN projects p ON p.id = v.project_id
+      WHERE v.newest > $1 AND v.version_id IS DISTINCT FROM p.current_version_id
+      LIMIT $2`,
+    [kept, RETENTION_BATCH],
+  );
+}

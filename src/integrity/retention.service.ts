@@ -1,0 +1,60 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { userLock } from '../database/advisory-lock';
+import { TransactionRunner } from '../database/transaction-runner';
+import { ProjectsService } from '../projects/projects.service';
+import { VersionsService } from '../versions/versions.service';
+import { BuildOutputsService } from '../workspace/build-outputs.service';
+import { IntegrityAuditService } from './integrity-audit.service';
+import { JanitorConfig } from './janitor.config';
+import { tryRepair } from './repair';
+
+/**
+ * Retention, run by the janitor (ADR 039): each project keeps the files of its newest VERSIONS_KEPT
+ * versions and of its current one; older versions' files are removed and their rows marked expired,
+ * so their previews answer `410 version_expired`.
+ */
+@Injectable()
+export class RetentionService {
+  private readonly logger = new Logger(RetentionService.name);
+
+  constructor(
+    private readonly config: JanitorConfig,
+    private readonly transactions: TransactionRunner,
+    private readonly audit: IntegrityAuditService,
+    private readonly projects: ProjectsService,
+    private readonly versions: VersionsService,
+    private readonly outputs: BuildOutputsService,
+  ) {}
+
+  async expireOldVersions(manager: EntityManager): Promise<void> {
+    for (const { projectId, userId } of await this.audit.projectsOverRetention(manager, this.config.versionsKept)) {
+      await tryRepair(this.logger, `expire old versions of project ${projectId}`, async () => {
+        const expired = await this.expireVersionsOf(userId, projectId);
+        if (expired > 0) this.logger.log(`expired ${expired} versions of project ${projectId} (user ${userId})`);
+      });
+    }
+  }
+
+  /**
+   * Under the owner's lock, so the project's current version cannot change meanwhile. The files go
+   * before the rows commit: if the commit fails, the versions are still unexpired with their files
+   * gone, which the audit reports and the next round expires again; a version marked expired whose
+   * files stayed would be served by nothing and never be looked at again.
+   */
+  private expireVersionsOf(userId: string, projectId: string): Promise<number> {
+    return this.transactions.inTransaction(userLock(userId), async ({ manager }) => {
+      const project = await this.projects.findOwned(manager, projectId, userId);
+      if (!project) return 0;
+      const { versionsKept } = this.config;
+      const expired = await this.versions.expireBeyondNewest(
+        manager,
+        projectId,
+        versionsKept,
+        project.currentVersionId,
+      );
+      for (const { buildId } of expired) await this.outputs.removePublishedOutput(userId, projectId, buildId);
+      return expired.length;
+    });
+  }
+}
