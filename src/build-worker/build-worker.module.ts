@@ -5,6 +5,8 @@ import { BuildsModule } from '../builds/builds.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { VersionsModule } from '../versions/versions.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
+import { BuildCancelController } from './build-cancel.controller';
+import { BuildCancelService } from './build-cancel.service';
 import { BuildOutcomesService } from './build-outcomes.service';
 import { BuildRunnerService } from './build-runner.service';
 import { BuildWorkerService } from './build-worker.service';
@@ -12,7 +14,8 @@ import { BuildersModule } from './builders/builders.module';
 
 /**
  * Runs the builds, in worker processes: consumes the queue, runs each attempt and records its
- * outcome. Its outcomes also serve the delete and the janitor, in every process.
+ * outcome. Its outcomes also serve the delete and the janitor, and its cancel
+ * (`POST /v1/builds/:buildId/cancel`) the API, in every process.
  */
 @Module({
   imports: [
@@ -24,7 +27,8 @@ import { BuildersModule } from './builders/builders.module';
     BillingModule,
     WorkspaceModule,
   ],
-  providers: [BuildOutcomesService, BuildRunnerService, BuildWorkerService],
+  controllers: [BuildCancelController],
+  providers: [BuildOutcomesService, BuildRunnerService, BuildWorkerService, BuildCancelService],
   exports: [BuildOutcomesService],
 })
 export class BuildWorkerModule {}

@@ -25,9 +25,9 @@ export interface BuildStatusSubscription {
 }
 
 /**
- * Owns this process's one LISTEN connection on `build_status`, opened for the first subscriber
- * (worker-only processes never open it), and hands each notification to the subscribers of that
- * build. PostgreSQL keeps no notifications for a connection that is down, so after a reconnect
+ * Owns this process's one LISTEN connection on `build_status`, opened for the first subscriber (an
+ * event stream, or a worker's running build, which listens for a cancel), and hands each
+ * notification to the subscribers of that build. PostgreSQL keeps no notifications for a connection that is down, so after a reconnect
  * every subscriber is told its build may have changed: it re-reads, and no change is lost.
  */
 @Injectable()

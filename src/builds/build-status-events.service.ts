@@ -22,11 +22,11 @@ import type { BuildResponse } from './dto/build.response';
 /** Proxies and load balancers close connections that stay quiet for about a minute. */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
 const KEEP_ALIVE: MessageEvent = { comment: 'keep-alive' };
-const FINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed']);
+const FINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed', 'canceled']);
 
 /**
  * A build's status as Server-Sent Events for its owner: the current one, then one event per
- * change, ending after `succeeded` or `failed`. Every event is read through BuildReadsService, so
+ * change, ending after `succeeded`, `failed` or `canceled`. Every event is read through BuildReadsService, so
  * it is exactly `GET /v1/builds/:buildId`, ownership included; writes nothing.
  */
 @Injectable()

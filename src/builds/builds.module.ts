@@ -13,6 +13,6 @@ import { BuildsService } from './builds.service';
   imports: [TypeOrmModule.forFeature([BuildMetrics])],
   controllers: [BuildReadsController, BuildEventsController],
   providers: [BuildsService, BuildReadsService, BuildStatusListener, BuildStatusEventsService],
-  exports: [BuildsService],
+  exports: [BuildsService, BuildReadsService, BuildStatusListener],
 })
 export class BuildsModule {}

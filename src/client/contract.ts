@@ -8,6 +8,7 @@ export type { AiTimeBalanceResponse } from '../billing/dto/ai-time-balance.respo
 export type { GrantAiTimeRequest } from '../billing/dto/grant-ai-time.request';
 export type { BuildStatus } from '../builds/build-metrics.entity';
 export type { BuildResponse } from '../builds/dto/build.response';
+export type { CancelBuildRequest } from '../build-worker/dto/cancel-build.request';
 export type { ErrorCode } from '../errors/domain-error';
 export type { ProblemDetailsDto } from '../api-fields/problem-details.dto';
 export type { CreatePreviewRequest } from '../project-requests/dto/create-preview.request';

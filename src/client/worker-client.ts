@@ -2,11 +2,10 @@ import type {
   AiTimeBalanceResponse,
   BuildResponse,
   BuildStatus,
-  CreatePreviewRequest,
+  CancelBuildRequest,
   CreatePreviewResponse,
   GrantAiTimeRequest,
   ListProjectsQuery,
-  OwnerQuery,
   ProjectListResponse,
   ProjectResponse,
   SetCurrentVersionRequest,
@@ -14,6 +13,7 @@ import type {
   UpdateProjectResponse,
   VersionListResponse,
 } from './contract';
+import type { CallOptions, CreatePreviewBody, OwnerOptions, WorkerClientOptions, WriteOptions } from './client-options';
 import { RequestSigner } from './request-signer';
 import { DEFAULT_RETRY, isRetryable, retryDelayMs, RetryOptions, sleep } from './retry-policy';
 import { serverSentEvents } from './server-sent-events';
@@ -33,41 +33,9 @@ export type { RetryOptions } from './retry-policy';
 export type { ServerSentEvent } from './server-sent-events';
 export { WorkerApiError } from './worker-api.error';
 export type { Problem, WorkerErrorCode } from './worker-api.error';
+export type * from './client-options';
 
-export interface WorkerClientOptions {
-  /** The service's origin, e.g. `https://worker.internal:3000`; no path (what is signed is the path the service sees). */
-  baseUrl: string;
-  /** One of the service's WORKER_SHARED_SECRET values. Server-side only: never ship it to a browser. */
-  secret: string;
-  /** The fetch to use (default: the global one, looked up at each call). */
-  fetch?: typeof fetch;
-  /** Retries of `503`, `409 request_in_progress` and network failures. */
-  retry?: RetryOptions;
-}
-
-export interface CallOptions {
-  /** Aborts the request, its retries and the waits between them. */
-  signal?: AbortSignal;
-}
-
-export interface WriteOptions extends CallOptions {
-  /**
-   * 1..255 printable ASCII. Default: a fresh random one per call (kept across that call's retries).
-   * Pass your own to make a retry of yours (a resubmitted form) replay the first answer.
-   */
-  idempotencyKey?: string;
-}
-
-/** `?userId=`: the user asking, who must own what is read or deleted. */
-export type OwnerOptions = OwnerQuery & CallOptions;
-
-/** The create body. `projectId` is legacy: leave it out and the server chooses the id. */
-export type CreatePreviewBody = Omit<CreatePreviewRequest, 'projectId'> & {
-  /** @deprecated Let the server choose the id; a used one is `409 project_id_conflict`. */
-  readonly projectId?: CreatePreviewRequest['projectId'];
-};
-
-const TERMINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed']);
+const TERMINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed', 'canceled']);
 
 interface Call extends CallOptions {
   method: 'GET' | 'POST' | 'DELETE';
@@ -79,7 +47,7 @@ interface Call extends CallOptions {
   accept?: string;
   /**
    * Whether a try that got no answer may be sent again: a write only under an Idempotency-Key, or
-   * when a repeat does nothing more (a delete, setting the current version).
+   * when a repeat does nothing more (a delete, setting the current version, a cancel).
    */
   retryNetworkFailures: boolean;
   /** A delete whose earlier try got no answer and that now finds nothing: the earlier one deleted it. */
@@ -160,7 +128,7 @@ export class WorkerClient {
 
   /**
    * `GET /v1/builds/:buildId/events`: the build's current state, then each status change, ending
-   * after `succeeded` or `failed`. A stream that ends or breaks before that (a deploy, a dropped
+   * after `succeeded`, `failed` or `canceled`. A stream that ends or breaks before that (a deploy, a dropped
    * connection) is reopened, and a state already seen is not yielded twice; after `retry.attempts`
    * reopenings in a row with no new status, the last failure is thrown. A deleted build is a
    * `404 build_not_found`. Leaving the loop (`break`) or aborting `signal` closes the stream.
@@ -199,6 +167,16 @@ export class WorkerClient {
       if (fruitless >= this.retry.attempts) throw failure;
       await sleep(retryDelayMs(this.retry, fruitless), signal);
     }
+  }
+
+  /**
+   * `POST /v1/builds/:buildId/cancel`: the build, `canceled` (also when it already was); `409 build_finished` once
+   * it succeeded or failed. A second cancel changes nothing, so a try whose answer was lost is sent again.
+   */
+  async cancelBuild(buildId: string, { userId, signal }: OwnerOptions): Promise<BuildResponse> {
+    const body: CancelBuildRequest = { userId };
+    const path = ['v1', 'builds', buildId, 'cancel'];
+    return this.json<BuildResponse>({ method: 'POST', path, body, retryNetworkFailures: true, signal });
   }
 
   /** `DELETE /v1/projects/:projectId`: the project, its builds, versions and directory are gone. */
@@ -258,9 +236,9 @@ export class WorkerClient {
   /**
    * Sends `call` until it gets a success, an answer not worth retrying (thrown as WorkerApiError)
    * or runs out of tries. Each try is signed afresh (a retry after a long wait would be stale), and
-   * never in the same second as the try before it: the service spends a write's signature, and a
-   * keyless try (a delete) under the signature its earlier try spent would be refused as a replay,
-   * where a try signed anew is judged as itself. The body and the Idempotency-Key stay the same.
+   * never in the same second as the try before it: the service spends a write's signature, and a keyless
+   * try (a delete, a cancel) under the signature its earlier try spent would be refused as a replay, where
+   * a try signed anew is judged as itself. The body and the Idempotency-Key stay the same.
    */
   private async send(call: Call): Promise<Response> {
     const url = new URL(call.path.map((segment) => `/${encodeURIComponent(segment)}`).join(''), this.origin);
