@@ -11,8 +11,8 @@ import { convertV2 } from 'openapi-to-postmanv2';
  * - the variables `baseUrl`, `secret`, `userId`, and `projectId`, `buildId`, `versionId`, which the
  *   create (and update) requests set from their answers for the requests after them;
  * - the requests in the order of a caller's flow (create → follow → read → set the current version →
- *   update → delete), so a run of the whole collection succeeds; every operation of the document
- *   must be placed in FLOW;
+ *   update → cancel → delete), so a run of the whole collection succeeds; every operation of the
+ *   document must be placed in FLOW;
  * - a fresh `Idempotency-Key` (`{{$guid}}`) on every create and update, as the typed client sends;
  * - a test on every request that fails on 401 and on any 5xx;
  * - no generated ids, so the file changes only when the document does.
@@ -31,6 +31,7 @@ const FLOW = [
   'GET /v1/projects',
   'POST /v1/projects/{projectId}/current-version',
   'POST /v1/update-project',
+  'POST /v1/builds/{buildId}/cancel',
   'GET /v1/billing/{userId}/balance',
   'POST /v1/billing/{userId}/grants',
   'DELETE /v1/projects/{projectId}',

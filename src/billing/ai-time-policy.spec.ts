@@ -1,4 +1,4 @@
-import { billableSeconds } from './ai-time-policy';
+import { billableSeconds, canceledBuildSeconds } from './ai-time-policy';
 
 describe('billableSeconds', () => {
   it.each([
@@ -19,5 +19,19 @@ describe('billableSeconds', () => {
 
   it.each([Number.NaN, Number.POSITIVE_INFINITY])('refuses %d, which is a bug in the caller', (elapsedMs) => {
     expect(() => billableSeconds(elapsedMs)).toThrow(RangeError);
+  });
+});
+
+describe('canceledBuildSeconds', () => {
+  it('charges nothing for a build canceled before any attempt started', () => {
+    expect(canceledBuildSeconds(0, 0)).toBe(0);
+  });
+
+  it.each([
+    [0, 1],
+    [250, 1],
+    [4001, 5],
+  ])('charges a build that ran %d ms as billableSeconds: %d s', (ranMs, seconds) => {
+    expect(canceledBuildSeconds(ranMs, 1)).toBe(seconds);
   });
 });

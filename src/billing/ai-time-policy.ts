@@ -18,3 +18,12 @@ export function billableSeconds(elapsedMs: number): number {
   if (!Number.isFinite(elapsedMs)) throw new RangeError(`elapsed time must be a finite number of ms: ${elapsedMs}`);
   return Math.max(1, Math.ceil(elapsedMs / 1000));
 }
+
+/**
+ * Seconds a canceled build is charged (ADR 035): what its attempts ran, as `billableSeconds`, once an
+ * attempt has started; nothing when none did. A build canceled while queued used no AI time, and the
+ * one-second minimum is for builds that ran.
+ */
+export function canceledBuildSeconds(ranMs: number, attemptsStarted: number): number {
+  return attemptsStarted === 0 ? 0 : billableSeconds(ranMs);
+}

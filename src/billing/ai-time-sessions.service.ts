@@ -4,7 +4,10 @@ import { MAX_BALANCE_SECONDS } from './ai-time-policy';
 
 export interface BuildUsage {
   buildId: string;
-  /** Whole seconds to charge, at least 1: `billableSeconds(elapsedMs)` of the build's attempts. */
+  /**
+   * Whole seconds to charge: `billableSeconds(elapsedMs)` of the build's attempts (at least 1), or 0
+   * for a build canceled before any attempt started (`canceledBuildSeconds`).
+   */
   secondsUsed: number;
 }
 
@@ -17,7 +20,7 @@ export interface BuildUsage {
 @Injectable()
 export class AiTimeSessionsService {
   /**
-   * Bills a build that has ended (succeeded, failed or timed out), inside the caller's outcome
+   * Bills a build that has ended (succeeded, failed, timed out or canceled), inside the caller's outcome
    * transaction: closes its session (`closed`, `closed_at`, `seconds_used`), which releases its
    * reservation, writes its one `debit` ledger row (`-secondsUsed`) and lowers the user's balance by
    * the same seconds. A start needs the balance less every open reservation to cover its own (ADR
@@ -26,7 +29,8 @@ export class AiTimeSessionsService {
    *
    * Policy (ADR 008): `secondsUsed` is the wall-clock time the build's attempts ran, summed, rounded
    * up to whole seconds and at least 1 (`billableSeconds`); queueing and the waits between retries
-   * are free. The caller measures it; this method only charges it.
+   * are free, and a build canceled before it started is charged 0 (its debit row says so, for the
+   * audit). The caller measures it; this method only charges it.
    *
    * Exactly once, whatever the worker does: one statement in which the session's `active → closed`
    * update gates the ledger insert, whose `ON CONFLICT (build_id) DO NOTHING` in turn gates the
@@ -38,8 +42,8 @@ export class AiTimeSessionsService {
    * @returns true when this call closed the session and debited the seconds; false when it did nothing.
    */
   async closeAndDebit(manager: EntityManager, { buildId, secondsUsed }: BuildUsage): Promise<boolean> {
-    if (!Number.isInteger(secondsUsed) || secondsUsed < 1 || secondsUsed > MAX_BALANCE_SECONDS) {
-      throw new RangeError(`secondsUsed must be a whole number of seconds from 1: ${secondsUsed}`);
+    if (!Number.isInteger(secondsUsed) || secondsUsed < 0 || secondsUsed > MAX_BALANCE_SECONDS) {
+      throw new RangeError(`secondsUsed must be a whole number of seconds from 0: ${secondsUsed}`);
     }
     const [{ debited }] = await manager.query<{ debited: number }[]>(
       `WITH closed AS (

@@ -187,6 +187,20 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
       );
   }
 
+  /**
+   * Cancels the build's job while it still waits to run (queued, or waiting for a retry), so no
+   * worker takes it up. Called after a cancel has committed, and only a courtesy: a job that
+   * escapes it (a worker took it meanwhile) finds its build finished and runs nothing.
+   */
+  async cancelWaiting(buildId: string): Promise<void> {
+    const waiting = await this.boss.findJobs<BuildJob>(BUILD_QUEUE, { data: { buildId }, queued: true });
+    if (waiting.length > 0)
+      await this.boss.cancel(
+        BUILD_QUEUE,
+        waiting.map((job) => job.id),
+      );
+  }
+
   private workOptions(): WorkOptions & { includeMetadata: true } {
     // NOTIFY wakes the worker for new jobs; a retry that comes due sends none, so polling stays
     // short enough that a retry starts within a second of its backoff.

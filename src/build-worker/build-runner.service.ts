@@ -3,6 +3,8 @@ import { context, propagation, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api
 import type { Span } from '@opentelemetry/api';
 import { rm } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
+import { BuildStatusListener } from '../builds/build-status-events.listener';
+import type { BuildStatusSubscription } from '../builds/build-status-events.listener';
 import { runWithLogFields } from '../logging/log-fields';
 import { inSpan } from '../telemetry/spans';
 import { BuildOutputsService } from '../workspace/build-outputs.service';
@@ -42,6 +44,7 @@ export class BuildRunnerService {
     private readonly outputs: BuildOutputsService,
     @Inject(BUILDER) private readonly builder: Builder,
     private readonly buildersConfig: BuildersConfig,
+    private readonly statusListener: BuildStatusListener,
     private readonly attemptLogs: AttemptLogsService,
   ) {}
 
@@ -75,6 +78,7 @@ export class BuildRunnerService {
       () => this.outcomes.isAttemptCurrent(this.dataSource.manager, build),
       attempt.signal,
     );
+    const watching = this.watchStatus(buildId, lease);
     let failure: BuildFailedError | undefined;
     try {
       await this.directories.ensureBuildLayout(userId, projectId);
@@ -99,12 +103,13 @@ export class BuildRunnerService {
         error instanceof BuildFailedError ? error : new BuildFailedError('failed', 'the builder stopped unexpectedly');
     } finally {
       lease.release();
+      void watching.then((subscription) => subscription?.close());
     }
     if (failure) log.note(failure.message);
     // The whole log is stored before the outcome, so a finished build's log is complete.
     await log.close();
-    // Once the build has finished, BuildOutcomesService removes every attempt's leftovers; an attempt that
-    // records nothing (no longer current) removes its own, and never another attempt's.
+    // Once the build has finished, whoever recorded it (BuildOutcomesService, BuildCancelService) removes every
+    // attempt's leftovers; an attempt that records nothing (no longer current) removes its own, and never another's.
     if (!failure && (await this.outcomes.recordSuccess(build))) {
       this.logger.log(`build succeeded on attempt ${build.attempts}`);
       return;
@@ -125,5 +130,21 @@ export class BuildRunnerService {
     }
     await this.outcomes.recordFailure(build, `${failure.reason}: ${failure.detail}`);
     this.logger.warn(`build failed after ${build.attempts} attempts: ${failure.reason}`);
+  }
+
+  /**
+   * Has the lease checked as soon as the build's status changes in any process (a cancel: ADR 035),
+   * rather than at its next poll. Without the LISTEN connection the poll alone still sees the change
+   * within a second, so a failure to open it is only logged; the build does not wait for it.
+   */
+  private async watchStatus(buildId: string, lease: AttemptLease): Promise<BuildStatusSubscription | undefined> {
+    try {
+      const subscription = await this.statusListener.subscribe(buildId);
+      lease.watch(subscription.changes);
+      return subscription;
+    } catch (error) {
+      this.logger.warn(`build status changes are not heard, the lease polls alone: ${(error as Error).message}`);
+      return undefined;
+    }
   }
 }

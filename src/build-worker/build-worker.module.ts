@@ -7,6 +7,8 @@ import { ProjectsModule } from '../projects/projects.module';
 import { VersionsModule } from '../versions/versions.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { AttemptLogsService } from './attempt-logs.service';
+import { BuildCancelController } from './build-cancel.controller';
+import { BuildCancelService } from './build-cancel.service';
 import { BuildOutcomesService } from './build-outcomes.service';
 import { BuildRunnerService } from './build-runner.service';
 import { BuildWorkerService } from './build-worker.service';
@@ -14,7 +16,8 @@ import { BuildersModule } from './builders/builders.module';
 
 /**
  * Runs the builds, in worker processes: consumes the queue, runs each attempt and records its
- * outcome. Its outcomes also serve the delete and the janitor, in every process.
+ * outcome. Its outcomes also serve the delete and the janitor, and its cancel
+ * (`POST /v1/builds/:buildId/cancel`) the API, in every process.
  */
 @Module({
   imports: [
@@ -27,7 +30,8 @@ import { BuildersModule } from './builders/builders.module';
     BillingModule,
     WorkspaceModule,
   ],
-  providers: [AttemptLogsService, BuildOutcomesService, BuildRunnerService, BuildWorkerService],
+  controllers: [BuildCancelController],
+  providers: [AttemptLogsService, BuildOutcomesService, BuildRunnerService, BuildWorkerService, BuildCancelService],
   exports: [BuildOutcomesService],
 })
 export class BuildWorkerModule {}

@@ -2,15 +2,15 @@ import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGene
 import type { Framework } from '../projects/framework';
 import { Project } from '../projects/project.entity';
 
-export type BuildStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+export type BuildStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled';
 
 /** A row of `project_build_metrics`: one build of a project, owned by the builds module. */
 @Entity({ name: 'project_build_metrics' })
-@Check('project_build_metrics_status_check', `status IN ('queued', 'running', 'succeeded', 'failed')`)
+@Check('project_build_metrics_status_check', `status IN ('queued', 'running', 'succeeded', 'failed', 'canceled')`)
 @Check('project_build_metrics_attempts_check', `attempts >= 0`)
 @Check('project_build_metrics_duration_ms_check', `duration_ms >= 0`)
 @Check('project_build_metrics_prompt_check', `char_length(prompt) BETWEEN 1 AND 20000`)
-@Check('project_build_metrics_check', `(status IN ('succeeded', 'failed')) = (finished_at IS NOT NULL)`)
+@Check('project_build_metrics_check', `(status IN ('succeeded', 'failed', 'canceled')) = (finished_at IS NOT NULL)`)
 @Check('project_build_metrics_attempt_running_check', `attempt_started_at IS NULL OR status = 'running'`)
 // A project's builds, newest first: (project_id, build_id DESC).
 @Index('project_build_metrics_project_idx', ['projectId', 'buildId'])

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { FindOptionsSelect, Repository } from 'typeorm';
+import { EntityManager, FindOptionsSelect, Repository } from 'typeorm';
 import { BuildMetrics } from './build-metrics.entity';
 import { BuildNotFoundError } from './build-not-found.error';
 import { BuildResponse } from './dto/build.response';
@@ -25,11 +25,16 @@ export class BuildReadsService {
 
   /**
    * The build, if this user owns it. `user_id` is the project's owner (only the owner can queue a
-   * build); a foreign or unknown id is the same `build_not_found`.
+   * build); a foreign or unknown id is the same `build_not_found`. Read in `manager`'s transaction
+   * when given, so a write answers with what it wrote.
    */
-  async getOwned(userId: string, buildId: string): Promise<BuildResponse> {
+  async getOwned(
+    userId: string,
+    buildId: string,
+    manager: EntityManager = this.builds.manager,
+  ): Promise<BuildResponse> {
     // Not the prompt (up to 20,000 characters): the event stream reads a build at every change.
-    const build = await this.builds.findOne({ select: ANSWERED, where: { buildId, userId } });
+    const build = await manager.getRepository(BuildMetrics).findOne({ select: ANSWERED, where: { buildId, userId } });
     if (!build) throw new BuildNotFoundError(buildId);
     return {
       buildId: build.buildId,

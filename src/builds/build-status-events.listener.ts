@@ -43,10 +43,10 @@ const WATCHED_CHANNELS = new Map<string, keyof Watcher>([
 
 /**
  * Owns this process's one LISTEN connection, on `build_status` and `build_log`, opened for the
- * first subscriber (worker-only processes never open it), and hands each notification to the
- * subscribers of that build. PostgreSQL keeps no notifications for a connection that is down, so
- * after a reconnect every subscriber is told its build's status and log may have changed: it
- * re-reads both, and nothing is lost.
+ * first subscriber (an event stream, or a worker's running build, which listens for a cancel), and
+ * hands each notification to the subscribers of that build. PostgreSQL keeps no notifications for a
+ * connection that is down, so after a reconnect every subscriber is told its build's status and log
+ * may have changed: it re-reads both, and nothing is lost.
  */
 @Injectable()
 export class BuildStatusListener implements OnModuleDestroy {

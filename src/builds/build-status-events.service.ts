@@ -25,7 +25,7 @@ export const HEARTBEAT_INTERVAL_MS = 15_000;
 /** The most lines one `log` event carries. */
 export const LOG_EVENT_LINES = 500;
 const KEEP_ALIVE: MessageEvent = { comment: 'keep-alive' };
-const FINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed']);
+const FINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed', 'canceled']);
 
 const isFinal = (event: MessageEvent): boolean =>
   event.type === 'status' && FINAL_STATUSES.has((event.data as BuildResponse).status);
@@ -33,10 +33,10 @@ const isFinal = (event: MessageEvent): boolean =>
 /**
  * A build's status and log as Server-Sent Events for its owner: the lines stored so far and the
  * current status, then each batch of lines and each status change as they are stored, ending
- * after `succeeded` or `failed`. A status event always comes after every line stored before it was
- * read, and the worker stores an attempt's last lines before its outcome, so a follower sees the
- * whole log before the final status. Every status is read through BuildReadsService, so it is
- * exactly `GET /v1/builds/:buildId`, ownership included; writes nothing.
+ * after `succeeded`, `failed` or `canceled`. A status event always comes after every line stored
+ * before it was read, and the worker stores an attempt's last lines before its outcome, so a
+ * follower sees the whole log before the final status. Every status is read through
+ * BuildReadsService, so it is exactly `GET /v1/builds/:buildId`, ownership included; writes nothing.
  */
 @Injectable()
 export class BuildStatusEventsService {

@@ -14,3 +14,12 @@ export class BuildInProgressError extends DomainError {
     this.extensions = { buildId };
   }
 }
+
+/** A cancel of a build that already succeeded or failed: its outcome stands (a canceled one is answered as it is). */
+export class BuildFinishedError extends DomainError {
+  readonly code = 'build_finished';
+
+  constructor(buildId: string, status: 'succeeded' | 'failed') {
+    super('Build finished', `Build ${buildId} has already ${status}; only a queued or running build can be canceled.`);
+  }
+}

@@ -19,6 +19,6 @@ import { BuildsService } from './builds.service';
   imports: [TypeOrmModule.forFeature([BuildMetrics]), BuildLogsModule],
   controllers: [BuildReadsController, BuildLogsController, BuildEventsController],
   providers: [BuildsService, BuildReadsService, BuildLogReadsService, BuildStatusListener, BuildStatusEventsService],
-  exports: [BuildsService],
+  exports: [BuildsService, BuildReadsService, BuildStatusListener],
 })
 export class BuildsModule {}

@@ -91,6 +91,23 @@ export class BuildsService {
   }
 
   /**
+   * Cancels a build that has not finished: `canceled`, finished now, its duration the time its
+   * attempts ran (the one in progress up to now). Fenced like every outcome to a build still queued
+   * or running, so a cancel and the worker's outcome have one winner. Undefined when the build has
+   * already finished or is gone.
+   */
+  async cancel(manager: EntityManager, buildId: string): Promise<{ durationMs: number; attempts: number } | undefined> {
+    const [rows] = await manager.query<[{ duration_ms: number; attempts: number }[], number]>(
+      `UPDATE project_build_metrics
+          SET status = 'canceled', finished_at = now(), duration_ms = ${TIME_USED}, attempt_started_at = NULL
+        WHERE build_id = $1 AND status IN ('queued', 'running')
+        RETURNING duration_ms, attempts`,
+      [buildId],
+    );
+    return rows[0] && { durationMs: rows[0].duration_ms, attempts: rows[0].attempts };
+  }
+
+  /**
    * The project's unfinished builds that have run (an attempt started), with the time they used so
    * far: what a delete bills before the builds' rows go.
    */

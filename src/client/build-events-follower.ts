@@ -7,7 +7,7 @@ export type BuildFollowEvent =
   | { readonly type: 'status'; readonly build: BuildResponse }
   | { readonly type: 'log'; readonly lines: BuildLogLineResponse[] };
 
-const TERMINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed']);
+const TERMINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed', 'canceled']);
 
 /**
  * A build's events until its final status, as WorkerClient.followBuild describes them. `open`

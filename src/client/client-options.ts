@@ -1,7 +1,8 @@
 import type { CreatePreviewRequest, OwnerQuery } from './contract';
 import type { RetryOptions } from './retry-policy';
 
-/** What a caller of WorkerClient passes besides each endpoint's body and ids: how to reach it, signals, keys. */
+// What a caller passes to the typed client (worker-client.ts): its set-up, and each call's options.
+
 export interface WorkerClientOptions {
   /** The service's origin, e.g. `https://worker.internal:3000`; no path (what is signed is the path the service sees). */
   baseUrl: string;

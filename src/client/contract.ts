@@ -12,6 +12,7 @@ export type { BuildStatus } from '../builds/build-metrics.entity';
 export type { BuildLogPageResponse } from '../builds/dto/build-log-page.response';
 export type { BuildLogsQuery } from '../builds/dto/build-logs.query';
 export type { BuildResponse } from '../builds/dto/build.response';
+export type { CancelBuildRequest } from '../build-worker/dto/cancel-build.request';
 export type { ErrorCode } from '../errors/domain-error';
 export type { ProblemDetailsDto } from '../api-fields/problem-details.dto';
 export type { CreatePreviewRequest } from '../project-requests/dto/create-preview.request';

@@ -128,6 +128,34 @@ describe('WorkerClient', () => {
       expect(sent.every(verifies)).toBe(true);
     });
 
+    it('cancels with { userId } at the build, keyless, and sends a try whose answer was lost again, signed anew', async () => {
+      const { fetch, sent } = fakeFetch(
+        new TypeError('fetch failed'),
+        json(200, { buildId: BUILD_ID, status: 'canceled' }),
+      );
+
+      const build = await client(fetch).cancelBuild(BUILD_ID, { userId: USER_ID });
+
+      expect(build.status).toBe('canceled');
+      expect(sent.map(({ method, url }) => `${method} ${url.pathname}${url.search}`)).toEqual([
+        `POST /v1/builds/${BUILD_ID}/cancel`,
+        `POST /v1/builds/${BUILD_ID}/cancel`,
+      ]);
+      expect(sent.map(({ body }) => JSON.parse(body) as unknown)).toEqual([{ userId: USER_ID }, { userId: USER_ID }]);
+      expect(sent.map(({ headers }) => headers['Idempotency-Key'])).toEqual([undefined, undefined]);
+      expect(sent.every(verifies)).toBe(true);
+      expect(sent[1].headers['X-Sheen-Signature']).not.toBe(sent[0].headers['X-Sheen-Signature']);
+    });
+
+    it('throws 409 build_finished for a build that ended first, without retrying it', async () => {
+      const { fetch, sent } = fakeFetch(problem(409, 'build_finished'));
+      await expect(client(fetch).cancelBuild(BUILD_ID, { userId: USER_ID })).rejects.toMatchObject({
+        status: 409,
+        code: 'build_finished',
+      });
+      expect(sent).toHaveLength(1);
+    });
+
     it.each(['', ' padded', 'padded ', 'x'.repeat(256), 'tab\there', 'ünïcode'])(
       'refuses the Idempotency-Key %j before sending: the service would not see it as signed',
       async (idempotencyKey) => {
@@ -219,6 +247,17 @@ describe('WorkerClient', () => {
       for await (const build of client(fetch).followBuild(BUILD_ID, { userId: USER_ID })) statuses.push(build.status);
 
       expect(statuses).toEqual(['running', 'failed']);
+    });
+
+    it('ends after canceled, a final status like succeeded and failed', async () => {
+      const { fetch, sent } = fakeFetch(
+        eventStream(statusEvent('running') + statusEvent('canceled', 2) + statusEvent('running', 3)),
+      );
+      const statuses: string[] = [];
+      for await (const build of client(fetch).followBuild(BUILD_ID, { userId: USER_ID })) statuses.push(build.status);
+
+      expect(statuses).toEqual(['running', 'canceled']);
+      expect(sent).toHaveLength(1);
     });
 
     it('throws the 404 of a build that is not there (or not the user’s)', async () => {

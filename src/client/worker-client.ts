@@ -3,6 +3,7 @@ import type {
   BuildLogPageResponse,
   BuildLogsQuery,
   BuildResponse,
+  CancelBuildRequest,
   CreatePreviewResponse,
   GrantAiTimeRequest,
   ListProjectsQuery,
@@ -30,11 +31,11 @@ import { WorkerApiError } from './worker-api.error';
 export type * from './contract';
 export { RequestSigner, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './request-signer';
 export type { BuildFollowEvent } from './build-events-follower';
-export type * from './client-options';
 export type { RetryOptions } from './retry-policy';
 export type { ServerSentEvent } from './server-sent-events';
 export { WorkerApiError } from './worker-api.error';
 export type { Problem, WorkerErrorCode } from './worker-api.error';
+export type * from './client-options';
 
 interface Call extends CallOptions {
   method: 'GET' | 'POST' | 'DELETE';
@@ -46,7 +47,7 @@ interface Call extends CallOptions {
   accept?: string;
   /**
    * Whether a try that got no answer may be sent again: a write only under an Idempotency-Key, or
-   * when a repeat does nothing more (a delete, setting the current version).
+   * when a repeat does nothing more (a delete, setting the current version, a cancel).
    */
   retryNetworkFailures: boolean;
   /** A delete whose earlier try got no answer and that now finds nothing: the earlier one deleted it. */
@@ -135,12 +136,12 @@ export class WorkerClient {
 
   /**
    * `GET /v1/builds/:buildId/events`: the build's current state, then each status change, ending
-   * after `succeeded` or `failed`; with `logs: true`, tagged events (BuildFollowEvent) that carry the
-   * build's log lines too, each status after the lines printed before it. A stream that ends or
-   * breaks before that (a deploy, a dropped connection) is reopened after the last line received,
-   * and no state or line is yielded twice; after `retry.attempts` reopenings in a row with nothing
-   * new, the last failure is thrown. A deleted build is a `404 build_not_found`. Leaving the loop
-   * (`break`) or aborting `signal` closes the stream.
+   * after `succeeded`, `failed` or `canceled`; with `logs: true`, tagged events (BuildFollowEvent)
+   * that carry the build's log lines too, each status after the lines printed before it. A stream
+   * that ends or breaks before that (a deploy, a dropped connection) is reopened after the last line
+   * received, and no state or line is yielded twice; after `retry.attempts` reopenings in a row
+   * with nothing new, the last failure is thrown. A deleted build is a `404 build_not_found`.
+   * Leaving the loop (`break`) or aborting `signal` closes the stream.
    */
   followBuild(
     buildId: string,
@@ -167,6 +168,16 @@ export class WorkerClient {
       if (logs) yield event;
       else if (event.type === 'status') yield event.build;
     }
+  }
+
+  /**
+   * `POST /v1/builds/:buildId/cancel`: the build, `canceled` (also when it already was); `409 build_finished` once
+   * it succeeded or failed. A second cancel changes nothing, so a try whose answer was lost is sent again.
+   */
+  async cancelBuild(buildId: string, { userId, signal }: OwnerOptions): Promise<BuildResponse> {
+    const body: CancelBuildRequest = { userId };
+    const path = ['v1', 'builds', buildId, 'cancel'];
+    return this.json<BuildResponse>({ method: 'POST', path, body, retryNetworkFailures: true, signal });
   }
 
   /** `DELETE /v1/projects/:projectId`: the project, its builds, versions and directory are gone. */
@@ -226,9 +237,9 @@ export class WorkerClient {
   /**
    * Sends `call` until it gets a success, an answer not worth retrying (thrown as WorkerApiError)
    * or runs out of tries. Each try is signed afresh (a retry after a long wait would be stale), and
-   * never in the same second as the try before it: the service spends a write's signature, and a
-   * keyless try (a delete) under the signature its earlier try spent would be refused as a replay,
-   * where a try signed anew is judged as itself. The body and the Idempotency-Key stay the same.
+   * never in the same second as the try before it: the service spends a write's signature, and a keyless
+   * try (a delete, a cancel) under the signature its earlier try spent would be refused as a replay, where
+   * a try signed anew is judged as itself. The body and the Idempotency-Key stay the same.
    */
   private async send(call: Call): Promise<Response> {
     const url = new URL(call.path.map((segment) => `/${encodeURIComponent(segment)}`).join(''), this.origin);

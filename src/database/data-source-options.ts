@@ -13,6 +13,7 @@ import { AiTimeReservations1764892800000 } from '../../migrations/1764892800000-
 import { SpentSignatures1764979200000 } from '../../migrations/1764979200000-SpentSignatures';
 import { SignatureSpentByCreate1765065600000 } from '../../migrations/1765065600000-SignatureSpentByCreate';
 import { ReservedSecondsPlanCached1765152000000 } from '../../migrations/1765152000000-ReservedSecondsPlanCached';
+import { BuildCanceled1765238400000 } from '../../migrations/1765238400000-BuildCanceled';
 import { BuildLogs1765411200000 } from '../../migrations/1765411200000-BuildLogs';
 import { VersionRetention1765584000000 } from '../../migrations/1765584000000-VersionRetention';
 import { ENTITIES } from './entities';
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   SpentSignatures1764979200000,
   SignatureSpentByCreate1765065600000,
   ReservedSecondsPlanCached1765152000000,
+  BuildCanceled1765238400000,
   BuildLogs1765411200000,
   VersionRetention1765584000000,
 ];

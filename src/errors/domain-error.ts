@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'version_expired'
   | 'project_id_conflict'
   | 'build_in_progress'
+  | 'build_finished'
   | 'idempotency_key_reused'
   | 'insufficient_ai_time'
   | 'rate_limited'

@@ -15,6 +15,7 @@ export const PROBLEM_STATUS: Record<ErrorCode, number> = {
   request_timeout: 408,
   project_id_conflict: 409,
   build_in_progress: 409,
+  build_finished: 409,
   request_in_progress: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -8,6 +8,7 @@ import {
 import { DatabaseError } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { InsufficientAiTimeError } from '../billing/billing.errors';
+import { BuildFinishedError } from '../builds/builds.errors';
 import { DatabaseUnavailableError, RequestInProgressError } from '../database/database.errors';
 import { DomainError } from '../errors/domain-error';
 import { ProjectIdConflictError } from '../projects/projects.errors';
@@ -84,6 +85,7 @@ describe('toProblemResponse', () => {
         'project_id_conflict',
       ],
       ['InsufficientAiTimeError', new InsufficientAiTimeError(0, 600), 402, 'insufficient_ai_time'],
+      ['BuildFinishedError', new BuildFinishedError('01JDRZ8Q4XK8V1N9E6W3T2Y5B6', 'succeeded'), 409, 'build_finished'],
     ])('%s → %i %s, with no Retry-After', (_name, error, status, code) => {
       const { problem, retryAfterSeconds } = toProblemResponse(error);
 

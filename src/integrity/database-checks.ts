@@ -39,7 +39,7 @@ const CHECKS: readonly string[] = [
           b.status AS "buildStatus"
      FROM ai_time_sessions s
      JOIN project_build_metrics b ON b.build_id = s.build_id
-    WHERE s.status = 'active' AND b.status IN ('succeeded', 'failed')`,
+    WHERE s.status = 'active' AND b.status IN ('succeeded', 'failed', 'canceled')`,
 
   // A debit whose session is gone is history (its project was deleted), not damage.
   `SELECT 'closed_session_without_debit' AS kind, s.id AS "sessionId", s.build_id AS "buildId"

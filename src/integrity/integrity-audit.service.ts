@@ -33,7 +33,7 @@ export class IntegrityAuditService {
     return findProjectsOverRetention(manager, kept);
   }
 
-  /** The builds whose logs retention is to remove: failed more than `keptDays` ago. */
+  /** The builds whose logs retention is to remove: failed or canceled more than `keptDays` ago. */
   failedBuildLogsPastRetention(manager: EntityManager, keptDays: number): Promise<string[]> {
     return findFailedBuildLogsPastRetention(manager, keptDays);
   }

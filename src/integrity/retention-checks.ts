@@ -32,14 +32,14 @@ export function findProjectsOverRetention(manager: EntityManager, kept: number):
 }
 
 /**
- * Failed builds that finished more than `keptDays` ago and still have a log (ADR 037, 039). Reads
+ * Failed and canceled builds that finished more than `keptDays` ago and still have a log (ADR 037, 039). Reads
  * builds and logs together, so it belongs to the audit; the removal goes through the build-logs
  * module.
  */
 export async function findFailedBuildLogsPastRetention(manager: EntityManager, keptDays: number): Promise<string[]> {
   const rows = await manager.query<{ build_id: string }[]>(
     `SELECT l.build_id FROM build_logs l JOIN project_build_metrics b USING (build_id)
-      WHERE b.status = 'failed' AND b.finished_at < now() - make_interval(days => $1)
+      WHERE b.status IN ('failed', 'canceled') AND b.finished_at < now() - make_interval(days => $1)
       LIMIT $2`,
     [keptDays, FAILED_BUILD_LOGS_BATCH],
   );

@@ -13,8 +13,8 @@ import { tryRepair } from './repair';
 /**
  * Retention, run by the janitor (ADR 039): each project keeps the files of its newest VERSIONS_KEPT
  * versions and of its current one; older versions' files are removed and their rows marked expired,
- * so their previews answer `410 version_expired`. A failed build's log goes FAILED_BUILDS_KEPT_DAYS
- * after the build finished (ADR 037).
+ * so their previews answer `410 version_expired`. A failed or canceled build's log goes
+ * FAILED_BUILDS_KEPT_DAYS after the build finished (ADR 037).
  */
 @Injectable()
 export class RetentionService {
@@ -36,7 +36,7 @@ export class RetentionService {
     if (buildIds.length === 0) return;
     const removed = await this.logs.remove(manager, buildIds);
     this.logger.log(
-      `removed the logs of ${removed} builds that failed over ${this.config.failedBuildsKeptDays} days ago`,
+      `removed the logs of ${removed} builds that failed or were canceled over ${this.config.failedBuildsKeptDays} days ago`,
     );
   }
 

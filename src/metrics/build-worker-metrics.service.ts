@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { counter, histogram } from './metrics-registry';
 
-export type BuildOutcome = 'succeeded' | 'failed';
+export type BuildOutcome = 'succeeded' | 'failed' | 'canceled';
 
 /** Builds run from well under a second (the template builder) to the 10-minute default timeout. */
 const BUILD_SECONDS_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
@@ -38,7 +38,7 @@ export class BuildWorkerMetricsService {
     );
   }
 
-  /** Called once per build, where its outcome was recorded. */
+  /** Called once per build, where its outcome was recorded (a cancel: in the API process that took it). */
   buildFinished(outcome: BuildOutcome, billedMs: number): void {
     this.finished.inc({ outcome });
     this.durationSeconds.observe({ outcome }, billedMs / 1000);

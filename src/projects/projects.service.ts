@@ -52,6 +52,20 @@ export class ProjectsService {
   }
 
   /**
+   * The project's current build was canceled: the project is back where it was before that build,
+   * `ready` on its current version, or `failed` when it has none (its first build was canceled). A
+   * build that is no longer current changes nothing.
+   */
+  async markBuildCanceled(manager: EntityManager, projectId: string, buildId: string): Promise<void> {
+    await manager
+      .getRepository(Project)
+      .update(
+        { id: projectId, currentBuildId: buildId },
+        { buildStatus: () => `CASE WHEN current_version_id IS NULL THEN 'failed' ELSE 'ready' END` },
+      );
+  }
+
+  /**
    * A rollback: the project serves another of its versions, the row as it is now answered. Its
    * build status and current build stay as they are (ADR 036): a build still queued or running
    * makes its version current when it succeeds, as any build does.

@@ -336,6 +336,19 @@ describe('AI-time billing', () => {
       });
     });
 
+    it('closes with 0 s (a build canceled before it started): a debit of 0 for the audit, the balance as it was', async () => {
+      const build = await queuedBuild(5);
+
+      expect(await closeAndDebit({ buildId: build.buildId, secondsUsed: 0 })).toBe(true);
+
+      expect(await session(build.buildId)).toEqual({ status: 'closed', seconds_used: 0, closed_at: expect.any(Date) });
+      expect(await ledger(build.userId)).toEqual([
+        { kind: 'welcome', seconds: WELCOME, build_id: null, reason: 'welcome' },
+        { kind: 'debit', seconds: 0, build_id: build.buildId, reason: 'build' },
+      ]);
+      expect(await storedBalance(build.userId)).toEqual([{ seconds_remaining: WELCOME, seconds_used: 0 }]);
+    });
+
     it('does nothing the second time (a retried or restarted worker), whatever seconds it passes', async () => {
       const build = await queuedBuild();
       expect(await closeAndDebit({ buildId: build.buildId, secondsUsed: 10 })).toBe(true);
@@ -427,17 +440,14 @@ describe('AI-time billing', () => {
       expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
     });
 
-    it.each([0, -3, 1.5, Number.NaN])(
-      'refuses %d seconds (at least 1 whole second) and writes nothing',
-      async (seconds) => {
-        const build = await queuedBuild();
-        const before = await billingState(build);
+    it.each([-3, 1.5, Number.NaN])('refuses %d seconds (a whole number from 0) and writes nothing', async (seconds) => {
+      const build = await queuedBuild();
+      const before = await billingState(build);
 
-        await expect(closeAndDebit({ buildId: build.buildId, secondsUsed: seconds })).rejects.toThrow(RangeError);
+      await expect(closeAndDebit({ buildId: build.buildId, secondsUsed: seconds })).rejects.toThrow(RangeError);
 
-        expect(await billingState(build)).toEqual(before);
-      },
-    );
+      expect(await billingState(build)).toEqual(before);
+    });
   });
 
   describe('docs', () => {

@@ -173,19 +173,22 @@ describe('GET /v1/builds/:buildId/events, with the worker in the same process', 
     const unsigned = await fetch(`${baseUrl}${eventsPath(buildId, userId)}`);
     expect(unsigned.status).toBe(401);
     expect(await unsigned.json()).toMatchObject({ code: 'unauthorized' });
-    // The subscriptions taken before the ownership check were released.
-    expect(listener().subscriberCount).toBe(0);
+    // The subscriptions taken before the ownership check were released; so was the worker's own
+    // (it listens for a cancel while the build runs, ADR 035) once the build ended.
+    await (await open(buildId)).endedByServer(15_000);
+    await until('every subscription released', () => listener().subscriberCount === 0, 5_000);
   });
 
   it('releases the subscription when the client disconnects mid-stream', async () => {
     const buildId = await createGated();
     const stream = await open(buildId);
-    await stream.waitFor('the first event', () => stream.events.length > 0, 5_000);
-    expect(listener().subscriberCount).toBe(1);
+    await stream.waitFor('running', () => statusesOf(stream).includes('running'), 10_000);
+    // The stream's, and the worker's for the build it runs (it listens for a cancel, ADR 035).
+    await until('both subscribed', () => listener().subscriberCount === 2, 5_000);
 
     stream.close();
 
-    await until('the subscription released', () => listener().subscriberCount === 0, 5_000);
+    await until("the stream's subscription released", () => listener().subscriberCount === 1, 5_000);
     await openGate(buildId);
   });
 
@@ -277,8 +280,9 @@ describe('GET /v1/builds/:buildId/events, with the worker in another process', (
       await stream.endedByServer(20_000);
 
       expect(statusesOf(stream)).toEqual(['queued', 'running', 'succeeded']);
-      // One LISTEN connection per process that streams; the worker process opened none.
-      expect(await listenerBackends(t)).toHaveLength(1);
+      // One LISTEN connection per process: this one's for the stream, the worker's for the build it
+      // ran (it listens for a cancel, ADR 035).
+      expect(await listenerBackends(t)).toHaveLength(2);
     } finally {
       stream.close();
     }

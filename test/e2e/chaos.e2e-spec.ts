@@ -21,12 +21,15 @@ import { TestDatabase } from '../support/test-database';
 /**
  * Two APIs and two workers on one database, under load, lose an API and a worker to SIGKILL (the
  * worker in the middle of builds) and then every database connection to `pg_terminate_backend`.
+ * Every fourth build is canceled right after its create, racing the workers (ADR 035).
  * The client behaves as a load balancer in front of the APIs would: a request that fails on the
  * network goes to another API, and a `503` or `409 request_in_progress` is retried with the same
  * Idempotency-Key, as docs/contract.md ("Errors") allows.
  */
 
 const LOAD_CONCURRENCY = 8;
+/** Every n-th create of the load is followed by a cancel of its build. */
+const CANCEL_EVERY = 4;
 /** Logical creates per load phase; the kills and the cut happen part-way through. */
 const PHASE_CREATES = 120;
 /** A create retried more often than this is a service that does not recover. */
@@ -35,7 +38,7 @@ const MAX_TRIES = 60;
 /** One HTTP exchange as the caller saw it. */
 interface Exchange {
   api: string;
-  kind: 'create' | 'read';
+  kind: 'create' | 'read' | 'cancel';
   status?: number;
   code?: string;
   /** The network error, when there was no answer. */
@@ -92,6 +95,7 @@ describe('killing processes and cutting database connections under load', () => 
     ]);
     const exchanges: Exchange[] = [];
     const created: Created[] = [];
+    const cancels: { buildId: string; status: number; code?: string }[] = [];
     /** The APIs a load balancer would route to: one is taken out when a request to it fails on the network. */
     const routed: ApiInstance[] = [api1, api2];
     let turn = 0;
@@ -143,7 +147,23 @@ describe('killing processes and cutting database connections under load', () => 
       throw new Error(`create for ${userId} not answered after ${MAX_TRIES} tries`);
     }
 
-    /** Creates, each followed by a read of its build, `LOAD_CONCURRENCY` at a time; `at(n)` runs after the n-th. */
+    /**
+     * Cancels the build once, as a caller would, without retrying: whatever it answers (`200`, `409
+     * build_finished` when the build ended first, a `503` while the connections are cut) is kept
+     * and checked against the build's outcome at the end.
+     */
+    async function cancelBuild({ userId, buildId }: Created): Promise<void> {
+      const api = pick();
+      const answer = await send(api, 'cancel', () =>
+        signedRequest(api.baseUrl, 'POST', `/v1/builds/${buildId}/cancel`, { userId }),
+      );
+      if (answer) cancels.push({ buildId, status: answer.status, code: answer.body.code as string | undefined });
+    }
+
+    /**
+     * Creates, each followed by a read of its build (every CANCEL_EVERY-th by a cancel first),
+     * `LOAD_CONCURRENCY` at a time; `at(n)` runs after the n-th.
+     */
     async function load(creates: number, at: Record<number, () => void>): Promise<void> {
       let started = 0;
       let done = 0;
@@ -151,10 +171,13 @@ describe('killing processes and cutting database connections under load', () => 
         Array.from({ length: LOAD_CONCURRENCY }, async () => {
           while (started < creates) {
             started++;
-            const { userId, buildId } = await createProject(`todo app ${started}`);
+            const project = await createProject(`todo app ${started}`);
             at[++done]?.();
+            if (done % CANCEL_EVERY === 0) await cancelBuild(project);
             const api = pick();
-            await send(api, 'read', () => signedRequest(api.baseUrl, 'GET', `/v1/builds/${buildId}?userId=${userId}`));
+            await send(api, 'read', () =>
+              signedRequest(api.baseUrl, 'GET', `/v1/builds/${project.buildId}?userId=${project.userId}`),
+            );
           }
         }),
       );
@@ -248,13 +271,22 @@ describe('killing processes and cutting database connections under load', () => 
     await allBuildsFinished(db, 180_000);
     const builds = await buildRows(db);
     expect(builds).toHaveLength(created.length);
+    const outcome: Record<string, object> = {
+      succeeded: { error: null, versions: 1, session: 'closed', debits: 1 },
+      failed: { error: expect.any(String), versions: 0, session: 'closed', debits: 1 },
+      canceled: { error: null, versions: 0, session: 'closed', debits: 1 },
+    };
     for (const build of builds) {
-      expect(build).toMatchObject(
-        build.status === 'succeeded'
-          ? { error: null, versions: 1, session: 'closed', debits: 1 }
-          : { status: 'failed', error: expect.any(String), versions: 0, session: 'closed', debits: 1 },
-      );
+      expect(Object.keys(outcome)).toContain(build.status);
+      expect(build).toMatchObject(outcome[build.status]);
     }
+    // A cancel answered 200 canceled its build; one answered 409 build_finished came after the outcome.
+    const statusOf = new Map(builds.map((build) => [build.build_id, build.status]));
+    for (const { buildId, status, code } of cancels) {
+      if (status === 200) expect({ buildId, status: statusOf.get(buildId) }).toEqual({ buildId, status: 'canceled' });
+      if (code === 'build_finished') expect(['succeeded', 'failed']).toContain(statusOf.get(buildId));
+    }
+    expect(cancels.filter(({ status }) => status === 200).length).toBeGreaterThan(0);
     for (const buildId of heldByWorker1) {
       expect(builds.find((build) => build.build_id === buildId)).toMatchObject({ status: 'succeeded' });
       const [first, ...retries] = (await ranBy(buildId))!;

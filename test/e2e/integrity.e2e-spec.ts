@@ -157,6 +157,20 @@ describe('the integrity audit finds each kind of damage, and only it', () => {
       },
     ],
     [
+      'a session still active for a canceled build (and nothing else: a canceled build is finished)',
+      async () => {
+        const { buildId, sessionId, userId } = await createProject(t);
+        await t.http().post(`/v1/builds/${buildId}/cancel`).send({ userId }).expect(200);
+        await t.db.query(
+          `UPDATE ai_time_sessions SET status = 'active', closed_at = NULL, seconds_used = NULL WHERE build_id = $1`,
+          [buildId],
+        );
+        await t.db.query(`DELETE FROM ai_time_ledger WHERE build_id = $1`, [buildId]);
+        await ageRows(t);
+        return [{ kind: 'active_session_of_finished_build', sessionId, buildId, buildStatus: 'canceled' }];
+      },
+    ],
+    [
       'a closed session without its debit',
       async () => {
         const { buildId, sessionId } = await createBuiltProject(t);

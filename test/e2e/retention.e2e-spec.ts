@@ -163,21 +163,24 @@ describe("retention: a failed build's log is kept FAILED_BUILDS_KEPT_DAYS after 
       [buildId, status, daysAgo],
     );
 
-  it("removes the logs of builds that failed longer ago, and keeps a recent failure's and a success's", async () => {
-    const [old, recent, succeeded] = [
+  it("removes the logs of builds that failed or were canceled longer ago, and keeps a recent failure's and a success's", async () => {
+    const [old, canceled, recent, succeeded] = [
+      await createBuiltProject(t),
       await createBuiltProject(t),
       await createBuiltProject(t),
       await createBuiltProject(t),
     ];
     await finished(old.buildId, 'failed', 31);
+    await finished(canceled.buildId, 'canceled', 31);
     await finished(recent.buildId, 'failed', 29);
     await finished(succeeded.buildId, 'succeeded', 400);
-    for (const { buildId } of [old, recent, succeeded]) expect(await logRows(buildId)).toBeGreaterThan(0);
+    for (const { buildId } of [old, canceled, recent, succeeded]) expect(await logRows(buildId)).toBeGreaterThan(0);
 
     await t.app.get(JanitorService).runOnce();
 
     expect(await t.db.query(`SELECT 1 FROM build_logs WHERE build_id = $1`, [old.buildId])).toEqual([]);
     expect(await logRows(old.buildId)).toBe(0);
+    expect(await logRows(canceled.buildId)).toBe(0);
     expect(await logRows(recent.buildId)).toBeGreaterThan(0);
     expect(await logRows(succeeded.buildId)).toBeGreaterThan(0);
     const { body } = await t.http().get(`/v1/builds/${old.buildId}/logs`).query({ userId: old.userId }).expect(200);

@@ -20,8 +20,9 @@ export class BuildResponse {
   readonly versionId: string;
 
   @ApiProperty({
-    description: 'queued, then running (per attempt), then succeeded or failed.',
-    enum: ['queued', 'running', 'succeeded', 'failed'],
+    description:
+      'queued, then running (per attempt), then succeeded or failed; canceled when its owner canceled it first.',
+    enum: ['queued', 'running', 'succeeded', 'failed', 'canceled'],
     example: 'succeeded',
   })
   readonly status: BuildStatus;
@@ -40,7 +41,7 @@ export class BuildResponse {
   readonly startedAt?: string;
 
   @ApiPropertyOptional({
-    description: 'When it succeeded or failed; absent until then.',
+    description: 'When it succeeded, failed or was canceled; absent until then.',
     format: 'date-time',
     example: '2025-11-25T10:15:42.456Z',
   })
