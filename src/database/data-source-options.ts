@@ -13,6 +13,7 @@ import { AiTimeReservations1764892800000 } from '../../migrations/1764892800000-
 import { SpentSignatures1764979200000 } from '../../migrations/1764979200000-SpentSignatures';
 import { SignatureSpentByCreate1765065600000 } from '../../migrations/1765065600000-SignatureSpentByCreate';
 import { ReservedSecondsPlanCached1765152000000 } from '../../migrations/1765152000000-ReservedSecondsPlanCached';
+import { BuildsPerUser1765497600000 } from '../../migrations/1765497600000-BuildsPerUser';
 import { ENTITIES } from './entities';
 
 /** Every migration, in order; listed rather than globbed so source and build load the same set. */
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   SpentSignatures1764979200000,
   SignatureSpentByCreate1765065600000,
   ReservedSecondsPlanCached1765152000000,
+  BuildsPerUser1765497600000,
 ];
 
 /**
