@@ -12,6 +12,7 @@ import { BuildQueueConfig, EXPIRY_MARGIN_SECONDS } from './build-queue.config';
 import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE } from './build-job';
 import type { BuildJob } from './build-job';
 import { userBuildLimitGuard } from './user-build-limit';
+import { queuePositionFunction } from './queue-positions.service';
 import { WorkerConfig } from '../build-worker/worker.config';
 
 /**
@@ -84,8 +85,9 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
    * `send` runs for this queue (its columns, the queue's defaults), from the installed pg-boss's own
    * plans, but without the NOTIFY that wakes the workers: wakeWorkers sends that after COMMIT (ADR
    * 023). Every process defines it as it starts, under a lock: the function is the pg-boss of the
-   * process that started last. A worker also guards the claims with its BUILDS_PER_USER, as it
-   * applies its queue options (userBuildLimitGuard).
+   * process that started last. Beside it `build_queue_position` (queuePositionFunction); and a
+   * worker guards the claims with its BUILDS_PER_USER, as it applies its queue options
+   * (userBuildLimitGuard).
    */
   private async defineQueueFunctions(): Promise<void> {
     // getQueue answers the queue's job table too, though pg-boss's types leave it out.
@@ -105,6 +107,7 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
        BEGIN
          RETURN QUERY ${insert};
        END ${FUNCTION_BODY_QUOTE};
+       ${queuePositionFunction(PG_BOSS_SCHEMA, queue.table, BUILD_QUEUE)}
        ${guard}`,
     );
   }
