@@ -22,7 +22,8 @@ export class BuildEventsController {
   @ApiOperation({
     summary: "A build's status as it changes (Server-Sent Events)",
     description:
-      'First the current status, then one event per status change; the stream ends after `succeeded`, `failed` or `canceled`. ' +
+      'First the current status, then one event per status change and, while queued, per change of `queuePosition` ' +
+      '(checked every 5 s); the stream ends after `succeeded`, `failed` or `canceled`. ' +
       'Each event is `event: status` with `data` the same JSON as `GET /v1/builds/{buildId}` (BuildResponse). ' +
       'A comment (`: keep-alive`) is sent every 15 s. Status changes made by a worker in any process are seen. ' +
       'A build that does not exist and one of another user are the same 404, answered before any event.',

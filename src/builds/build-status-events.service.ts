@@ -6,11 +6,16 @@ import {
   concatMap,
   distinctUntilChanged,
   EMPTY,
+  filter,
   finalize,
+  from,
+  interval,
   map,
+  merge,
   Observable,
   of,
   takeWhile,
+  tap,
   throwError,
 } from 'rxjs';
 import type { BuildStatus } from './build-metrics.entity';
@@ -23,11 +28,14 @@ import type { BuildResponse } from './dto/build.response';
 export const HEARTBEAT_INTERVAL_MS = 15_000;
 const KEEP_ALIVE: MessageEvent = { comment: 'keep-alive' };
 const FINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed', 'canceled']);
+/** A queued build's place in line moves with no status change and no NOTIFY: its stream re-reads it this often. */
+export const QUEUE_POSITION_REFRESH_MS = 5_000;
 
 /**
  * A build's status as Server-Sent Events for its owner: the current one, then one event per
- * change, ending after `succeeded`, `failed` or `canceled`. Every event is read through BuildReadsService, so
- * it is exactly `GET /v1/builds/:buildId`, ownership included; writes nothing.
+ * change (of its status, or of its place in line while queued), ending after `succeeded`, `failed`
+ * or `canceled`. Every event is read through BuildReadsService, so it is exactly `GET
+ * /v1/builds/:buildId`, ownership included; writes nothing.
  */
 @Injectable()
 export class BuildStatusEventsService {
@@ -53,17 +61,37 @@ export class BuildStatusEventsService {
       subscription.close();
       throw error;
     }
-    const reread = () => this.reads.getOwned(userId, buildId);
-    const statuses = concat(of(current), subscription.changes.pipe(concatMap(reread))).pipe(
-      distinctUntilChanged((sent, read) => sent.status === read.status),
+    const reread = (refresh: boolean) => {
+      const read = from(this.reads.getOwned(userId, buildId));
+      // A refresh that fails (a database blip) is only skipped: the next one, or a change, reads again.
+      return refresh
+        ? read.pipe(catchError((error: unknown) => (isGone(error) ? throwError(() => error) : EMPTY)))
+        : read;
+    };
+    const refreshes = interval(QUEUE_POSITION_REFRESH_MS).pipe(filter(() => current.status === 'queued'));
+    const changes = merge(subscription.changes.pipe(map(() => false)), refreshes.pipe(map(() => true)));
+    // One read at a time, in order, whatever asked for it: a slow read never overtakes a newer one.
+    const statuses = concat(of(current), changes.pipe(concatMap(reread))).pipe(
+      distinctUntilChanged((sent, read) => sent.status === read.status && !movedInLine(sent, read)),
+      tap((build) => (current = build)),
       takeWhile((build) => !FINAL_STATUSES.has(build.status), true),
       // A build deleted with its project while watched: there is no final status to send.
-      catchError((error: unknown) => (error instanceof BuildNotFoundError ? EMPTY : throwError(() => error))),
+      catchError((error: unknown) => (isGone(error) ? EMPTY : throwError(() => error))),
       map((build): MessageEvent => ({ type: 'status', data: build })),
       finalize(() => subscription.close()),
     );
     return withHeartbeat(statuses);
   }
+}
+
+const isGone = (error: unknown) => error instanceof BuildNotFoundError;
+
+/**
+ * Whether a queued build has a new place in line. A queued build without one was just claimed by a
+ * worker and is about to run: its `running` event follows, so that read is no news.
+ */
+function movedInLine(sent: BuildResponse, read: BuildResponse): boolean {
+  return read.queuePosition !== undefined && read.queuePosition !== sent.queuePosition;
 }
 
 /** `events`, with a comment between them every HEARTBEAT_INTERVAL_MS until they end. */

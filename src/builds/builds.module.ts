@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BuildQueueModule } from '../build-queue/build-queue.module';
 import { BuildEventsController } from './build-events.controller';
 import { BuildMetrics } from './build-metrics.entity';
 import { BuildReadsController } from './build-reads.controller';
@@ -10,7 +11,7 @@ import { BuildsService } from './builds.service';
 
 /** Owns `project_build_metrics`: the build row, its reads and its status stream. */
 @Module({
-  imports: [TypeOrmModule.forFeature([BuildMetrics])],
+  imports: [TypeOrmModule.forFeature([BuildMetrics]), BuildQueueModule],
   controllers: [BuildReadsController, BuildEventsController],
   providers: [BuildsService, BuildReadsService, BuildStatusListener, BuildStatusEventsService],
   exports: [BuildsService, BuildReadsService, BuildStatusListener],

@@ -127,17 +127,19 @@ export class WorkerClient {
   }
 
   /**
-   * `GET /v1/builds/:buildId/events`: the build's current state, then each status change, ending
-   * after `succeeded`, `failed` or `canceled`. A stream that ends or breaks before that (a deploy, a dropped
-   * connection) is reopened, and a state already seen is not yielded twice; after `retry.attempts`
-   * reopenings in a row with no new status, the last failure is thrown. A deleted build is a
-   * `404 build_not_found`. Leaving the loop (`break`) or aborting `signal` closes the stream.
+   * `GET /v1/builds/:buildId/events`: the build's current state, then each change of its status or,
+   * while queued, of its `queuePosition`, ending after `succeeded`, `failed` or `canceled`. A stream
+   * that ends or breaks before that (a deploy, a dropped connection) is reopened, and a state already
+   * seen is not yielded twice; after `retry.attempts` reopenings in a row with no new status, the
+   * last failure is thrown. A deleted build is a `404 build_not_found`. Leaving the loop (`break`)
+   * or aborting `signal` closes the stream.
    */
   async *followBuild(
     buildId: string,
     { userId, signal }: OwnerOptions,
   ): AsyncGenerator<BuildResponse, void, undefined> {
     let lastStatus: BuildStatus | undefined;
+    let lastPosition: number | undefined;
     let fruitless = 0;
     for (;;) {
       const response = await this.send({
@@ -153,8 +155,11 @@ export class WorkerClient {
         for await (const event of serverSentEvents(response.body!)) {
           if (event.event !== 'status') continue;
           const build = JSON.parse(event.data) as BuildResponse;
-          if (build.status === lastStatus) continue;
+          // A queued build without a place was just claimed: its `running` follows.
+          const moved = build.queuePosition !== undefined && build.queuePosition !== lastPosition;
+          if (build.status === lastStatus && !moved) continue;
           lastStatus = build.status;
+          lastPosition = build.queuePosition;
           fruitless = 0;
           yield build;
           if (TERMINAL_STATUSES.has(build.status)) return;
