@@ -56,23 +56,7 @@ export class AiTimeReservations1764892800000 implements MigrationInterface {
         RETURN NULL;
       END $$;
 
-      -- src/previews: what create and update share: the build, the project pointed at it, its
-      -- AI-time session and its job. Returns the build's row id and the job id.
-      CREATE FUNCTION queue_project_build(
-        p_project uuid, p_user uuid, p_prompt text, p_framework text, p_initial boolean,
-        p_build text, p_version text, p_session text, p_job_data json, p_reserve_seconds integer,
-        OUT build_metrics_id integer, OUT job_id uuid)
-      LANGUAGE plpgsql AS $$
-      BEGIN
-        build_metrics_id := project_build_metrics_record_queued(
-          p_build, p_version, p_project, p_user, p_initial, p_framework, p_prompt);
-        PERFORM projects_mark_build_queued(p_project, p_build, p_framework);
-        PERFORM ai_time_sessions_open(p_session, p_user, p_project, p_build, p_reserve_seconds);
-        SELECT id INTO job_id FROM build_queue_insert(json_build_array(json_build_object('data', p_job_data))::text) AS id;
-        -- pg-boss inserts nothing when the queue refuses the job (a singleton clash, say).
-        IF job_id IS NULL THEN RAISE EXCEPTION 'the build job of % was not enqueued', p_build; END IF;
-      END $$;
-
+      ${QUEUE_PROJECT_BUILD_V2}
       ${CREATE_PROJECT_V2}
       -- src/previews: POST /v1/update-project, in order; answers as create_project does. An update
       -- has no dedupe window: a repeat while its build is queued is 409 build_in_progress.
@@ -141,6 +125,27 @@ export class AiTimeReservations1764892800000 implements MigrationInterface {
 /** Both versions have one signature each, so the names alone say which to drop. */
 const DROP_REQUEST_FUNCTIONS =
   'DROP FUNCTION update_project, create_project, queue_project_build, build_start_refusal, ai_time_sessions_open;';
+
+/** queue_project_build as this migration defines it (BuildsPerUser's down restores it). */
+export const QUEUE_PROJECT_BUILD_V2 = `
+      -- src/previews: what create and update share: the build, the project pointed at it, its
+      -- AI-time session and its job. Returns the build's row id and the job id.
+      CREATE FUNCTION queue_project_build(
+        p_project uuid, p_user uuid, p_prompt text, p_framework text, p_initial boolean,
+        p_build text, p_version text, p_session text, p_job_data json, p_reserve_seconds integer,
+        OUT build_metrics_id integer, OUT job_id uuid)
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        build_metrics_id := project_build_metrics_record_queued(
+          p_build, p_version, p_project, p_user, p_initial, p_framework, p_prompt);
+        PERFORM projects_mark_build_queued(p_project, p_build, p_framework);
+        PERFORM ai_time_sessions_open(p_session, p_user, p_project, p_build, p_reserve_seconds);
+        SELECT id INTO job_id FROM build_queue_insert(json_build_array(json_build_object('data', p_job_data))::text) AS id;
+        -- pg-boss inserts nothing when the queue refuses the job (a singleton clash, say).
+        IF job_id IS NULL THEN RAISE EXCEPTION 'the build job of % was not enqueued', p_build; END IF;
+      END $$;
+
+`;
 
 /** create_project as this migration defines it (SignatureSpentByCreate's down restores it). */
 export const CREATE_PROJECT_V2 = `

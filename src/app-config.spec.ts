@@ -15,6 +15,7 @@ const ALL_VARIABLES = [
   'BUILD_RETRY_DELAY_MS',
   'BUILD_HEARTBEAT_SECONDS',
   'BUILD_CONCURRENCY',
+  'BUILDS_PER_USER',
   'BUILD_SHUTDOWN_GRACE_MS',
   'SHUTDOWN_DRAIN_MS',
   'WORKER_SHARED_SECRET',
@@ -56,6 +57,7 @@ const DEFAULTS = {
     retryDelayMs: 2000,
     heartbeatSeconds: 30,
     concurrency: 2,
+    buildsPerUser: 1,
     shutdownGraceMs: 20_000,
   },
   builders: {
@@ -94,6 +96,7 @@ describe('loadAppConfig', () => {
       BUILD_RETRY_DELAY_MS: '0',
       BUILD_HEARTBEAT_SECONDS: '12',
       BUILD_CONCURRENCY: '4',
+      BUILDS_PER_USER: '3',
       BUILD_SHUTDOWN_GRACE_MS: '0',
       SHUTDOWN_DRAIN_MS: '5000',
       WORKER_SHARED_SECRET: 'old-secret-0123456789,new-secret-0123456789',
@@ -129,6 +132,7 @@ describe('loadAppConfig', () => {
         retryDelayMs: 0,
         heartbeatSeconds: 12,
         concurrency: 4,
+        buildsPerUser: 3,
         shutdownGraceMs: 0,
       },
       builders: {

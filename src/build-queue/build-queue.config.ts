@@ -28,6 +28,13 @@ export class BuildQueueConfig {
   readonly concurrency: number = 2;
 
   /**
+   * Builds of one user that may run at once, across every worker process: one user's backlog
+   * cannot hold every worker while other users wait (ADR 038).
+   */
+  @IntegerIn(1, 64)
+  readonly buildsPerUser: number = 1;
+
+  /**
    * On SIGTERM, how long a worker lets its running builds finish; then they are handed back to the
    * queue, to be retried by another worker.
    */
@@ -41,6 +48,7 @@ export class BuildQueueConfig {
       retryDelayMs: 'BUILD_RETRY_DELAY_MS',
       heartbeatSeconds: 'BUILD_HEARTBEAT_SECONDS',
       concurrency: 'BUILD_CONCURRENCY',
+      buildsPerUser: 'BUILDS_PER_USER',
       shutdownGraceMs: 'BUILD_SHUTDOWN_GRACE_MS',
     });
   }

@@ -11,6 +11,8 @@ import { QUEUE_FUNCTIONS_LOCK } from '../database/advisory-lock';
 import { BuildQueueConfig, EXPIRY_MARGIN_SECONDS } from './build-queue.config';
 import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE } from './build-job';
 import type { BuildJob } from './build-job';
+import { userBuildLimitGuard } from './user-build-limit';
+import { queuePositionFunction } from './queue-positions.service';
 import { WorkerConfig } from '../build-worker/worker.config';
 
 /**
@@ -74,23 +76,28 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
     await this.boss.createQueue(ABANDONED_BUILD_QUEUE);
     await this.boss.createQueue(BUILD_QUEUE, options);
     if (this.roles.runsWorker) await this.boss.updateQueue(BUILD_QUEUE, options);
-    await this.defineJobInsert();
+    await this.defineQueueFunctions();
   }
 
   /**
-   * Defines `build_queue_insert(jobs text)`, which queue_project_build (migration
-   * BuildRequestFunctions) calls to enqueue a build in the request's own statement: its body is the
-   * statement pg-boss's `send` runs for this queue (its columns, the queue's defaults), from the
-   * installed pg-boss's own plans, but without the NOTIFY that wakes the workers: wakeWorkers sends
-   * that after COMMIT (ADR 023). Every process defines it as it starts, under a lock: the function
-   * is the pg-boss of the process that started last.
+   * Defines `build_queue_insert(jobs text)`, which queue_project_build (migration BuildsPerUser)
+   * calls to enqueue a build in the request's own statement: its body is the statement pg-boss's
+   * `send` runs for this queue (its columns, the queue's defaults), from the installed pg-boss's own
+   * plans, but without the NOTIFY that wakes the workers: wakeWorkers sends that after COMMIT (ADR
+   * 023). Every process defines it as it starts, under a lock: the function is the pg-boss of the
+   * process that started last. Beside it `build_queue_position` (queuePositionFunction); and a
+   * worker guards the claims with its BUILDS_PER_USER, as it applies its queue options
+   * (userBuildLimitGuard).
    */
-  private async defineJobInsert(): Promise<void> {
+  private async defineQueueFunctions(): Promise<void> {
     // getQueue answers the queue's job table too, though pg-boss's types leave it out.
     const queue = (await this.boss.getQueue(BUILD_QUEUE)) as { table?: unknown } | null;
     if (typeof queue?.table !== 'string') throw new Error(`pg-boss did not say which table queue ${BUILD_QUEUE} uses`);
     const insert = insertJobs(PG_BOSS_SCHEMA, { table: queue.table, name: BUILD_QUEUE, returnId: true, notify: false });
     if (insert.includes(FUNCTION_BODY_QUOTE)) throw new Error('pg-boss gave a job insert that cannot be wrapped');
+    const guard = this.roles.runsWorker
+      ? userBuildLimitGuard(PG_BOSS_SCHEMA, queue.table, BUILD_QUEUE, this.config.buildsPerUser)
+      : '';
     const { namespace, key } = QUEUE_FUNCTIONS_LOCK;
     // Statements sent together run as one implicit transaction: the lock covers the definition,
     // and two processes starting at once do not collide on it.
@@ -99,7 +106,9 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
        CREATE OR REPLACE FUNCTION build_queue_insert(jobs text) RETURNS SETOF uuid LANGUAGE plpgsql AS ${FUNCTION_BODY_QUOTE}
        BEGIN
          RETURN QUERY ${insert};
-       END ${FUNCTION_BODY_QUOTE};`,
+       END ${FUNCTION_BODY_QUOTE};
+       ${queuePositionFunction(PG_BOSS_SCHEMA, queue.table, BUILD_QUEUE)}
+       ${guard}`,
     );
   }
 
@@ -144,9 +153,10 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Starts consuming build jobs, `concurrency` at a time in this process. A rejected handler is a
-   * failed attempt: pg-boss retries it with the queue's backoff until the job's retry limit, then
-   * moves it to the abandoned queue.
+   * Starts consuming build jobs, `concurrency` at a time in this process and `buildsPerUser` of one
+   * user (the job's group) at a time across every process. A rejected handler is a failed attempt:
+   * pg-boss retries it with the queue's backoff until the job's retry limit, then moves it to the
+   * abandoned queue.
    */
   async consume(handler: (job: BuildJobAttempt) => Promise<void>): Promise<void> {
     // One pg-boss worker per slot, woken as soon as its build is done: pg-boss otherwise waits out
@@ -156,7 +166,7 @@ export class BuildQueueService implements OnModuleInit, OnModuleDestroy {
     for (let slot = 0; slot < this.config.concurrency; slot++) {
       const workerId: string = await this.boss.work(
         BUILD_QUEUE,
-        { ...this.workOptions(), localConcurrency: 1 },
+        { ...this.workOptions(), localConcurrency: 1, groupConcurrency: this.config.buildsPerUser },
         async ([job]: BuildJobAttempt[]) => {
           try {
             await handler(job);

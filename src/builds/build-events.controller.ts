@@ -24,13 +24,14 @@ export class BuildEventsController {
     summary: "A build's status and log as they change (Server-Sent Events)",
     description:
       'First the log lines kept so far (after `after`) and the current status, then each batch of log lines and ' +
-      'each status change as they happen; the stream ends after `succeeded`, `failed` or `canceled`. ' +
-      '`event: status` has `data` the same JSON as `GET /v1/builds/{buildId}` (BuildResponse); `event: log` has ' +
-      '`data` `{ lines: [...] }`, the items of `GET /v1/builds/{buildId}/logs`. Every status event comes after ' +
-      "the lines stored before it, so the final one comes after the build's whole log. To reconnect without " +
-      "receiving the log again, pass the last line's `seq` as `after` (`Last-Event-ID` is not read). A comment " +
-      '(`: keep-alive`) is sent every 15 s. Changes made by a worker in any process are seen. A build that does ' +
-      'not exist and one of another user are the same 404, answered before any event.',
+      'each status change as they happen, and while queued each change of `queuePosition` (checked every 5 s); ' +
+      'the stream ends after `succeeded`, `failed` or `canceled`. `event: status` has `data` the same JSON as ' +
+      '`GET /v1/builds/{buildId}` (BuildResponse); `event: log` has `data` `{ lines: [...] }`, the items of ' +
+      '`GET /v1/builds/{buildId}/logs`. Every status event comes after the lines stored before it, so the final ' +
+      "one comes after the build's whole log. To reconnect without receiving the log again, pass the last " +
+      "line's `seq` as `after` (`Last-Event-ID` is not read). A comment (`: keep-alive`) is sent every 15 s. " +
+      'Changes made by a worker in any process are seen. A build that does not exist and one of another user ' +
+      'are the same 404, answered before any event.',
   })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, FindOptionsSelect, Repository } from 'typeorm';
+import { QueuePositionsService } from '../build-queue/queue-positions.service';
 import { BuildMetrics } from './build-metrics.entity';
 import { BuildNotFoundError } from './build-not-found.error';
 import { BuildResponse } from './dto/build.response';
@@ -18,10 +19,16 @@ const ANSWERED: FindOptionsSelect<BuildMetrics> = {
   error: true,
 };
 
-/** Reads `project_build_metrics` (owned by this module) for the build's user; never writes. */
+/**
+ * Reads `project_build_metrics` (owned by this module) for the build's user, and a queued build's
+ * place in line from the build queue; never writes.
+ */
 @Injectable()
 export class BuildReadsService {
-  constructor(@InjectRepository(BuildMetrics) private readonly builds: Repository<BuildMetrics>) {}
+  constructor(
+    @InjectRepository(BuildMetrics) private readonly builds: Repository<BuildMetrics>,
+    private readonly positions: QueuePositionsService,
+  ) {}
 
   /**
    * The build, if this user owns it. `user_id` is the project's owner (only the owner can queue a
@@ -36,6 +43,8 @@ export class BuildReadsService {
     // Not the prompt (up to 20,000 characters): the event stream reads a build at every change.
     const build = await manager.getRepository(BuildMetrics).findOne({ select: ANSWERED, where: { buildId, userId } });
     if (!build) throw new BuildNotFoundError(buildId);
+    // Only a queued build is in line: a running or finished one costs no second query.
+    const queuePosition = build.status === 'queued' ? await this.positions.positionOf(manager, buildId) : undefined;
     return {
       buildId: build.buildId,
       projectId: build.projectId,
@@ -43,6 +52,7 @@ export class BuildReadsService {
       status: build.status,
       isInitialBuild: build.isInitialBuild,
       attempts: build.attempts,
+      ...(queuePosition !== undefined && { queuePosition }),
       // NULL columns become absent fields: `null` is not a value in this API.
       ...(build.startedAt !== null && { startedAt: build.startedAt.toISOString() }),
       ...(build.finishedAt !== null && { finishedAt: build.finishedAt.toISOString() }),

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BuildLogsModule } from '../build-logs/build-logs.module';
+import { BuildQueueModule } from '../build-queue/build-queue.module';
 import { BuildEventsController } from './build-events.controller';
 import { BuildLogReadsService } from './build-log-reads.service';
 import { BuildLogsController } from './build-logs.controller';
@@ -16,7 +17,7 @@ import { BuildsService } from './builds.service';
  * and its status and log stream.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([BuildMetrics]), BuildLogsModule],
+  imports: [TypeOrmModule.forFeature([BuildMetrics]), BuildQueueModule, BuildLogsModule],
   controllers: [BuildReadsController, BuildLogsController, BuildEventsController],
   providers: [BuildsService, BuildReadsService, BuildLogReadsService, BuildStatusListener, BuildStatusEventsService],
   exports: [BuildsService, BuildReadsService, BuildStatusListener],

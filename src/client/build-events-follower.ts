@@ -23,6 +23,7 @@ export async function* followBuildEvents(
   signal: AbortSignal | undefined,
 ): AsyncGenerator<BuildFollowEvent, void, undefined> {
   let lastStatus: BuildStatus | undefined;
+  let lastPosition: number | undefined;
   let lastSeq: number | undefined;
   let fruitless = 0;
   for (;;) {
@@ -41,8 +42,11 @@ export async function* followBuildEvents(
         }
         if (event.event !== 'status') continue;
         const build = JSON.parse(event.data) as BuildResponse;
-        if (build.status === lastStatus) continue;
+        // A queued build without a place was just claimed: its `running` follows.
+        const moved = build.queuePosition !== undefined && build.queuePosition !== lastPosition;
+        if (build.status === lastStatus && !moved) continue;
         lastStatus = build.status;
+        lastPosition = build.queuePosition;
         fruitless = 0;
         yield { type: 'status', build };
         if (TERMINAL_STATUSES.has(build.status)) return;

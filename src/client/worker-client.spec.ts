@@ -206,6 +206,32 @@ describe('WorkerClient', () => {
       expect(sent).toHaveLength(4);
     });
 
+    it('yields a queued build again when its place in line moves, never the same place twice', async () => {
+      const queued = (queuePosition: number, id: number) =>
+        `event: status\nid: ${id}\ndata: ${JSON.stringify({ buildId: BUILD_ID, status: 'queued', queuePosition })}\n\n`;
+      // A queued build with no place (a worker just claimed it) is no news: `running` follows.
+      const { fetch } = fakeFetch(
+        eventStream(
+          queued(3, 1) +
+            queued(3, 2) +
+            queued(1, 3) +
+            statusEvent('queued', 4) +
+            statusEvent('running', 5) +
+            statusEvent('succeeded', 6),
+        ),
+      );
+      const seen: [string, number | undefined][] = [];
+      for await (const build of client(fetch).followBuild(BUILD_ID, { userId: USER_ID }))
+        seen.push([build.status, build.queuePosition]);
+
+      expect(seen).toEqual([
+        ['queued', 3],
+        ['queued', 1],
+        ['running', undefined],
+        ['succeeded', undefined],
+      ]);
+    });
+
     it('gives up after `attempts` reopenings in a row that bring nothing new', async () => {
       const { fetch, sent } = fakeFetch(
         eventStream(statusEvent('running')),

@@ -135,13 +135,14 @@ export class WorkerClient {
   }
 
   /**
-   * `GET /v1/builds/:buildId/events`: the build's current state, then each status change, ending
-   * after `succeeded`, `failed` or `canceled`; with `logs: true`, tagged events (BuildFollowEvent)
-   * that carry the build's log lines too, each status after the lines printed before it. A stream
-   * that ends or breaks before that (a deploy, a dropped connection) is reopened after the last line
-   * received, and no state or line is yielded twice; after `retry.attempts` reopenings in a row
-   * with nothing new, the last failure is thrown. A deleted build is a `404 build_not_found`.
-   * Leaving the loop (`break`) or aborting `signal` closes the stream.
+   * `GET /v1/builds/:buildId/events`: the build's current state, then each change of its status or,
+   * while queued, of its `queuePosition`, ending after `succeeded`, `failed` or `canceled`; with
+   * `logs: true`, tagged events (BuildFollowEvent) that carry the build's log lines too, each status
+   * after the lines printed before it. A stream that ends or breaks before that (a deploy, a dropped
+   * connection) is reopened after the last line received, and no state or line is yielded twice;
+   * after `retry.attempts` reopenings in a row with nothing new, the last failure is thrown. A
+   * deleted build is a `404 build_not_found`. Leaving the loop (`break`) or aborting `signal` closes
+   * the stream.
    */
   followBuild(
     buildId: string,

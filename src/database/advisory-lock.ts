@@ -12,12 +12,20 @@ const NAMESPACE = {
   user: 0x5e11_0002,
   janitor: 0x5e11_0003,
   queueFunctions: 0x5e11_0004,
+  userClaims: 0x5e11_0005,
 } as const;
 
 export const MIGRATIONS_LOCK: AdvisoryLock = { namespace: NAMESPACE.migrations, key: 0 };
 
-/** Serialises the processes that (re)define the build queue's insert function as they start. */
+/** Serialises the processes that (re)define the build queue's insert and claim guard as they start. */
 export const QUEUE_FUNCTIONS_LOCK: AdvisoryLock = { namespace: NAMESPACE.queueFunctions, key: 0 };
+
+/**
+ * The namespace of the locks that serialise claims of one user's build jobs (keyed in SQL by
+ * `hashtext(userId)`, see src/build-queue/user-build-limit.ts): apart from the user's lock, which a
+ * claim must not wait for.
+ */
+export const USER_CLAIMS_LOCK_NAMESPACE = NAMESPACE.userClaims;
 
 /** Held by the one process whose janitor runs a round; the others skip theirs (src/integrity). */
 export const JANITOR_LOCK: AdvisoryLock = { namespace: NAMESPACE.janitor, key: 0 };

@@ -36,15 +36,17 @@ describe('the build job a create inserts', () => {
     return row;
   };
 
-  it('is the job pg-boss’s own send makes for the same data, column for column', async () => {
-    const { body: created } = await t.http().post(CREATE_PATH).send(createBody()).expect(201);
+  it('is the job pg-boss’s own send makes for the same data in the user’s group, column for column', async () => {
+    const request = createBody();
+    const { body: created } = await t.http().post(CREATE_PATH).send(request).expect(201);
     const [{ data }] = await t.db.query<{ data: object }>(`SELECT data FROM pgboss.job WHERE id = $1`, [created.jobId]);
 
-    const sentId = await boss.send(BUILD_QUEUE, data);
+    // The group is what BUILDS_PER_USER limits (ADR 038): the user's builds, across every worker.
+    const sentId = await boss.send(BUILD_QUEUE, data, { group: { id: request.userId as string } });
 
     expect(sentId).not.toBeNull();
     const ours = await job(created.jobId as string);
-    expect(ours.columns).toMatchObject({ name: BUILD_QUEUE, state: 'created' });
+    expect(ours.columns).toMatchObject({ name: BUILD_QUEUE, state: 'created', group_id: request.userId });
     expect(ours).toEqual(await job(sentId!));
   });
 

@@ -101,7 +101,7 @@ describe('reads', () => {
   });
 
   describe('GET /v1/projects/:projectId/versions and GET /v1/builds/:buildId', () => {
-    it('lists no version and shows the build queued, without times or error (absent, not null), before it ran', async () => {
+    it('lists no version and shows the build queued and next in line, without times or error (absent, not null), before it ran', async () => {
       const versions = await t
         .http()
         .get(`/v1/projects/${created.projectId}/versions`)
@@ -118,6 +118,8 @@ describe('reads', () => {
         status: 'queued',
         isInitialBuild: true,
         attempts: 0,
+        // The only build waiting: next to start (ADR 038).
+        queuePosition: 1,
       });
     });
 

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runAuditCli } from '../support/audit-cli';
 import { ageTree } from '../support/integrity-fixtures';
+import { eventually } from '../support/processes';
 import { CREATE_PATH } from '../support/requests';
 import {
   ageRows,
@@ -171,7 +172,7 @@ describe('two API and two worker processes on one database', () => {
     expect([...runs.keys()].sort()).toEqual(WORKER_NAMES);
   }, 300_000);
 
-  it("streams a build's status from either API while a worker process runs it", async () => {
+  it("streams a build's status from either API while a worker process runs it, one of the user's builds at a time", async () => {
     const userId = randomUUID();
     const gated = await Promise.all(
       [0, 1, 2, 3].map(async (i) => {
@@ -188,11 +189,34 @@ describe('two API and two worker processes on one database', () => {
         return { buildId, streams };
       }),
     );
-    const statuses = (stream: EventStream) => stream.dataOf<{ status: string }>('status').map(({ status }) => status);
+    // A queued build is sent again as its place in line moves (ADR 038): each status once, in order.
+    const statuses = (stream: EventStream) =>
+      stream
+        .dataOf<{ status: string }>('status')
+        .map(({ status }) => status)
+        .filter((status, i, all) => status !== all[i - 1]);
+    const running = () =>
+      db.query<{ build_id: string }>(
+        `SELECT build_id FROM project_build_metrics WHERE build_id = ANY($1) AND status = 'running'`,
+        [gated.map(({ buildId }) => buildId)],
+      );
     try {
-      for (const { buildId, streams } of gated) {
+      // BUILDS_PER_USER=1 across both workers, 8 slots between them: the user's builds run in turn.
+      for (let turn = 0; turn < gated.length; turn++) {
+        const [{ build_id: buildId }] = await eventually(
+          'one of the user’s builds running',
+          async () => {
+            const rows = await running();
+            return rows.length > 0 ? rows : undefined;
+          },
+          60_000,
+        );
+        // Time for either worker's next poll: none may start another of the user's builds.
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        expect((await running()).map((row) => row.build_id)).toEqual([buildId]);
+        const { streams } = gated.find((build) => build.buildId === buildId)!;
         for (const stream of streams)
-          await stream.waitFor('running', () => statuses(stream).includes('running'), 60_000);
+          await stream.waitFor('running', () => statuses(stream).includes('running'), 30_000);
         await writeFile(join(scratch, `${buildId}.open`), '');
         for (const stream of streams) {
           await stream.endedByServer(30_000);
@@ -209,7 +233,7 @@ describe('two API and two worker processes on one database', () => {
         streams.forEach((stream) => stream.close());
       }
     }
-  }, 180_000);
+  }, 300_000);
 
   it('leaves nothing for the integrity audit to find, once its grace period is over', async () => {
     await allBuildsFinished(db, 60_000);

@@ -11,13 +11,14 @@ describe('starting the service process', () => {
   afterEach(() => services?.close());
 
   it('refuses a bad configuration: exits 1 and names every bad variable on stderr', async () => {
-    const service = services.start('bad configuration', { PORT: 'abc', BUILD_MAX_ATTEMPTS: '0' });
+    const service = services.start('bad configuration', { PORT: 'abc', BUILD_MAX_ATTEMPTS: '0', BUILDS_PER_USER: '0' });
 
     const exit = await service.exitWithin(15_000);
 
     expect(exit).toEqual({ code: 1, signal: null });
     expect(service.stderr).toMatch(/\bPORT="abc"/);
     expect(service.stderr).toMatch(/\bBUILD_MAX_ATTEMPTS="0"/);
+    expect(service.stderr).toMatch(/\bBUILDS_PER_USER="0": .*not be less than 1/);
     // A clear message for an operator, not a crash: no stack trace.
     expect(service.stderr).not.toMatch(/^\s+at /m);
     expect(service.stdout).not.toMatch(/listening on/);

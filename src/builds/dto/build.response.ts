@@ -34,6 +34,15 @@ export class BuildResponse {
   readonly attempts: number;
 
   @ApiPropertyOptional({
+    description:
+      "While queued, its place among the builds waiting to start: 1 is the next to start. The line is by round (how many of its user's builds, at most BUILDS_PER_USER at once, must finish first), then by age; absent once a worker took it, and when running or finished.",
+    type: 'integer',
+    minimum: 1,
+    example: 3,
+  })
+  readonly queuePosition?: number;
+
+  @ApiPropertyOptional({
     description: 'When the first attempt started; absent while queued.',
     format: 'date-time',
     example: '2025-11-25T10:15:31.002Z',
