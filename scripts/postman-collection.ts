@@ -23,6 +23,7 @@ const FLOW = [
   'POST /v1/create-preview-for-new-project',
   'GET /v1/builds/{buildId}/events',
   'GET /v1/builds/{buildId}',
+  'GET /v1/builds/{buildId}/logs',
   'GET /v1/projects/{projectId}',
   'GET /v1/projects/{projectId}/versions',
   'GET /preview/{projectId}/{versionId}/{path}',

@@ -43,6 +43,8 @@ describe('loadAppConfig refuses', () => {
     ['FAILED_BUILDS_KEPT_DAYS', 'a month'],
     ['BUILD_OUTPUT_MAX_BYTES', '0'],
     ['BUILD_OUTPUT_MAX_BYTES', '1e6'],
+    ['BUILD_LOG_MAX_BYTES', '65535'],
+    ['BUILD_LOG_MAX_BYTES', '1MiB'],
     ['BUILD_OUTPUT_MAX_FILES', '0'],
     ['BUILD_MEMORY_MAX_BYTES', '1048576'],
     ['PREVIEW_FRAME_ANCESTORS', "'self'; script-src *"],

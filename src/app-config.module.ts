@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { WorkerConfig } from './build-worker/worker.config';
 import { AppConfig } from './app-config';
 import { BillingConfig } from './billing/billing.config';
+import { BuildLogsConfig } from './build-logs/build-logs.config';
 import { BuildQueueConfig } from './build-queue/build-queue.config';
 import { BuildersConfig } from './build-worker/builders/builders.config';
 import { IdempotencyConfig } from './idempotency/idempotency.config';
@@ -24,6 +25,7 @@ export class AppConfigModule {
       { provide: BillingConfig, useValue: config.billing },
       { provide: BuildQueueConfig, useValue: config.buildQueue },
       { provide: BuildersConfig, useValue: config.builders },
+      { provide: BuildLogsConfig, useValue: config.buildLogs },
       { provide: IdempotencyConfig, useValue: config.idempotency },
       { provide: RateLimitsConfig, useValue: config.rateLimits },
       { provide: JanitorConfig, useValue: config.janitor },

@@ -36,6 +36,7 @@ const ALL_VARIABLES = [
   'BUILD_READ_ONLY_PATHS',
   'BUILD_MEMORY_MAX_BYTES',
   'AI_TIME_RESERVE_SECONDS',
+  'BUILD_LOG_MAX_BYTES',
 ];
 
 /** The plain values of the config, as docs/contract.md documents them. */
@@ -65,6 +66,7 @@ const DEFAULTS = {
     output: { maxBytes: 104_857_600, maxFiles: 10_000 },
     sandbox: { kind: 'bubblewrap', network: false, readOnlyPaths: [], memoryMaxBytes: 4 * 1024 ** 3 },
   },
+  buildLogs: { maxBytes: 1024 * 1024 },
   idempotency: { dedupeWindowMs: 10_000 },
   rateLimits: { perMinute: 30 },
   shutdown: { drainMs: 0 },
@@ -114,6 +116,7 @@ describe('loadAppConfig', () => {
       BUILD_NETWORK: 'on',
       BUILD_READ_ONLY_PATHS: '/opt/node,/srv/builder',
       AI_TIME_RESERVE_SECONDS: '1800',
+      BUILD_LOG_MAX_BYTES: '262144',
     };
 
     expect(values(env)).toEqual({
@@ -144,6 +147,7 @@ describe('loadAppConfig', () => {
           memoryMaxBytes: 4 * 1024 ** 3,
         },
       },
+      buildLogs: { maxBytes: 262_144 },
       idempotency: { dedupeWindowMs: 0 },
       rateLimits: { perMinute: 5 },
       shutdown: { drainMs: 5000 },

@@ -1,4 +1,5 @@
 import { BillingConfig } from './billing/billing.config';
+import { BuildLogsConfig } from './build-logs/build-logs.config';
 import { BuildQueueConfig } from './build-queue/build-queue.config';
 import { BuildersConfig } from './build-worker/builders/builders.config';
 import { DatabaseConfig } from './database/database.config';
@@ -23,6 +24,7 @@ export interface AppConfig {
   readonly billing: BillingConfig;
   readonly buildQueue: BuildQueueConfig;
   readonly builders: BuildersConfig;
+  readonly buildLogs: BuildLogsConfig;
   readonly idempotency: IdempotencyConfig;
   readonly rateLimits: RateLimitsConfig;
   readonly shutdown: ShutdownConfig;
@@ -53,6 +55,7 @@ export function loadAppConfig(env: Environment): AppConfig {
     buildQueue,
     // The builders share BUILD_TIMEOUT_MS; when it was refused that is already reported.
     builders: read(() => BuildersConfig.fromEnv(env, buildQueue ?? new BuildQueueConfig())),
+    buildLogs: read(() => BuildLogsConfig.fromEnv(env)),
     idempotency: read(() => IdempotencyConfig.fromEnv(env)),
     rateLimits: read(() => RateLimitsConfig.fromEnv(env)),
     shutdown: read(() => ShutdownConfig.fromEnv(env)),

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { BillingModule } from './billing/billing.module';
+import { BuildLogsModule } from './build-logs/build-logs.module';
 import { BuildQueueModule } from './build-queue/build-queue.module';
 import { BuildWorkerModule } from './build-worker/build-worker.module';
 import { BuildsModule } from './builds/builds.module';
@@ -39,6 +40,7 @@ export class AppModule {
         HealthModule,
         ProjectsModule,
         BuildsModule,
+        BuildLogsModule,
         BuildQueueModule,
         BuildWorkerModule,
         VersionsModule,

@@ -10,6 +10,7 @@ import { inSpan } from '../telemetry/spans';
 import { BuildOutputsService } from '../workspace/build-outputs.service';
 import { ProjectDirectoriesService } from '../workspace/project-directories.service';
 import { AttemptLease } from './attempt-lease';
+import { AttemptLogsService } from './attempt-logs.service';
 import { BuildJob } from '../build-queue/build-job';
 import { BuildOutcomesService } from './build-outcomes.service';
 import { checkPublishableOutput } from './build-output-check';
@@ -29,7 +30,8 @@ export interface BuildAttempt {
 /**
  * Runs one attempt of a build: starts it, runs the builder into the attempt's own output folder
  * while holding the attempt's lease, checks that the output may be published (regular files and
- * folders only, within the limits), and has BuildOutcomesService record what came of it.
+ * folders only, within the limits), stores the attempt's log, and has BuildOutcomesService record
+ * what came of it.
  */
 @Injectable()
 export class BuildRunnerService {
@@ -43,6 +45,7 @@ export class BuildRunnerService {
     @Inject(BUILDER) private readonly builder: Builder,
     private readonly buildersConfig: BuildersConfig,
     private readonly statusListener: BuildStatusListener,
+    private readonly attemptLogs: AttemptLogsService,
   ) {}
 
   /**
@@ -68,6 +71,8 @@ export class BuildRunnerService {
     const { build, projectName } = started;
     span.setAttribute('build.attempt', build.attempts);
     const outputDir = this.outputs.attemptOutputDirectory(userId, projectId, buildId, build.attempts);
+    const log = this.attemptLogs.open(buildId, build.attempts, this.directories.projectDirectory(userId, projectId));
+    log.note(`attempt ${build.attempts} started`);
 
     const lease = new AttemptLease(
       () => this.outcomes.isAttemptCurrent(this.dataSource.manager, build),
@@ -88,6 +93,7 @@ export class BuildRunnerService {
           projectName,
           sourceDir: this.directories.sourceDirectory(userId, projectId),
           outputDir,
+          log,
         },
         lease.signal,
       );
@@ -99,6 +105,9 @@ export class BuildRunnerService {
       lease.release();
       void watching.then((subscription) => subscription?.close());
     }
+    if (failure) log.note(failure.message);
+    // The whole log is stored before the outcome, so a finished build's log is complete.
+    await log.close();
     // Once the build has finished, whoever recorded it (BuildOutcomesService, BuildCancelService) removes every
     // attempt's leftovers; an attempt that records nothing (no longer current) removes its own, and never another's.
     if (!failure && (await this.outcomes.recordSuccess(build))) {

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { BillingModule } from '../billing/billing.module';
+import { BuildLogsModule } from '../build-logs/build-logs.module';
 import { BuildQueueModule } from '../build-queue/build-queue.module';
 import { BuildsModule } from '../builds/builds.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { VersionsModule } from '../versions/versions.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
+import { AttemptLogsService } from './attempt-logs.service';
 import { BuildCancelController } from './build-cancel.controller';
 import { BuildCancelService } from './build-cancel.service';
 import { BuildOutcomesService } from './build-outcomes.service';
@@ -20,6 +22,7 @@ import { BuildersModule } from './builders/builders.module';
 @Module({
   imports: [
     BuildsModule,
+    BuildLogsModule,
     BuildQueueModule,
     BuildersModule,
     ProjectsModule,
@@ -28,7 +31,7 @@ import { BuildersModule } from './builders/builders.module';
     WorkspaceModule,
   ],
   controllers: [BuildCancelController],
-  providers: [BuildOutcomesService, BuildRunnerService, BuildWorkerService, BuildCancelService],
+  providers: [AttemptLogsService, BuildOutcomesService, BuildRunnerService, BuildWorkerService, BuildCancelService],
   exports: [BuildOutcomesService],
 })
 export class BuildWorkerModule {}

@@ -7,6 +7,9 @@ import { ShutdownState } from '../shutdown/shutdown-state';
 /** The channel the `project_build_metrics` trigger notifies, with the build id, when a status changes. */
 export const BUILD_STATUS_CHANNEL = 'build_status';
 
+/** The channel `build_log_append` notifies, with the build id, when a batch of log lines is stored. */
+export const BUILD_LOG_CHANNEL = 'build_log';
+
 /** How the LISTEN connection shows in `pg_stat_activity`. */
 export const BUILD_STATUS_LISTENER_NAME = 'sheen-build-status-events';
 
@@ -20,20 +23,35 @@ export interface BuildStatusSubscription {
    * a late subscriber. Completes when this process shuts down.
    */
   readonly changes: Observable<void>;
+  /** The same for the build's log: lines may have been stored (read those after the last one sent). */
+  readonly logAppends: Observable<void>;
   /** Stops the notifications; calling it again does nothing. */
   close(): void;
 }
 
+/** One subscriber's two kinds of news about its build. */
+interface Watcher {
+  readonly status: ReplaySubject<void>;
+  readonly log: ReplaySubject<void>;
+}
+
+/** The channels listened on, and which kind of news each one is. */
+const WATCHED_CHANNELS = new Map<string, keyof Watcher>([
+  [BUILD_STATUS_CHANNEL, 'status'],
+  [BUILD_LOG_CHANNEL, 'log'],
+]);
+
 /**
- * Owns this process's one LISTEN connection on `build_status`, opened for the first subscriber (an
- * event stream, or a worker's running build, which listens for a cancel), and hands each
- * notification to the subscribers of that build. PostgreSQL keeps no notifications for a connection that is down, so after a reconnect
- * every subscriber is told its build may have changed: it re-reads, and no change is lost.
+ * Owns this process's one LISTEN connection, on `build_status` and `build_log`, opened for the
+ * first subscriber (an event stream, or a worker's running build, which listens for a cancel), and
+ * hands each notification to the subscribers of that build. PostgreSQL keeps no notifications for a
+ * connection that is down, so after a reconnect every subscriber is told its build's status and log
+ * may have changed: it re-reads both, and nothing is lost.
  */
 @Injectable()
 export class BuildStatusListener implements OnModuleDestroy {
   private readonly logger = new Logger(BuildStatusListener.name);
-  private readonly subscribers = new Map<string, Set<ReplaySubject<void>>>();
+  private readonly subscribers = new Map<string, Set<Watcher>>();
   /** Set while LISTEN is active on it. */
   private client: Client | undefined;
   private connecting: Promise<void> | undefined;
@@ -51,25 +69,26 @@ export class BuildStatusListener implements OnModuleDestroy {
   /** Open subscriptions in this process. */
   get subscriberCount(): number {
     let count = 0;
-    for (const changes of this.subscribers.values()) count += changes.size;
+    for (const watchers of this.subscribers.values()) count += watchers.size;
     return count;
   }
 
   /**
-   * Resolves once LISTEN is active, so every change committed after that reaches `changes`; rejects
-   * (with nothing registered) if the connection cannot be opened.
+   * Resolves once LISTEN is active, so every change committed after that reaches `changes` or
+   * `logAppends`; rejects (with nothing registered) if the connection cannot be opened.
    */
   async subscribe(buildId: string): Promise<BuildStatusSubscription> {
     await this.listening();
-    const changes = new ReplaySubject<void>(1);
+    const watcher: Watcher = { status: new ReplaySubject<void>(1), log: new ReplaySubject<void>(1) };
     const ofBuild = this.subscribers.get(buildId) ?? new Set();
-    this.subscribers.set(buildId, ofBuild.add(changes));
+    this.subscribers.set(buildId, ofBuild.add(watcher));
     return {
-      changes: changes.asObservable(),
+      changes: watcher.status.asObservable(),
+      logAppends: watcher.log.asObservable(),
       close: () => {
-        if (!ofBuild.delete(changes)) return;
+        if (!ofBuild.delete(watcher)) return;
         if (ofBuild.size === 0) this.subscribers.delete(buildId);
-        changes.complete();
+        complete(watcher);
       },
     };
   }
@@ -87,7 +106,7 @@ export class BuildStatusListener implements OnModuleDestroy {
   private endStreams(): void {
     this.destroyed = true;
     clearTimeout(this.retryTimer);
-    for (const changes of this.allSubscribers()) changes.complete();
+    for (const watcher of this.allSubscribers()) complete(watcher);
     this.subscribers.clear();
   }
 
@@ -110,14 +129,15 @@ export class BuildStatusListener implements OnModuleDestroy {
     // Without a listener, an error on this connection would be thrown and end the process.
     client.on('error', (error) => this.logger.warn(`LISTEN connection: ${error.message}`));
     client.on('notification', ({ channel, payload }) => {
-      if (channel === BUILD_STATUS_CHANNEL && payload) this.subscribers.get(payload)?.forEach((s) => s.next());
+      const kind = WATCHED_CHANNELS.get(channel);
+      if (kind && payload) this.subscribers.get(payload)?.forEach((watcher) => watcher[kind].next());
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${BUILD_STATUS_CHANNEL}`);
+      await client.query([...WATCHED_CHANNELS.keys()].map((channel) => `LISTEN ${channel};`).join(' '));
     } catch (error) {
       void client.end().catch(() => undefined);
-      this.logger.warn(`LISTEN ${BUILD_STATUS_CHANNEL} failed: ${(error as Error).message}`);
+      this.logger.warn(`LISTEN failed: ${(error as Error).message}`);
       this.retryLater();
       throw error;
     }
@@ -129,7 +149,10 @@ export class BuildStatusListener implements OnModuleDestroy {
     this.client = client;
     this.retryDelayMs = FIRST_RETRY_DELAY_MS;
     // Whatever changed while the connection was down was not announced on this one.
-    for (const changes of this.allSubscribers()) changes.next();
+    for (const watcher of this.allSubscribers()) {
+      watcher.status.next();
+      watcher.log.next();
+    }
   }
 
   private dropped(client: Client): void {
@@ -151,7 +174,12 @@ export class BuildStatusListener implements OnModuleDestroy {
     }, delay);
   }
 
-  private *allSubscribers(): Iterable<ReplaySubject<void>> {
-    for (const changes of this.subscribers.values()) yield* changes;
+  private *allSubscribers(): Iterable<Watcher> {
+    for (const watchers of this.subscribers.values()) yield* watchers;
   }
+}
+
+function complete(watcher: Watcher): void {
+  watcher.status.complete();
+  watcher.log.complete();
 }

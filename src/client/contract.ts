@@ -6,7 +6,11 @@
 
 export type { AiTimeBalanceResponse } from '../billing/dto/ai-time-balance.response';
 export type { GrantAiTimeRequest } from '../billing/dto/grant-ai-time.request';
+export type { BuildLogLineResponse } from '../build-logs/dto/build-log-line.response';
+export type { BuildLogStream } from '../build-logs/build-log-line.entity';
 export type { BuildStatus } from '../builds/build-metrics.entity';
+export type { BuildLogPageResponse } from '../builds/dto/build-log-page.response';
+export type { BuildLogsQuery } from '../builds/dto/build-logs.query';
 export type { BuildResponse } from '../builds/dto/build.response';
 export type { CancelBuildRequest } from '../build-worker/dto/cancel-build.request';
 export type { ErrorCode } from '../errors/domain-error';

@@ -6,6 +6,7 @@ import {
   eventStream,
   fakeFetch,
   json,
+  logEvent,
   problem,
   PROJECT_ID,
   SECRET,
@@ -25,6 +26,7 @@ describe('WorkerClient', () => {
         json(200, { items: [] }),
         json(200, { items: [] }),
         json(200, {}),
+        json(200, { items: [], droppedLines: 0 }),
         new Response(null, { status: 204 }),
         json(200, {}),
         json(201, {}),
@@ -36,6 +38,7 @@ describe('WorkerClient', () => {
       await worker.listProjects({ userId: USER_ID, limit: 5, cursor: 'a b/c=' });
       await worker.getVersions(PROJECT_ID, { userId: USER_ID });
       await worker.getBuild(BUILD_ID, { userId: USER_ID });
+      await worker.getBuildLogs(BUILD_ID, { userId: USER_ID, after: 120, limit: 50 });
       await worker.deleteProject(PROJECT_ID, { userId: USER_ID });
       await worker.getBalance(USER_ID);
       await worker.grant(USER_ID, { seconds: 60, reason: 'Plan renewal' });
@@ -47,6 +50,7 @@ describe('WorkerClient', () => {
         `GET /v1/projects?userId=${USER_ID}&limit=5&cursor=a+b%2Fc%3D`,
         `GET /v1/projects/${PROJECT_ID}/versions?userId=${USER_ID}`,
         `GET /v1/builds/${BUILD_ID}?userId=${USER_ID}`,
+        `GET /v1/builds/${BUILD_ID}/logs?userId=${USER_ID}&after=120&limit=50`,
         `DELETE /v1/projects/${PROJECT_ID}?userId=${USER_ID}`,
         `GET /v1/billing/${USER_ID}/balance`,
         `POST /v1/billing/${USER_ID}/grants`,
@@ -56,7 +60,7 @@ describe('WorkerClient', () => {
       expect(sent.map((request) => request.headers['Content-Type'])).toEqual([
         'application/json',
         'application/json',
-        ...Array<undefined>(6).fill(undefined),
+        ...Array<undefined>(7).fill(undefined),
         'application/json',
       ]);
     });
@@ -242,6 +246,33 @@ describe('WorkerClient', () => {
       await expect(following).rejects.toThrow(`the event stream of build ${BUILD_ID} ended before the build did`);
       expect(statuses).toEqual(['running']);
       expect(sent).toHaveLength(3);
+    });
+
+    it('yields log lines too with `logs: true`, and reopens after the last line, yielding none twice', async () => {
+      const { fetch, sent } = fakeFetch(
+        eventStream(logEvent(1, 'a', 'b') + statusEvent('running') + logEvent(3, 'c')),
+        eventStream(logEvent(3, 'c', 'd') + statusEvent('running') + statusEvent('succeeded', 2)),
+      );
+      const seen: string[] = [];
+      for await (const event of client(fetch).followBuild(BUILD_ID, { userId: USER_ID, logs: true })) {
+        seen.push(
+          event.type === 'log' ? event.lines.map((line) => `${line.seq}:${line.line}`).join(' ') : event.build.status,
+        );
+      }
+
+      expect(seen).toEqual(['1:a 2:b', 'running', '3:c', '4:d', 'succeeded']);
+      expect(sent.map(({ url }) => url.searchParams.get('after'))).toEqual([null, '3']);
+      expect(sent.every(verifies)).toBe(true);
+    });
+
+    it('yields only statuses without `logs`, skipping the log events', async () => {
+      const { fetch } = fakeFetch(
+        eventStream(logEvent(1, 'a') + statusEvent('running') + logEvent(2, 'b') + statusEvent('failed', 2)),
+      );
+      const statuses: string[] = [];
+      for await (const build of client(fetch).followBuild(BUILD_ID, { userId: USER_ID })) statuses.push(build.status);
+
+      expect(statuses).toEqual(['running', 'failed']);
     });
 
     it('ends after canceled, a final status like succeeded and failed', async () => {

@@ -1,7 +1,8 @@
 import type {
   AiTimeBalanceResponse,
+  BuildLogPageResponse,
+  BuildLogsQuery,
   BuildResponse,
-  BuildStatus,
   CancelBuildRequest,
   CreatePreviewResponse,
   GrantAiTimeRequest,
@@ -13,10 +14,10 @@ import type {
   UpdateProjectResponse,
   VersionListResponse,
 } from './contract';
+import { BuildFollowEvent, followBuildEvents } from './build-events-follower';
 import type { CallOptions, CreatePreviewBody, OwnerOptions, WorkerClientOptions, WriteOptions } from './client-options';
 import { RequestSigner } from './request-signer';
 import { DEFAULT_RETRY, isRetryable, retryDelayMs, RetryOptions, sleep } from './retry-policy';
-import { serverSentEvents } from './server-sent-events';
 import { WorkerApiError } from './worker-api.error';
 
 /**
@@ -29,13 +30,12 @@ import { WorkerApiError } from './worker-api.error';
 
 export type * from './contract';
 export { RequestSigner, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './request-signer';
+export type { BuildFollowEvent } from './build-events-follower';
 export type { RetryOptions } from './retry-policy';
 export type { ServerSentEvent } from './server-sent-events';
 export { WorkerApiError } from './worker-api.error';
 export type { Problem, WorkerErrorCode } from './worker-api.error';
 export type * from './client-options';
-
-const TERMINAL_STATUSES: ReadonlySet<BuildStatus> = new Set(['succeeded', 'failed', 'canceled']);
 
 interface Call extends CallOptions {
   method: 'GET' | 'POST' | 'DELETE';
@@ -126,51 +126,48 @@ export class WorkerClient {
     return this.read<BuildResponse>(['v1', 'builds', buildId], { userId }, signal);
   }
 
+  /** `GET /v1/builds/:buildId/logs`: a page of the build's log, oldest first; pass `nextCursor` as `after` for the next. */
+  async getBuildLogs(
+    buildId: string,
+    { signal, ...query }: BuildLogsQuery & CallOptions,
+  ): Promise<BuildLogPageResponse> {
+    return this.read<BuildLogPageResponse>(['v1', 'builds', buildId, 'logs'], query, signal);
+  }
+
   /**
    * `GET /v1/builds/:buildId/events`: the build's current state, then each change of its status or,
-   * while queued, of its `queuePosition`, ending after `succeeded`, `failed` or `canceled`. A stream
-   * that ends or breaks before that (a deploy, a dropped connection) is reopened, and a state already
-   * seen is not yielded twice; after `retry.attempts` reopenings in a row with no new status, the
-   * last failure is thrown. A deleted build is a `404 build_not_found`. Leaving the loop (`break`)
-   * or aborting `signal` closes the stream.
+   * while queued, of its `queuePosition`, ending after `succeeded`, `failed` or `canceled`; with
+   * `logs: true`, tagged events (BuildFollowEvent) that carry the build's log lines too, each status
+   * after the lines printed before it. A stream that ends or breaks before that (a deploy, a dropped
+   * connection) is reopened after the last line received, and no state or line is yielded twice;
+   * after `retry.attempts` reopenings in a row with nothing new, the last failure is thrown. A
+   * deleted build is a `404 build_not_found`. Leaving the loop (`break`) or aborting `signal` closes
+   * the stream.
    */
+  followBuild(
+    buildId: string,
+    options: OwnerOptions & { logs: true },
+  ): AsyncGenerator<BuildFollowEvent, void, undefined>;
+  followBuild(
+    buildId: string,
+    options: OwnerOptions & { logs?: false },
+  ): AsyncGenerator<BuildResponse, void, undefined>;
   async *followBuild(
     buildId: string,
-    { userId, signal }: OwnerOptions,
-  ): AsyncGenerator<BuildResponse, void, undefined> {
-    let lastStatus: BuildStatus | undefined;
-    let lastPosition: number | undefined;
-    let fruitless = 0;
-    for (;;) {
-      const response = await this.send({
+    { userId, signal, logs = false }: OwnerOptions & { logs?: boolean },
+  ): AsyncGenerator<BuildResponse | BuildFollowEvent, void, undefined> {
+    const open = (after: number | undefined) =>
+      this.send({
         method: 'GET',
         path: ['v1', 'builds', buildId, 'events'],
-        query: { userId },
+        query: { userId, after },
         accept: 'text/event-stream',
         retryNetworkFailures: true,
         signal,
       });
-      let failure: unknown = new Error(`the event stream of build ${buildId} ended before the build did`);
-      try {
-        for await (const event of serverSentEvents(response.body!)) {
-          if (event.event !== 'status') continue;
-          const build = JSON.parse(event.data) as BuildResponse;
-          // A queued build without a place was just claimed: its `running` follows.
-          const moved = build.queuePosition !== undefined && build.queuePosition !== lastPosition;
-          if (build.status === lastStatus && !moved) continue;
-          lastStatus = build.status;
-          lastPosition = build.queuePosition;
-          fruitless = 0;
-          yield build;
-          if (TERMINAL_STATUSES.has(build.status)) return;
-        }
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        failure = error;
-      }
-      fruitless += 1;
-      if (fruitless >= this.retry.attempts) throw failure;
-      await sleep(retryDelayMs(this.retry, fruitless), signal);
+    for await (const event of followBuildEvents(buildId, open, this.retry, signal)) {
+      if (logs) yield event;
+      else if (event.type === 'status') yield event.build;
     }
   }
 

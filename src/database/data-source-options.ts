@@ -14,6 +14,7 @@ import { SpentSignatures1764979200000 } from '../../migrations/1764979200000-Spe
 import { SignatureSpentByCreate1765065600000 } from '../../migrations/1765065600000-SignatureSpentByCreate';
 import { ReservedSecondsPlanCached1765152000000 } from '../../migrations/1765152000000-ReservedSecondsPlanCached';
 import { BuildCanceled1765238400000 } from '../../migrations/1765238400000-BuildCanceled';
+import { BuildLogs1765411200000 } from '../../migrations/1765411200000-BuildLogs';
 import { BuildsPerUser1765497600000 } from '../../migrations/1765497600000-BuildsPerUser';
 import { VersionRetention1765584000000 } from '../../migrations/1765584000000-VersionRetention';
 import { ENTITIES } from './entities';
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   SignatureSpentByCreate1765065600000,
   ReservedSecondsPlanCached1765152000000,
   BuildCanceled1765238400000,
+  BuildLogs1765411200000,
   BuildsPerUser1765497600000,
   VersionRetention1765584000000,
 ];

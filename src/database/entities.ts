@@ -1,6 +1,8 @@
 import { AiTimeBalance } from '../billing/ai-time-balance.entity';
 import { AiTimeLedgerEntry } from '../billing/ai-time-ledger-entry.entity';
 import { AiTimeSession } from '../billing/ai-time-session.entity';
+import { BuildLogLine } from '../build-logs/build-log-line.entity';
+import { BuildLog } from '../build-logs/build-log.entity';
 import { BuildMetrics } from '../builds/build-metrics.entity';
 import { SpentSignature } from '../http/spent-signature.entity';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
@@ -18,6 +20,8 @@ import { ProjectVersion } from '../versions/project-version.entity';
 export const ENTITIES = [
   Project,
   BuildMetrics,
+  BuildLog,
+  BuildLogLine,
   ProjectVersion,
   AiTimeBalance,
   AiTimeSession,

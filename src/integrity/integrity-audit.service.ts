@@ -5,7 +5,7 @@ import { BuildWithoutLiveJob, findBuildsWithoutLiveJob, findDatabaseDamage } fro
 import { findDirectoryDamage, findRemovableDirectories, RemovableDirectories } from './directory-checks';
 import { sortFindings } from './integrity-findings';
 import { IntegrityReport } from './integrity-report';
-import { findProjectsOverRetention, ProjectOverRetention } from './retention-checks';
+import { findFailedBuildLogsPastRetention, findProjectsOverRetention, ProjectOverRetention } from './retention-checks';
 
 /**
  * Checks the database and the project directories for orphans and broken invariants. The one
@@ -31,6 +31,11 @@ export class IntegrityAuditService {
   /** Projects with versions beyond the newest `kept` whose files retention is to remove. */
   projectsOverRetention(manager: EntityManager, kept: number): Promise<ProjectOverRetention[]> {
     return findProjectsOverRetention(manager, kept);
+  }
+
+  /** The builds whose logs retention is to remove: failed or canceled more than `keptDays` ago. */
+  failedBuildLogsPastRetention(manager: EntityManager, keptDays: number): Promise<string[]> {
+    return findFailedBuildLogsPastRetention(manager, keptDays);
   }
 
   /** Folders of no project, past the grace period. */

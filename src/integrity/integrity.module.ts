@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BuildLogsModule } from '../build-logs/build-logs.module';
 import { BuildWorkerModule } from '../build-worker/build-worker.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { VersionsModule } from '../versions/versions.module';
@@ -15,7 +16,7 @@ import { RetentionService } from './retention.service';
  * module that owns the table.
  */
 @Module({
-  imports: [BuildWorkerModule, ProjectsModule, VersionsModule, WorkspaceModule],
+  imports: [BuildWorkerModule, BuildLogsModule, ProjectsModule, VersionsModule, WorkspaceModule],
   providers: [IntegrityAuditService, JanitorService, RetentionService],
   exports: [IntegrityAuditService],
 })

@@ -14,7 +14,7 @@ import { RetentionService } from './retention.service';
 /**
  * Repairs, in processes with the worker role, what the integrity audit finds and is safe to repair:
  * builds no job will ever finish are failed (closed and billed once, through BuildOutcomesService),
- * folders of no project are removed, and versions beyond retention expire (RetentionService). Everything else is only
+ * folders of no project are removed, and versions and failed builds' logs beyond retention go (RetentionService). Everything else is only
  * reported by `npm run audit:integrity`. One janitor acts at a time across processes (JANITOR_LOCK);
  * the others skip the round.
  */
@@ -65,6 +65,7 @@ export class JanitorService implements OnApplicationBootstrap, OnModuleDestroy {
       await this.failBuildsWithoutLiveJob(manager);
       await this.removeDirectories(manager);
       await this.retention.expireOldVersions(manager);
+      await this.retention.removeOldFailedBuildLogs(manager);
     });
     return round !== undefined;
   }

@@ -9,6 +9,9 @@ export interface ProjectOverRetention {
 /** How many projects one janitor round expires versions of; the next round takes the rest. */
 const RETENTION_BATCH = 100;
 
+/** How many failed builds' logs one janitor round removes; the next round takes the rest. */
+const FAILED_BUILD_LOGS_BATCH = 1000;
+
 /**
  * Projects with a version, other than their current one, beyond their newest `kept` versions whose
  * files are still kept (ADR 039). Reads versions and projects together, so it belongs to the audit,
@@ -26,4 +29,19 @@ export function findProjectsOverRetention(manager: EntityManager, kept: number):
       LIMIT $2`,
     [kept, RETENTION_BATCH],
   );
+}
+
+/**
+ * Failed and canceled builds that finished more than `keptDays` ago and still have a log (ADR 037, 039). Reads
+ * builds and logs together, so it belongs to the audit; the removal goes through the build-logs
+ * module.
+ */
+export async function findFailedBuildLogsPastRetention(manager: EntityManager, keptDays: number): Promise<string[]> {
+  const rows = await manager.query<{ build_id: string }[]>(
+    `SELECT l.build_id FROM build_logs l JOIN project_build_metrics b USING (build_id)
+      WHERE b.status IN ('failed', 'canceled') AND b.finished_at < now() - make_interval(days => $1)
+      LIMIT $2`,
+    [keptDays, FAILED_BUILD_LOGS_BATCH],
+  );
+  return rows.map((row) => row.build_id);
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { BuildLogsService } from '../build-logs/build-logs.service';
 import { userLock } from '../database/advisory-lock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ProjectsService } from '../projects/projects.service';
@@ -12,7 +13,8 @@ import { tryRepair } from './repair';
 /**
  * Retention, run by the janitor (ADR 039): each project keeps the files of its newest VERSIONS_KEPT
  * versions and of its current one; older versions' files are removed and their rows marked expired,
- * so their previews answer `410 version_expired`.
+ * so their previews answer `410 version_expired`. A failed or canceled build's log goes
+ * FAILED_BUILDS_KEPT_DAYS after the build finished (ADR 037).
  */
 @Injectable()
 export class RetentionService {
@@ -25,7 +27,18 @@ export class RetentionService {
     private readonly projects: ProjectsService,
     private readonly versions: VersionsService,
     private readonly outputs: BuildOutputsService,
+    private readonly logs: BuildLogsService,
   ) {}
+
+  /** One delete of their `build_logs` rows, in the janitor's transaction: nothing else refers to a log. */
+  async removeOldFailedBuildLogs(manager: EntityManager): Promise<void> {
+    const buildIds = await this.audit.failedBuildLogsPastRetention(manager, this.config.failedBuildsKeptDays);
+    if (buildIds.length === 0) return;
+    const removed = await this.logs.remove(manager, buildIds);
+    this.logger.log(
+      `removed the logs of ${removed} builds that failed or were canceled over ${this.config.failedBuildsKeptDays} days ago`,
+    );
+  }
 
   async expireOldVersions(manager: EntityManager): Promise<void> {
     for (const { projectId, userId } of await this.audit.projectsOverRetention(manager, this.config.versionsKept)) {

@@ -14,6 +14,7 @@ import { ProjectDirectoriesService } from '../../src/workspace/project-directori
 import { buildFailure, createAndFinishBuild } from '../support/build-results';
 import { eventually } from '../support/processes';
 import { startTestApp, TestApp } from '../support/test-app';
+import { RecordedBuildLog } from '../support/recorded-build-log';
 
 const IS_ROOT = process.getuid?.() === 0;
 
@@ -69,6 +70,7 @@ describe('a command build in the bubblewrap sandbox', () => {
       command,
       timeoutMs: options.timeoutMs ?? 30_000,
       projectsRoot: root,
+      secrets: [],
       sandbox: new BubblewrapSandbox({
         network: options.network ?? false,
         readOnlyPaths: options.readOnlyPaths ?? [],
@@ -104,6 +106,7 @@ describe('a command build in the bubblewrap sandbox', () => {
       projectName: 'Todo',
       sourceDir: join(own.dir, 'source'),
       outputDir: join(own.dir, 'builds', buildId),
+      log: new RecordedBuildLog(),
     };
   });
   afterEach(() => rm(scratch, { recursive: true, force: true }));

@@ -97,6 +97,7 @@ describe('docs/postman_collection.json', () => {
         201, // create
         200, // follow the build's events (to the end)
         200, // the build
+        200, // its log
         200, // the project
         200, // its versions
         200, // the preview of the version
@@ -122,6 +123,9 @@ describe('docs/postman_collection.json', () => {
 
       const events = summary.run.executions[1].response!.text();
       expect(events).toMatch(/"status":"succeeded"/);
+      expect(events).toMatch(/^event: log$/m);
+      const log = JSON.parse(summary.run.executions[3].response!.text()) as { items: { line: string }[] };
+      expect(log.items.map((item) => item.line)).toContain('attempt 1 started');
       // The create's ids reached the requests after it: the project existed, then the delete removed it.
       expect(await t.db.query(`SELECT id FROM projects WHERE owner_id = $1`, [userId])).toEqual([]);
       const grants = await t.db.query(`SELECT 1 FROM ai_time_ledger WHERE user_id = $1 AND kind = 'grant'`, [userId]);

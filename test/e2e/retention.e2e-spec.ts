@@ -150,3 +150,40 @@ describe('retention: the newest VERSIONS_KEPT versions and the current one keep 
     await preview(project.projectId, '01JDRZ8Q4XK8V1N9E6W3T2Y5B7').expect(404);
   });
 });
+
+describe("retention: a failed build's log is kept FAILED_BUILDS_KEPT_DAYS after the build finished", () => {
+  const logRows = async (buildId: string) =>
+    Number(
+      (await t.db.query<{ n: string }>(`SELECT count(*) AS n FROM build_log_lines WHERE build_id = $1`, [buildId]))[0]
+        .n,
+    );
+  const finished = (buildId: string, status: string, daysAgo: number) =>
+    t.db.query(
+      `UPDATE project_build_metrics SET status = $2, finished_at = now() - make_interval(days => $3) WHERE build_id = $1`,
+      [buildId, status, daysAgo],
+    );
+
+  it("removes the logs of builds that failed or were canceled longer ago, and keeps a recent failure's and a success's", async () => {
+    const [old, canceled, recent, succeeded] = [
+      await createBuiltProject(t),
+      await createBuiltProject(t),
+      await createBuiltProject(t),
+      await createBuiltProject(t),
+    ];
+    await finished(old.buildId, 'failed', 31);
+    await finished(canceled.buildId, 'canceled', 31);
+    await finished(recent.buildId, 'failed', 29);
+    await finished(succeeded.buildId, 'succeeded', 400);
+    for (const { buildId } of [old, canceled, recent, succeeded]) expect(await logRows(buildId)).toBeGreaterThan(0);
+
+    await t.app.get(JanitorService).runOnce();
+
+    expect(await t.db.query(`SELECT 1 FROM build_logs WHERE build_id = $1`, [old.buildId])).toEqual([]);
+    expect(await logRows(old.buildId)).toBe(0);
+    expect(await logRows(canceled.buildId)).toBe(0);
+    expect(await logRows(recent.buildId)).toBeGreaterThan(0);
+    expect(await logRows(succeeded.buildId)).toBeGreaterThan(0);
+    const { body } = await t.http().get(`/v1/builds/${old.buildId}/logs`).query({ userId: old.userId }).expect(200);
+    expect(body).toEqual({ items: [], droppedLines: 0 });
+  });
+});

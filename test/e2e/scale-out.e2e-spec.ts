@@ -192,7 +192,7 @@ describe('two API and two worker processes on one database', () => {
     // A queued build is sent again as its place in line moves (ADR 038): each status once, in order.
     const statuses = (stream: EventStream) =>
       stream
-        .data<{ status: string }>()
+        .dataOf<{ status: string }>('status')
         .map(({ status }) => status)
         .filter((status, i, all) => status !== all[i - 1]);
     const running = () =>
@@ -223,6 +223,7 @@ describe('two API and two worker processes on one database', () => {
           // From the status it was opened in to the end, each once and in order.
           expect(['queued', 'running', 'succeeded'].slice(-statuses(stream).length)).toEqual(statuses(stream));
           expect(stream.data<{ buildId: string; attempts: number }>().at(-1)).toMatchObject({ buildId, attempts: 1 });
+          expect(stream.events.at(-1)!.type).toBe('status');
         }
         expect(WORKER_NAMES).toContain((await ranBy(buildId))[0]);
       }

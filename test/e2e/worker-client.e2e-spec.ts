@@ -4,7 +4,13 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { BuildResponse, createWorkerClient, WorkerApiError, WorkerClient } from '../../src/client/worker-client';
+import {
+  BuildFollowEvent,
+  BuildResponse,
+  createWorkerClient,
+  WorkerApiError,
+  WorkerClient,
+} from '../../src/client/worker-client';
 import { TcpProxy } from '../support/tcp-proxy';
 import { createTestDatabase } from '../support/test-database';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -110,9 +116,19 @@ describe('the typed client (src/client) against the real app', () => {
 
       const updated = await worker.updateProject({ userId, projectId: created.projectId, prompt: 'Add dark mode' });
       expect(updated).toMatchObject({ success: true, projectId: created.projectId, status: 'queued' });
-      const second = await follow(worker, updated.buildId, userId);
+      const events: BuildFollowEvent[] = [];
+      for await (const event of worker.followBuild(updated.buildId, { userId, logs: true })) events.push(event);
+      const second = events.flatMap((event) => (event.type === 'status' ? [event.build] : []));
       expect(PATHS_TO_SUCCESS).toContainEqual(second.map((build) => build.status));
       expect(second.at(-1)).toMatchObject({ buildId: updated.buildId, status: 'succeeded', isInitialBuild: false });
+      expect(events.at(-1)!.type).toBe('status');
+      const streamed = events.flatMap((event) => (event.type === 'log' ? event.lines : []));
+      const logs = await worker.getBuildLogs(updated.buildId, { userId });
+      expect(streamed).toEqual(logs.items);
+      expect(logs.items.map((line) => line.line)).toContainEqual(
+        expect.stringMatching(/^writing the vue starter: \d+ files$/),
+      );
+      expect(logs.droppedLines).toBe(0);
       const after = await worker.getVersions(created.projectId, { userId });
       expect(after.items.map((version) => version.versionId)).toEqual([updated.versionId, created.versionId]);
 
@@ -318,6 +334,7 @@ describe('the typed client (src/client) against the real app', () => {
       const { loaded, created } = JSON.parse(stdout) as { loaded: string[]; created: { projectId: string } };
 
       expect(loaded.map((file) => file.replace(`${out}/`, '')).sort()).toEqual([
+        'build-events-follower.js',
         'request-signer.js',
         'retry-policy.js',
         'server-sent-events.js',

@@ -22,6 +22,14 @@ import { ProjectDirectoriesService } from '../../src/workspace/project-directori
 import { configError } from '../support/config-errors';
 import { buildFailure } from '../support/build-results';
 import { listTree } from '../support/persisted-state';
+import { RecordedBuildLog } from '../support/recorded-build-log';
+import { DatabaseConnection } from '../../src/database/database-connection';
+import { SignatureConfig } from '../../src/http/signature.config';
+import { ServiceSecrets } from '../../src/build-worker/builders/service-secrets';
+
+/** A value the command builder is told is a secret of the service's. */
+const SECRET = 'service-secret-0123456789';
+const NO_SECRETS = new ServiceSecrets([]);
 
 /** What each framework's starter must contain: a dependency that makes it that framework, and its entry file. */
 const EXPECTED: Record<Framework, { dependency: string; tool: string; entry: string; files: string[] }> = {
@@ -132,6 +140,7 @@ describe('Builders', () => {
       projectName: 'My Todo App',
       sourceDir: join(projectDir, 'source'),
       outputDir: join(projectDir, 'builds', buildId),
+      log: new RecordedBuildLog(),
     };
     pwnedMarker = join(tmpdir(), `pwned-${randomBytes(8).toString('hex')}`);
   });
@@ -237,15 +246,12 @@ describe('Builders', () => {
   describe('createBuilder and BuildersModule', () => {
     it('picks the builder BUILDER names', () => {
       const workspace = { projectsRoot: root };
-      expect(createBuilder(new BuildersConfig('template', 1000, OUTPUT_LIMITS, NO_SANDBOX), workspace)).toBeInstanceOf(
-        TemplateBuilder,
+      const create = (config: BuildersConfig) => createBuilder(config, workspace, NO_SECRETS);
+      expect(create(new BuildersConfig('template', 1000, OUTPUT_LIMITS, NO_SANDBOX))).toBeInstanceOf(TemplateBuilder);
+      expect(create(new BuildersConfig('command', 1000, OUTPUT_LIMITS, NO_SANDBOX, 'true'))).toBeInstanceOf(
+        CommandBuilder,
       );
-      expect(
-        createBuilder(new BuildersConfig('command', 1000, OUTPUT_LIMITS, NO_SANDBOX, 'true'), workspace),
-      ).toBeInstanceOf(CommandBuilder);
-      expect(() => createBuilder(new BuildersConfig('command', 1000, OUTPUT_LIMITS, NO_SANDBOX), workspace)).toThrow(
-        'BUILD_COMMAND',
-      );
+      expect(() => create(new BuildersConfig('command', 1000, OUTPUT_LIMITS, NO_SANDBOX))).toThrow('BUILD_COMMAND');
     });
 
     it.each([
@@ -257,10 +263,12 @@ describe('Builders', () => {
       const providers = [
         { provide: BuildersConfig, useValue: new BuildersConfig(kind, 1000, OUTPUT_LIMITS, NO_SANDBOX, command) },
         { provide: WorkspaceConfig, useValue: { projectsRoot: root } },
+        { provide: SignatureConfig, useValue: { secrets: [SECRET] } },
+        { provide: DatabaseConnection, useValue: new DatabaseConnection('postgres://sheen:db-password@localhost/db') },
       ];
       const moduleRef = await Test.createTestingModule({
         imports: [
-          { module: TestConfigModule, global: true, providers, exports: [BuildersConfig, WorkspaceConfig] },
+          { module: TestConfigModule, global: true, providers, exports: providers.map((p) => p.provide) },
           BuildersModule,
         ],
       }).compile();
@@ -268,6 +276,7 @@ describe('Builders', () => {
       const builder = moduleRef.get<Builder>(BUILDER);
 
       expect(builder).toBeInstanceOf(type);
+      expect(moduleRef.get(ServiceSecrets).values).toEqual([SECRET, 'db-password']);
       await builder.build(context);
       expect(existsSync(context.outputDir)).toBe(true);
       await moduleRef.close();
@@ -286,10 +295,14 @@ describe('Builders', () => {
     it.each(FRAMEWORKS)(
       'writes a %s starter into source/ and a preview into the build’s own folder',
       async (framework) => {
-        context = { ...context, framework };
+        const log = new RecordedBuildLog();
+        context = { ...context, framework, log };
         const expected = EXPECTED[framework];
 
         await builder.build(context);
+
+        const files = 2 + expected.files.length;
+        expect(log.notes).toEqual([`writing the ${framework} starter: ${files} files`, 'the preview page is written']);
 
         expect(await listFiles(context.sourceDir)).toEqual(
           ['package.json', 'README.md', STARTER_MANIFEST, ...expected.files].sort(),
@@ -479,7 +492,7 @@ describe('Builders', () => {
 
   describe('CommandBuilder', () => {
     const commandBuilder = (command: string, timeoutMs = 60_000) =>
-      new CommandBuilder({ command, timeoutMs, projectsRoot: root });
+      new CommandBuilder({ command, timeoutMs, projectsRoot: root, secrets: [SECRET] });
 
     const output = (path: string) => readFile(join(context.outputDir, path), 'utf8');
 
@@ -563,6 +576,19 @@ describe('Builders', () => {
       );
       expect(failure.detail).not.toContain(sandbox);
       expect(failure.message).toContain(failure.detail);
+    });
+
+    it('hands stdout and stderr to the log as printed, and keeps the secrets out of the failure detail', async () => {
+      const log = new RecordedBuildLog();
+      const builder = commandBuilder(`echo out-1; echo "token ${SECRET}" >&2; printf 'out-2'; exit 4`);
+
+      const failure = await buildFailure(builder, { ...context, log });
+
+      expect(log.printed('stdout')).toBe('out-1\nout-2');
+      expect(log.printed('stderr')).toBe(`token ${SECRET}\n`);
+      expect(log.notes).toEqual(['running BUILD_COMMAND', 'the build command exited with code 4']);
+      expect([...log.closedStreams].sort()).toEqual(['stderr', 'stdout']);
+      expect(failure.detail).toBe('token ***');
     });
 
     it('keeps only the last 2 KiB of a long stderr', async () => {

@@ -66,6 +66,18 @@ export function eventStream(text: string): Response {
 export const statusEvent = (status: string, id = 1) =>
   `event: status\nid: ${id}\ndata: ${JSON.stringify({ buildId: BUILD_ID, projectId: PROJECT_ID, status })}\n\n`;
 
+/** A `log` event with one line per text, numbered from `firstSeq`. */
+export const logEvent = (firstSeq: number, ...texts: string[]) =>
+  `event: log\ndata: ${JSON.stringify({
+    lines: texts.map((line, index) => ({
+      seq: firstSeq + index,
+      attempt: 1,
+      at: '2025-11-25T10:15:31.010Z',
+      stream: 'stdout',
+      line,
+    })),
+  })}\n\n`;
+
 export const CREATED = { success: true, projectId: PROJECT_ID, buildId: BUILD_ID, status: 'queued' };
 
 export function client(fetch: typeof globalThis.fetch, attempts = 4): WorkerClient {

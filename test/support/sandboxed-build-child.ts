@@ -5,12 +5,17 @@
 import { BuildContext } from '../../src/build-worker/builders/builder';
 import { BubblewrapSandbox } from '../../src/build-worker/builders/build-sandbox';
 import { CommandBuilder } from '../../src/build-worker/builders/command-builder';
+import { RecordedBuildLog } from './recorded-build-log';
 
-const context = JSON.parse(process.argv[2]) as BuildContext;
+const context: BuildContext = {
+  ...(JSON.parse(process.argv[2]) as Omit<BuildContext, 'log'>),
+  log: new RecordedBuildLog(),
+};
 const builder = new CommandBuilder({
   command: process.argv[3],
   timeoutMs: 60_000,
   projectsRoot: '/nonexistent',
+  secrets: [],
   sandbox: new BubblewrapSandbox({
     network: false,
     readOnlyPaths: [],

@@ -53,6 +53,11 @@ export class EventStream {
     return this.events.map((event) => JSON.parse(event.data) as T);
   }
 
+  /** The `data` of the events of one type (`status`, `log`), parsed as JSON. */
+  dataOf<T>(type: string): T[] {
+    return this.events.filter((event) => event.type === type).map((event) => JSON.parse(event.data) as T);
+  }
+
   /** Resolves once `condition` holds; fails naming `what` after `timeoutMs`. */
   async waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;

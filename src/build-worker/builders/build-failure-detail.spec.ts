@@ -1,9 +1,18 @@
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_DETAIL_BYTES, redact, safeDetail, serverPaths } from './build-failure-detail';
+import {
+  MAX_DETAIL_BYTES,
+  Redaction,
+  safeDetail,
+  safeLogLine,
+  serverPaths,
+  TextRedactor,
+} from './build-failure-detail';
 
-describe('redact', () => {
+const redact = (text: string, redactions: readonly Redaction[]) => new TextRedactor(redactions).apply(text);
+
+describe('TextRedactor', () => {
   it('replaces whole paths, the longest first', () => {
     const redactions = [
       ['/srv/data', '<projects-root>'],
@@ -34,6 +43,25 @@ describe('redact', () => {
 
   it('escapes paths that contain regular-expression characters', () => {
     expect(redact('at /srv/a+b (1)/x and /srv/aab (1)', [['/srv/a+b (1)', '<p>']])).toBe('at <p>/x and /srv/aab (1)');
+  });
+
+  it('replaces secrets too, the longest first, and leaves ones too short to look for', () => {
+    const redactor = new TextRedactor([['/srv/data', '<projects-root>']], ['s3cr', 's3cret+long', 'abc']);
+
+    expect(redactor.apply('s3cret+long s3cr abc /srv/data')).toBe('*** *** abc <projects-root>');
+    expect(redactor.longestBytes).toBe('s3cret+long'.length);
+  });
+});
+
+describe('safeLogLine', () => {
+  const none = new TextRedactor([]);
+
+  it('keeps a short line as it is, without control characters', () => {
+    expect(safeLogLine('\u001b[1mbold\u001b[0m\ttab\u0000', none, 100)).toBe('bold\ttab');
+  });
+
+  it('cuts on a whole character and says how many bytes were cut, counting those cut before', () => {
+    expect(safeLogLine('€€€', none, 4, 10)).toBe('€ … [16 more bytes cut]');
   });
 });
 

@@ -3,10 +3,15 @@ import type { Builder } from './builder';
 import type { BuildersConfig } from './builders.config';
 import { BubblewrapSandbox } from './build-sandbox';
 import { CommandBuilder } from './command-builder';
+import type { ServiceSecrets } from './service-secrets';
 import { TemplateBuilder } from './template-builder';
 
-/** The builder BUILDER names, with the build timeout and PROJECTS_ROOT (kept out of failure details). */
-export function createBuilder(config: BuildersConfig, workspace: Pick<WorkspaceConfig, 'projectsRoot'>): Builder {
+/** The builder BUILDER names, with the build timeout, and PROJECTS_ROOT and the secrets kept out of failure details. */
+export function createBuilder(
+  config: BuildersConfig,
+  workspace: Pick<WorkspaceConfig, 'projectsRoot'>,
+  secrets: ServiceSecrets,
+): Builder {
   const { timeoutMs } = config;
   const { projectsRoot } = workspace;
   switch (config.builder) {
@@ -19,6 +24,7 @@ export function createBuilder(config: BuildersConfig, workspace: Pick<WorkspaceC
         command: config.command,
         timeoutMs,
         projectsRoot,
+        secrets: secrets.values,
         sandbox:
           config.sandbox.kind === 'bubblewrap'
             ? new BubblewrapSandbox({ ...config.sandbox, serviceFolders: [process.cwd(), projectsRoot] })

@@ -16,6 +16,21 @@ export interface BuildContext {
   readonly sourceDir: string;
   /** The build's own `builds/<buildId>/` folder, which the builder creates (empty) before building. */
   readonly outputDir: string;
+  /** Where the attempt's output goes: the build's log (ADR 037). */
+  readonly log: BuildLogSink;
+}
+
+/**
+ * Takes what an attempt prints. Never blocks and never throws: it splits, bounds, redacts and
+ * stores on its own, so a builder hands over every chunk as it comes.
+ */
+export interface BuildLogSink {
+  /** A chunk of what the build command printed on one stream, any bytes, not necessarily whole lines. */
+  output(stream: 'stdout' | 'stderr', chunk: Buffer): void;
+  /** The stream is closed: what it printed after its last line break is a line too. */
+  ended(stream: 'stdout' | 'stderr'): void;
+  /** What the builder itself says (`system` lines); each line break starts another line. */
+  note(text: string): void;
 }
 
 /**

@@ -15,16 +15,18 @@ export interface CommandBuilderOptions {
   readonly projectsRoot: string;
   /** BUILD_SANDBOX=bubblewrap; absent with BUILD_SANDBOX=none, where the command runs as the service. */
   readonly sandbox?: BubblewrapSandbox;
+  /** The service's secrets (ServiceSecrets), kept out of failure details like the paths. */
+  readonly secrets: readonly string[];
 }
 
 /** How much of stderr is kept for the failure detail; redaction runs on all of it before the last 2 KiB are cut. */
 const STDERR_KEPT_BYTES = 64 * 1024;
 
 /**
- * After the command exits, how long its stderr may stay open: a process that left the process
- * group (setsid) can hold it forever, and the build must not wait for that.
+ * After the command exits, how long its stdout and stderr may stay open: a process that left the
+ * process group (setsid) can hold them forever, and the build must not wait for that.
  */
-const STDERR_GRACE_MS = 1000;
+const OUTPUT_GRACE_MS = 1000;
 
 /**
  * Runs the command (`$1`) as the leader of its own process group, beside a watcher that holds the
@@ -32,7 +34,7 @@ const STDERR_GRACE_MS = 1000;
  * closes, `read` returns, and the watcher kills the whole group: no build outlives its worker. The
  * command itself does not get the pipe.
  */
-const SUPERVISED_COMMAND = '(read _ <&3; kill -KILL 0) 2>/dev/null & exec sh -c "$1" 3<&-';
+const SUPERVISED_COMMAND = '(read _ <&3; kill -KILL 0) >/dev/null 2>&1 & exec sh -c "$1" 3<&-';
 
 /**
  * Runs BUILD_COMMAND through `/bin/sh -c` in the project's `source/` folder, inside the sandbox
@@ -101,7 +103,12 @@ export class CommandBuilder implements Builder {
       }
 
       const stderr = new TailBuffer(STDERR_KEPT_BYTES);
-      child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr.push(chunk);
+        context.log.output('stderr', chunk);
+      });
+      child.stdout?.on('data', (chunk: Buffer) => context.log.output('stdout', chunk));
+      context.log.note(`running BUILD_COMMAND${this.options.sandbox ? ' in the sandbox' : ''}`);
       let stopped: BuildFailedError | undefined;
       let settled = false;
 
@@ -145,11 +152,18 @@ export class CommandBuilder implements Builder {
         signal?.removeEventListener('abort', onAbort);
         // Background jobs the command left running go with it; the group id is still held by them.
         killGroup();
-        grace = setTimeout(() => child.stderr?.destroy(), STDERR_GRACE_MS);
+        grace = setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+        }, OUTPUT_GRACE_MS);
       });
       child.once('close', (code: number | null, exitSignal: NodeJS.Signals | null) => {
         clearTimeout(grace);
-        settle(stopped ?? failure(code, exitSignal, stderr.text(), paths, cgroup));
+        // Both streams are closed by now, all they printed read.
+        context.log.ended('stdout');
+        context.log.ended('stderr');
+        context.log.note(`the build command ${howItEnded(code, exitSignal)}`);
+        settle(stopped ?? failure(code, exitSignal, stderr.text(), paths, this.options.secrets, cgroup));
       });
     });
   }
@@ -165,7 +179,7 @@ export class CommandBuilder implements Builder {
       });
       const { file, args } = cgroup ? cgroup.wrap(sandboxed.file, sandboxed.args) : sandboxed;
       // bwrap's --die-with-parent ends the sandbox when this process dies, so no lifeline is needed.
-      return spawn(file, args, { env: sandbox.hostEnvironment(), detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+      return spawn(file, args, { env: sandbox.hostEnvironment(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     }
     return spawn('/bin/sh', ['-c', SUPERVISED_COMMAND, 'sh', command], {
       // The shell prefixes its messages with argv[0]: `sh: 1: …`, not the server's `/bin/sh`.
@@ -174,7 +188,7 @@ export class CommandBuilder implements Builder {
       env: commandEnvironment(context),
       detached: true,
       // fd 3 is the lifeline SUPERVISED_COMMAND watches.
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });
   }
 }
@@ -211,12 +225,16 @@ export function commandEnvironment(context: BuildContext): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Exit 0 is success; anything else fails with the tail of stderr, or as out of memory where the kernel says so. */
+/**
+ * Exit 0 is success; anything else fails with the tail of stderr (without server paths and
+ * secrets), or as out of memory where the kernel says so.
+ */
 function failure(
   code: number | null,
   signal: NodeJS.Signals | null,
   stderr: string,
   paths: Redaction[],
+  secrets: readonly string[],
   cgroup: BuildCgroup | undefined,
 ): BuildFailedError | undefined {
   if (code === 0) return undefined;
@@ -226,10 +244,13 @@ function failure(
       `the build ran out of memory: its processes together may hold ${cgroup.maxBytes} bytes (BUILD_MEMORY_MAX_BYTES)`,
     );
   }
-  const detail = safeDetail(stderr, paths);
+  const detail = safeDetail(stderr, paths, secrets);
   if (detail) return new BuildFailedError('failed', detail);
-  const how = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`;
-  return new BuildFailedError('failed', `the build command ${how} and wrote nothing to stderr`);
+  return new BuildFailedError('failed', `the build command ${howItEnded(code, signal)} and wrote nothing to stderr`);
+}
+
+function howItEnded(code: number | null, signal: NodeJS.Signals | null): string {
+  return code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`;
 }
 
 /** How long a cgroup's processes may take to be gone once the build's process group was killed. */

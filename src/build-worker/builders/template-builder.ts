@@ -40,6 +40,7 @@ export class TemplateBuilder implements Builder {
       checkpoint();
       await prepareOutputDirectory(context.outputDir);
       await writeFileAtomically(join(context.outputDir, 'index.html'), renderPreviewPage(context));
+      context.log.note('the preview page is written');
       checkpoint();
     } catch (error) {
       if (error instanceof BuildFailedError) throw error;
@@ -53,6 +54,7 @@ export class TemplateBuilder implements Builder {
     const { sourceDir } = context;
     const files = starterFiles({ name: context.projectName, prompt: context.prompt, framework: context.framework });
     const previous = await readManifest(sourceDir);
+    context.log.note(`writing the ${context.framework} starter: ${files.length} files`);
     for (const file of files) {
       checkpoint();
       await makeDirectoriesUnder(sourceDir, dirname(file.path));
@@ -60,9 +62,11 @@ export class TemplateBuilder implements Builder {
     }
     // Stale files go before the manifest forgets them, so a crash in between only repeats the removal.
     const written = new Set(files.map((file) => file.path));
-    for (const stale of previous.filter((path) => !written.has(path))) {
-      await rm(join(sourceDir, stale), { force: true });
-      await removeEmptyDirectories(sourceDir, dirname(stale));
+    const stale = previous.filter((path) => !written.has(path));
+    if (stale.length > 0) context.log.note(`removing ${stale.length} files of the previous starter`);
+    for (const path of stale) {
+      await rm(join(sourceDir, path), { force: true });
+      await removeEmptyDirectories(sourceDir, dirname(path));
     }
     const manifest = { framework: context.framework, files: [...written] };
     await writeFileAtomically(join(sourceDir, STARTER_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);

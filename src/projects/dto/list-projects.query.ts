@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsInt, IsString, Max, Min } from 'class-validator';
+import { IsString } from 'class-validator';
 import { OptionalField } from '../../api-fields/optional-field.decorator';
+import { QueryIntegerField } from '../../api-fields/query-integer-field.decorator';
 import { OwnerQuery } from './owner.query';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -16,14 +16,7 @@ export class ListProjectsQuery extends OwnerQuery {
     default: DEFAULT_PAGE_SIZE,
     example: 20,
   })
-  @OptionalField()
-  // Only plain digits become a number: '1e2', ' 5' or '5.0' stay strings and are refused.
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : value,
-  )
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
+  @QueryIntegerField(1, MAX_PAGE_SIZE)
   readonly limit?: number;
 
   @ApiPropertyOptional({
