@@ -45,6 +45,7 @@ describe('loadAppConfig refuses', () => {
     ['BUILD_OUTPUT_MAX_BYTES', '1e6'],
     ['BUILD_LOG_MAX_BYTES', '65535'],
     ['BUILD_LOG_MAX_BYTES', '1MiB'],
+    ['BUILD_LOG_MAX_BYTES', '16777217'],
     ['BUILD_OUTPUT_MAX_FILES', '0'],
     ['BUILD_MEMORY_MAX_BYTES', '1048576'],
     ['PREVIEW_FRAME_ANCESTORS', "'self'; script-src *"],

@@ -10,9 +10,10 @@ export class BuildLogsConfig {
   /**
    * A build's log, its attempts together, is kept to this many bytes (each line's UTF-8 bytes plus
    * LOG_LINE_OVERHEAD_BYTES); older lines are dropped first. At least 64 KiB, so a bound always
-   * holds a few long lines beside the marker.
+   * holds a few long lines beside the marker; at most 16 MiB, because a worker buffers up to twice
+   * the bound per running build and an event stream reads a build's whole log when it opens.
    */
-  @IntegerIn(64 * 1024, 1024 * 1024 * 1024)
+  @IntegerIn(64 * 1024, 16 * 1024 * 1024)
   readonly maxBytes: number = 1024 * 1024;
 
   static fromEnv(env: Environment): BuildLogsConfig {

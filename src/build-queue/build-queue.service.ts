@@ -12,7 +12,7 @@ import { BuildQueueConfig, EXPIRY_MARGIN_SECONDS } from './build-queue.config';
 import { ABANDONED_BUILD_QUEUE, BUILD_QUEUE } from './build-job';
 import type { BuildJob } from './build-job';
 import { userBuildLimitGuard } from './user-build-limit';
-import { queuePositionFunction } from './queue-positions.service';
+import { queuePositionFunction } from './queue-position-function';
 import { WorkerConfig } from '../build-worker/worker.config';
 
 /**

@@ -16,7 +16,7 @@ import { BuildOutputsService } from '../workspace/build-outputs.service';
  * Cancels a build for its owner (ADR 035), in one transaction under the user's lock, which every
  * outcome the worker records takes too: the build `canceled` (fenced to a build still queued or
  * running, so a cancel and the worker's success or failure have exactly one winner), the project
- * back where it was before the build, the session closed and the time the attempts ran billed
+ * `ready` on its current version (`failed` without one), the session closed and the time the attempts ran billed
  * once. No version is recorded and nothing is published: the worker's attempt is no longer
  * current, so it records nothing, and it hears of the cancel (BuildStatusListener) and stops.
  */

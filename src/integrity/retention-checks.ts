@@ -9,8 +9,11 @@ export interface ProjectOverRetention {
 /** How many projects one janitor round expires versions of; the next round takes the rest. */
 const RETENTION_BATCH = 100;
 
-/** How many failed builds' logs one janitor round removes; the next round takes the rest. */
-const FAILED_BUILD_LOGS_BATCH = 1000;
+/**
+ * How many failed builds' logs one janitor round removes (up to BUILD_LOG_MAX_BYTES each, in one
+ * delete); the next round takes the rest.
+ */
+const FAILED_BUILD_LOGS_BATCH = 50;
 
 /**
  * Projects with a version, other than their current one, beyond their newest `kept` versions whose
@@ -40,6 +43,7 @@ export async function findFailedBuildLogsPastRetention(manager: EntityManager, k
   const rows = await manager.query<{ build_id: string }[]>(
     `SELECT l.build_id FROM build_logs l JOIN project_build_metrics b USING (build_id)
       WHERE b.status IN ('failed', 'canceled') AND b.finished_at < now() - make_interval(days => $1)
+      ORDER BY l.build_id
       LIMIT $2`,
     [keptDays, FAILED_BUILD_LOGS_BATCH],
   );

@@ -11,6 +11,12 @@ import { JanitorConfig } from './janitor.config';
 import { tryRepair } from './repair';
 
 /**
+ * Versions one transaction expires: it holds the owner's lock while their files are removed, and the
+ * owner's requests wait for that lock. A project with more left is picked again in the next round.
+ */
+const EXPIRED_PER_TRANSACTION = 20;
+
+/**
  * Retention, run by the janitor (ADR 039): each project keeps the files of its newest VERSIONS_KEPT
  * versions and of its current one; older versions' files are removed and their rows marked expired,
  * so their previews answer `410 version_expired`. A failed or canceled build's log goes
@@ -50,10 +56,11 @@ export class RetentionService {
   }
 
   /**
-   * Under the owner's lock, so the project's current version cannot change meanwhile. The files go
-   * before the rows commit: if the commit fails, the versions are still unexpired with their files
-   * gone, which the audit reports and the next round expires again; a version marked expired whose
-   * files stayed would be served by nothing and never be looked at again.
+   * Under the owner's lock, so the project's current version cannot change meanwhile. The files and
+   * the builds' logs go before the rows commit: if the commit fails, the versions are still unexpired
+   * with their files gone, which the audit reports (`version_without_output`) and the next round
+   * expires again; in the other order a failure would leave expired versions whose files no round
+   * removes (only the audit's `expired_version_output` would tell).
    */
   private expireVersionsOf(userId: string, projectId: string): Promise<number> {
     return this.transactions.inTransaction(userLock(userId), async ({ manager }) => {
@@ -65,8 +72,14 @@ export class RetentionService {
         projectId,
         versionsKept,
         project.currentVersionId,
+        EXPIRED_PER_TRANSACTION,
       );
       for (const { buildId } of expired) await this.outputs.removePublishedOutput(userId, projectId, buildId);
+      if (expired.length > 0)
+        await this.logs.remove(
+          manager,
+          expired.map(({ buildId }) => buildId),
+        );
       return expired.length;
     });
   }

@@ -52,9 +52,10 @@ export class ProjectsService {
   }
 
   /**
-   * The project's current build was canceled: the project is back where it was before that build,
-   * `ready` on its current version, or `failed` when it has none (its first build was canceled). A
-   * build that is no longer current changes nothing.
+   * The project's current build was canceled: the project is `ready` on its current version, or
+   * `failed` when it has none (its first build was canceled), whatever its status was before that
+   * build (a failed update before it included: the current version is served). A build that is no
+   * longer current changes nothing.
    */
   async markBuildCanceled(manager: EntityManager, projectId: string, buildId: string): Promise<void> {
     await manager

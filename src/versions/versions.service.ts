@@ -33,15 +33,17 @@ export class VersionsService {
   }
 
   /**
-   * Marks the project's versions beyond its newest `kept` as expired, except `currentVersionId`, and
-   * returns their builds (whose outputs the caller removes). Run under the owner's lock, so the
-   * current version cannot change meanwhile; marking an expired version again changes nothing.
+   * Marks up to `most` of the project's versions beyond its newest `kept` as expired (the newest of
+   * them first), except `currentVersionId`, and returns their builds (whose outputs the caller
+   * removes). Run under the owner's lock, so the current version cannot change meanwhile; marking an
+   * expired version again changes nothing.
    */
   async expireBeyondNewest(
     manager: EntityManager,
     projectId: string,
     kept: number,
     currentVersionId: string | null,
+    most: number,
   ): Promise<{ versionId: string; buildId: string }[]> {
     const [rows] = await manager.query<[{ versionId: string; buildId: string }[], number]>(
       `UPDATE project_versions SET expired_at = now()
@@ -49,10 +51,11 @@ export class VersionsService {
                 SELECT version_id FROM project_versions
                  WHERE project_id = $1 AND expired_at IS NULL
                  ORDER BY version_id DESC
-                OFFSET $2)
+                OFFSET $2
+                 LIMIT $4)
           AND version_id IS DISTINCT FROM $3
         RETURNING version_id AS "versionId", build_id AS "buildId"`,
-      [projectId, kept, currentVersionId],
+      [projectId, kept, currentVersionId, most],
     );
     return rows;
   }

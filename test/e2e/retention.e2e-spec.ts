@@ -72,6 +72,12 @@ describe('retention: the newest VERSIONS_KEPT versions and the current one keep 
 
     expect(await expiredVersions(project.projectId)).toEqual([v1.versionId, v2.versionId]);
     expect(await publishedOutputs(project)).toEqual([v3.buildId, v4.buildId].sort());
+    // Their builds' logs went with their files; the kept versions' logs stay.
+    const logged = await t.db.query<{ build_id: string }>(
+      `SELECT build_id FROM build_logs WHERE build_id = ANY($1) ORDER BY build_id`,
+      [versions.map((version) => version.buildId)],
+    );
+    expect(logged.map((row) => row.build_id)).toEqual([v3.buildId, v4.buildId].sort());
     for (const expired of [v1, v2]) {
       const { body } = await preview(project.projectId, expired.versionId)
         .expect(410)
