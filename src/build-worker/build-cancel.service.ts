@@ -42,15 +42,17 @@ export class BuildCancelService {
    */
   async cancel(userId: string, buildId: string): Promise<BuildResponse> {
     const { build, canceled } = await this.transactions.inTransaction(userLock(userId), async ({ manager }) => {
-      const before = await this.reads.getOwned(userId, buildId, manager);
+      // The row alone: a queued build's place in line would be computed under the lock for nothing.
+      const before = await this.reads.findOwned(userId, buildId, manager);
       if (before.status === 'succeeded' || before.status === 'failed') {
         throw new BuildFinishedError(buildId, before.status);
       }
       const ended = await this.builds.cancel(manager, buildId);
-      if (!ended) return { build: before, canceled: undefined };
-      await this.projects.markBuildCanceled(manager, before.projectId, buildId);
-      const secondsUsed = canceledBuildSeconds(ended.durationMs, ended.attempts);
-      await this.sessions.closeAndDebit(manager, { buildId, secondsUsed });
+      if (ended) {
+        await this.projects.markBuildCanceled(manager, before.projectId, buildId);
+        const secondsUsed = canceledBuildSeconds(ended.durationMs, ended.attempts);
+        await this.sessions.closeAndDebit(manager, { buildId, secondsUsed });
+      }
       return { build: await this.reads.getOwned(userId, buildId, manager), canceled: ended };
     });
     if (canceled) {

@@ -40,9 +40,7 @@ export class BuildReadsService {
     buildId: string,
     manager: EntityManager = this.builds.manager,
   ): Promise<BuildResponse> {
-    // Not the prompt (up to 20,000 characters): the event stream reads a build at every change.
-    const build = await manager.getRepository(BuildMetrics).findOne({ select: ANSWERED, where: { buildId, userId } });
-    if (!build) throw new BuildNotFoundError(buildId);
+    const build = await this.findOwned(userId, buildId, manager);
     // Only a queued build is in line: a running or finished one costs no second query.
     const queuePosition = build.status === 'queued' ? await this.positions.positionOf(manager, buildId) : undefined;
     return {
@@ -59,5 +57,13 @@ export class BuildReadsService {
       ...(build.durationMs !== null && { durationMs: build.durationMs }),
       ...(build.error !== null && { error: build.error }),
     };
+  }
+
+  /** The build's row as getOwned answers it, without its place in line (a second query for a queued build). */
+  async findOwned(userId: string, buildId: string, manager: EntityManager): Promise<BuildMetrics> {
+    // Not the prompt (up to 20,000 characters): the event stream reads a build at every change.
+    const build = await manager.getRepository(BuildMetrics).findOne({ select: ANSWERED, where: { buildId, userId } });
+    if (!build) throw new BuildNotFoundError(buildId);
+    return build;
   }
 }
