@@ -17,6 +17,7 @@ import { BuildCanceled1765238400000 } from '../../migrations/1765238400000-Build
 import { BuildLogs1765411200000 } from '../../migrations/1765411200000-BuildLogs';
 import { BuildsPerUser1765497600000 } from '../../migrations/1765497600000-BuildsPerUser';
 import { VersionRetention1765584000000 } from '../../migrations/1765584000000-VersionRetention';
+import { Webhooks1765670400000 } from '../../migrations/1765670400000-Webhooks';
 import { ENTITIES } from './entities';
 
 /** Every migration, in order; listed rather than globbed so source and build load the same set. */
@@ -38,6 +39,7 @@ export const MIGRATIONS = [
   BuildLogs1765411200000,
   BuildsPerUser1765497600000,
   VersionRetention1765584000000,
+  Webhooks1765670400000,
 ];
 
 /**

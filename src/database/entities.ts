@@ -10,6 +10,10 @@ import { RecentCreate } from '../idempotency/recent-create.entity';
 import { Project } from '../projects/project.entity';
 import { RateLimit } from '../rate-limits/rate-limit.entity';
 import { ProjectVersion } from '../versions/project-version.entity';
+import { WebhookDeliveryAttempt } from '../webhooks/webhook-delivery-attempt.entity';
+import { WebhookDelivery } from '../webhooks/webhook-delivery.entity';
+import { WebhookEndpoint } from '../webhooks/webhook-endpoint.entity';
+import { WebhookEvent } from '../webhooks/webhook-event.entity';
 
 /**
  * The entity of every table the service owns (pg-boss's schema aside): the one description of each
@@ -30,4 +34,8 @@ export const ENTITIES = [
   RecentCreate,
   RateLimit,
   SpentSignature,
+  WebhookEvent,
+  WebhookDelivery,
+  WebhookDeliveryAttempt,
+  WebhookEndpoint,
 ];
