@@ -23,7 +23,9 @@ export const DEDUPE_WINDOW_MS = 10_000;
  * ./dist/src/telemetry.js dist/src/main.js`), on a port of its own, with signing on, logs at `warn`
  * (one JSON line per request at `info` is not what is measured) and the per-user rate limit off
  * (every benchmark user would pass it anyway; its store is a second round trip outside the
- * transaction). BENCH_SERVICE_NODE_OPTIONS adds Node flags, e.g. `--cpu-prof --cpu-prof-dir=prof`.
+ * transaction). BENCH_SERVICE_NODE_OPTIONS adds Node flags, e.g. `--cpu-prof --cpu-prof-dir=prof`;
+ * BENCH_AB_NODE_OPTIONS adds them to BENCH_AB_CHECKOUT's service instead, so one build with and
+ * without a flag can run side by side.
  */
 export async function startService(options: ServiceOptions): Promise<ChildServer> {
   const port = await freePort();
@@ -31,7 +33,8 @@ export async function startService(options: ServiceOptions): Promise<ChildServer
   for (const variable of ['DATABASE_URL', 'PORT', 'HOST', 'NODE_ENV', 'WORKER_SHARED_SECRET', 'LOG_LEVEL']) {
     delete inherited[variable];
   }
-  const nodeFlags = (process.env.BENCH_SERVICE_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
+  const flags = options.checkout ? process.env.BENCH_AB_NODE_OPTIONS : process.env.BENCH_SERVICE_NODE_OPTIONS;
+  const nodeFlags = (flags ?? '').split(' ').filter(Boolean);
   const entry = ['--import', './dist/src/telemetry.js', 'dist/src/main.js', ...(options.role ? [options.role] : [])];
   return ChildServer.start({
     name: options.checkout ? `the service of ${options.checkout}` : 'the service',
