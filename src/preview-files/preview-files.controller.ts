@@ -72,8 +72,8 @@ export class PreviewFilesController {
     summary: 'A file of a succeeded version\u2019s preview',
     description: `${SERVING_RULES} Only versions of succeeded builds of this project exist.`,
   })
-  @ApiParam({ name: 'projectId', type: String, format: 'uuid' })
-  @ApiParam({ name: 'versionId', type: String, description: 'A ULID' })
+  @ApiParam({ name: 'projectId', format: 'uuid' })
+  @ApiParam({ name: 'versionId', description: 'A ULID' })
   @ApiParam(FILE_PATH_PARAM)
   @ApiHeader({ name: 'Range', required: false, description: 'One byte range, e.g. `bytes=0-1023`' })
   @ApiProduces('text/html', 'text/css', 'text/javascript', 'application/json', 'image/svg+xml', 'image/png')
@@ -95,7 +95,7 @@ export class PreviewFilesController {
     summary: 'A file of the project\u2019s current version (its stable URL)',
     description: `${SERVING_RULES} Serves whichever version is current now (a build that succeeded, or a rollback), so one URL per project can be embedded; \`404\` while the project has no current version. A first path segment that is a ULID names a version (the route above).`,
   })
-  @ApiParam({ name: 'projectId', type: String, format: 'uuid' })
+  @ApiParam({ name: 'projectId', format: 'uuid' })
   @ApiParam(FILE_PATH_PARAM)
   @ApiHeader({ name: 'Range', required: false, description: 'One byte range, e.g. `bytes=0-1023`' })
   @ApiHeader({ name: 'If-None-Match', required: false, description: 'The `ETag` of a cached copy' })
