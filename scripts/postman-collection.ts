@@ -174,8 +174,6 @@ function prepare(operation: string, item: Item): Item {
   for (const parameter of [...(request.url.query ?? []), ...(request.url.variable ?? [])]) {
     if ((ID_VARIABLES as readonly string[]).includes(parameter.key)) parameter.value = `{{${parameter.key}}}`;
   }
-  // The preview's file path has no example in the document; without a value it would be sent as `:path`.
-  for (const variable of request.url.variable ?? []) if (variable.key === 'path') variable.value ??= 'index.html';
   for (const header of request.header ?? []) {
     if (header.key === 'Idempotency-Key') {
       header.value = '{{$guid}}';

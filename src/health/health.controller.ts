@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { stat } from 'node:fs/promises';
-import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckResult,
@@ -30,6 +30,7 @@ export class HealthController {
   ) {}
 
   @Get('live')
+  @ApiOperation({ summary: 'Whether the process is up (liveness)' })
   @ApiOkResponse({ description: 'The process is up (also while it shuts down, until it exits).' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
@@ -37,6 +38,7 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
+  @ApiOperation({ summary: 'Whether this process can serve requests now (readiness)' })
   @ApiServiceUnavailableResponse({
     description:
       "The process is shutting down; the database or the build queue cannot be reached; the event loop was held for over a second since the last check; or libuv's thread pool (files, DNS) is full (application/problem+json, code service_unavailable).",

@@ -93,6 +93,9 @@ export function configureApp(app: NestFastifyApplication): void {
         'Creates projects atomically with server-chosen ids, builds them in the background and bills the AI time each build uses. Errors are application/problem+json with a stable `code`. Every /v1 request is signed: use Authorize to enter the shared secret.',
       )
       .setVersion('1')
+      // Relative: whichever origin serves this document (local, staging, production), which Swagger
+      // UI then calls; an absolute URL would be wrong everywhere but one deployment (ADR 042).
+      .addServer('/', 'The service this document was served by')
       .addApiKey(
         { type: 'apiKey', in: 'header', name: SWAGGER_SECRET_HEADER, description: SECURITY_SCHEME_DESCRIPTION },
         SECURITY_SCHEME,

@@ -1,5 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './request-signature';
+import { isSignedRoute, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './request-signature';
 
 /**
  * Swagger UI with signing on: its Authorize dialog takes the shared secret as an API key in this
@@ -73,14 +73,19 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
 
 /**
  * Marks every /v1 operation as needing the signature (so Swagger UI hands it the secret) and as
- * answering 401 `unauthorized` (and a write `signature_replayed`), as the global SignatureGuard does.
+ * answering 401 `unauthorized` (and a write `signature_replayed`), as the global SignatureGuard does;
+ * every other operation as needing none (`security: []`), so no route is left undeclared (ADR 042).
  */
 export function requireSignatures(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
-    if (!path.startsWith('/v1/')) continue;
+    const signed = isSignedRoute(path);
     for (const method of HTTP_METHODS) {
       const operation = item[method];
       if (!operation) continue;
+      if (!signed) {
+        operation.security = [];
+        continue;
+      }
       operation.security = [{ [SECURITY_SCHEME]: [] }];
       operation.responses['401'] ??= {
         description:

@@ -31,6 +31,18 @@ const REVALIDATE = 'no-cache';
 const SERVING_RULES =
   'Unsigned and read-only. A path ending in `/` serves that folder\u2019s `index.html`. Nothing outside the build\u2019s output folder is reachable, and only regular files are served. One byte range (`Range: bytes=…`) is answered with `206`; several ranges, or a header that is not a bytes range, get the whole file.';
 
+/**
+ * The route's `*`, which @nestjs/swagger names `path`. Swagger UI encodes a `/` in a parameter, which
+ * the service refuses (an encoded `/` never splits a path), so from there only a top-level file opens.
+ */
+const FILE_PATH_PARAM = {
+  name: 'path',
+  type: String,
+  description:
+    'The file\u2019s path in the build output, e.g. `index.html` or `assets/app.css` (segments split by a plain `/`; `%2F` is refused); ending in `/`, that folder\u2019s `index.html`.',
+  example: 'index.html',
+};
+
 const FILE_HEADERS =
   'a content type from its extension, `Accept-Ranges: bytes`, `X-Content-Type-Options: nosniff` and a sandboxing `Content-Security-Policy` with `frame-ancestors` from `PREVIEW_FRAME_ANCESTORS`';
 
@@ -62,6 +74,7 @@ export class PreviewFilesController {
   })
   @ApiParam({ name: 'projectId', format: 'uuid' })
   @ApiParam({ name: 'versionId', description: 'A ULID' })
+  @ApiParam(FILE_PATH_PARAM)
   @ApiHeader({ name: 'Range', required: false, description: 'One byte range, e.g. `bytes=0-1023`' })
   @ApiProduces('text/html', 'text/css', 'text/javascript', 'application/json', 'image/svg+xml', 'image/png')
   @ApiOkResponse({
@@ -83,6 +96,7 @@ export class PreviewFilesController {
     description: `${SERVING_RULES} Serves whichever version is current now (a build that succeeded, or a rollback), so one URL per project can be embedded; \`404\` while the project has no current version. A first path segment that is a ULID names a version (the route above).`,
   })
   @ApiParam({ name: 'projectId', format: 'uuid' })
+  @ApiParam(FILE_PATH_PARAM)
   @ApiHeader({ name: 'Range', required: false, description: 'One byte range, e.g. `bytes=0-1023`' })
   @ApiHeader({ name: 'If-None-Match', required: false, description: 'The `ETag` of a cached copy' })
   @ApiHeader({ name: 'If-Range', required: false, description: 'The `ETag` a resumed range must still have' })

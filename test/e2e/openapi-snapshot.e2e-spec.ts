@@ -1,5 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { jsonDifferences, OPENAPI_FILE, REGENERATE_COMMAND, servedOpenApiDocument } from '../support/openapi-document';
+import {
+  jsonDifferences,
+  lintOpenApiDocument,
+  OPENAPI_FILE,
+  REGENERATE_COMMAND,
+  servedOpenApiDocument,
+} from '../support/openapi-document';
 import { startTestApp, TestApp } from '../support/test-app';
 
 describe('docs/openapi.json', () => {
@@ -38,5 +44,31 @@ describe('docs/openapi.json', () => {
       'paths./v1/projects/{projectId}.get.summary: "A project" → "Another summary"',
       expect.stringMatching(/^paths\.\/v1\/billing\/\{userId\}\/balance: \{.*→ \(absent\)$/),
     ]);
+  });
+
+  it("passes Redocly's recommended rules with no error, as `npm run lint:openapi` checks (ADR 042)", async () => {
+    const errors = (await lintOpenApiDocument(served)).filter((problem) => problem.severity === 'error');
+    expect(errors).toEqual([]);
+  });
+
+  it('would fail the linter for an undeclared security, a missing summary or an undeclared path parameter', async () => {
+    const changed = structuredClone(served) as {
+      paths: Record<string, Record<string, { summary?: string; security?: unknown; parameters?: { name: string }[] }>>;
+    };
+    delete changed.paths['/health/live'].get.security;
+    delete changed.paths['/v1/projects/{projectId}'].get.summary;
+    const preview = changed.paths['/preview/{projectId}/{path}'].get;
+    preview.parameters = preview.parameters!.filter((parameter) => parameter.name !== 'path');
+
+    const errors = (await lintOpenApiDocument(changed)).filter((problem) => problem.severity === 'error');
+
+    expect(errors.map(({ ruleId, pointer }) => ({ ruleId, pointer }))).toEqual(
+      expect.arrayContaining([
+        { ruleId: 'security-defined', pointer: '#/paths/~1health~1live/get' },
+        { ruleId: 'operation-summary', pointer: '#/paths/~1v1~1projects~1{projectId}/get/summary' },
+        { ruleId: 'path-parameters-defined', pointer: '#/paths/~1preview~1{projectId}~1{path}/get/parameters' },
+      ]),
+    );
+    expect(errors).toHaveLength(3);
   });
 });

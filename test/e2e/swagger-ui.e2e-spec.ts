@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { Browser, chromium, Locator, Page, Request } from 'playwright-core';
 import { computeSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/http/request-signature';
 import { SWAGGER_SECRET_HEADER } from '../../src/http/swagger-request-signing';
+import { createAndFinishBuild } from '../support/build-results';
 import { CREATE_PATH, createBody } from '../support/requests';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -34,7 +35,8 @@ describeInChromium('Swagger UI with request signing on (Chromium)', () => {
   let page: Page;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // With a worker, so a build's preview exists to open from the page.
+    t = await startTestApp({ roles: ['api', 'worker'] });
     await t.app.listen(0, '127.0.0.1');
     const address = t.app.getHttpServer().address();
     if (address === null || typeof address === 'string') throw new Error(`unexpected address ${String(address)}`);
@@ -128,5 +130,28 @@ describeInChromium('Swagger UI with request signing on (Chromium)', () => {
 
     expect(status).toBe('401');
     expect(await t.db.query(`SELECT 1 FROM projects WHERE owner_id = $1`, [body.userId])).toEqual([]);
+  }, 60_000);
+
+  it('opens a version\u2019s preview file from the page: its path parameter comes filled in (200, the file)', async () => {
+    const build = await createAndFinishBuild(t, 'A site to preview from Swagger UI');
+    expect(build.finished.status).toBe('succeeded');
+    const operation = page.locator('.opblock-get', {
+      has: page.locator('[data-path="/preview/{projectId}/{versionId}/{path}"]'),
+    });
+    await operation.locator('.opblock-summary').click();
+    await operation.getByRole('button', { name: 'Try it out' }).click();
+    const input = (name: string): Locator => operation.locator(`tr[data-param-name="${name}"] input`);
+    await input('projectId').fill(build.projectId);
+    await input('versionId').fill(build.versionId);
+    expect(await input('path').inputValue()).toBe('index.html');
+
+    const sent = page.waitForRequest((request) => request.url().includes('/preview/'));
+    await operation.getByRole('button', { name: 'Execute' }).click();
+    const request = await sent;
+    const status = operation.locator('.live-responses-table tbody .response-col_status');
+    await status.waitFor();
+
+    expect(request.url()).toBe(`${base}/preview/${build.projectId}/${build.versionId}/index.html`);
+    expect((await status.textContent())!.trim()).toBe('200');
   }, 60_000);
 });
