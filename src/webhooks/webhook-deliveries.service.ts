@@ -120,14 +120,15 @@ const VERDICTS: Record<AttemptVerdict['outcome'], string> = {
     WITH ${ATTEMPT}, endpoint AS (
       INSERT INTO webhook_endpoints (url, disabled_reason) VALUES ($7::text, 'answered 410 Gone')
       ON CONFLICT (url) DO NOTHING
-    ), settled AS (
-      UPDATE webhook_deliveries
-         SET status = 'disabled',
-             last_attempt_at = CASE WHEN delivery_id = $1 THEN $3 ELSE last_attempt_at END,
-             last_status_code = CASE WHEN delivery_id = $1 THEN $5 ELSE last_status_code END,
-             last_error = CASE WHEN delivery_id = $1 THEN $6 ELSE last_error END
-       WHERE endpoint_url = $7::text AND status = 'pending'
+    ), answered AS (
+      -- Also when a concurrent 410 to the same endpoint has already disabled it: the answer is still its own.
+      UPDATE webhook_deliveries SET status = 'disabled', ${LAST_ANSWER}
+       WHERE delivery_id = $1 AND status IN ('pending', 'disabled')
+      RETURNING 1
+    ), others AS (
+      UPDATE webhook_deliveries SET status = 'disabled'
+       WHERE endpoint_url = $7::text AND status = 'pending' AND delivery_id <> $1
       RETURNING 1
     )
-    SELECT count(*)::int AS settled FROM settled`,
+    SELECT (SELECT count(*) FROM others)::int + (SELECT count(*) FROM answered)::int AS settled`,
 };
