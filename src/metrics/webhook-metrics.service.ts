@@ -3,6 +3,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { decodeTime } from 'ulid';
 import { counter } from './metrics-registry';
+import { typeormPool } from './typeorm-pool';
 
 /** What an attempt made of its delivery, as the deliveries counter is labelled. */
 export type WebhookDeliveryOutcome = 'delivered' | 'retried' | 'failed' | 'disabled';
@@ -28,9 +29,17 @@ export class WebhookMetricsService {
       help: 'Age of the oldest webhook delivery still pending, in seconds; 0 when none is.',
       registers: [registry],
       collect: async () => {
-        const [{ delivery_id: deliveryId }] = await dataSource.query<{ delivery_id: string | null }[]>(
-          `SELECT min(delivery_id) AS delivery_id FROM webhook_deliveries WHERE status = 'pending'`,
-        );
+        // A scrape never waits for a connection that requests need, nor fails every metric while the
+        // database is away: it keeps the last value.
+        const pool = typeormPool(dataSource);
+        if (!pool || (pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10))) return;
+        const rows = await dataSource
+          .query<{ delivery_id: string | null }[]>(
+            `SELECT min(delivery_id) AS delivery_id FROM webhook_deliveries WHERE status = 'pending'`,
+          )
+          .catch(() => undefined);
+        if (!rows) return;
+        const deliveryId = rows[0].delivery_id;
         oldest.set(deliveryId ? Math.max(0, (Date.now() - decodeTime(deliveryId)) / 1000) : 0);
       },
     });

@@ -60,8 +60,10 @@ describe('outbound webhooks', () => {
     await Promise.all([main?.close(), second?.close()]);
   });
 
-  async function create(prompt = 'A todo app'): Promise<{ userId: string; projectId: string; buildId: string }> {
-    const body = createBody({ prompt });
+  async function create(
+    overrides: Record<string, unknown> = {},
+  ): Promise<{ userId: string; projectId: string; buildId: string }> {
+    const body = createBody(overrides);
     const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
     return { userId: body.userId as string, projectId: created.projectId, buildId: created.buildId };
   }
@@ -89,12 +91,16 @@ describe('outbound webhooks', () => {
       [id, type ?? null],
     );
 
+  /** The delivery of the build's outcome to one endpoint. */
+  const deliveryTo = async (url: string, buildId: string) =>
+    (await deliveriesAbout(buildId, 'build.succeeded')).find((row) => row.endpoint_url === url);
+
   const ofType = (requests: ReceivedWebhook[], type: string) => requests.filter(({ event }) => event.type === type);
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   it("delivers a build's success and its failure once each, signed so that the old and the new secret both verify", async () => {
     const good = await create();
-    const bad = await create('broken on purpose');
+    const bad = await create({ prompt: 'broken on purpose' });
     expect(await finished(good.buildId)).toBe('succeeded');
     expect(await finished(bad.buildId)).toBe('failed');
 
@@ -154,7 +160,7 @@ describe('outbound webhooks', () => {
   }, 90_000);
 
   it('tells ai_time.low when a debit takes the balance below AI_TIME_LOW_SECONDS, build.canceled and project.deleted', async () => {
-    const slow = await create('slow on purpose');
+    const slow = await create({ prompt: 'slow on purpose' });
     await eventually(
       'the build running',
       async () => ((await buildStatus(slow.buildId)) === 'running' ? true : undefined),
@@ -252,9 +258,7 @@ describe('outbound webhooks', () => {
     const userId = randomUUID();
     main.answer = ({ event }) => (event.data.userId === userId ? { status: 500 } : { status: 200 });
     try {
-      const body = createBody({ userId });
-      const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
-      const { buildId, projectId } = created as { buildId: string; projectId: string };
+      const { buildId, projectId } = await create({ userId });
       expect(await finished(buildId)).toBe('succeeded');
       await main.waitFor('a 500', buildId, (requests) => requests.length > 0);
       const rows = await eventually(
@@ -309,18 +313,10 @@ describe('outbound webhooks', () => {
       if (event.data.userId === waiting) return { status: 503, headers: { 'retry-after': '3600' } };
       return event.data.userId === gone ? { status: 410 } : { status: 200 };
     };
-    const { body: held } = await t
-      .http()
-      .post(CREATE_PATH)
-      .send(createBody({ userId: waiting }))
-      .expect(201);
-    await second.waitFor('held back', held.buildId as string, (requests) => requests.length > 0);
-    const { body: goneBuild } = await t
-      .http()
-      .post(CREATE_PATH)
-      .send(createBody({ userId: gone }))
-      .expect(201);
-    await second.waitFor('answered 410', goneBuild.buildId as string, (requests) => requests.length > 0);
+    const held = await create({ userId: waiting });
+    await second.waitFor('held back', held.buildId, (requests) => requests.length > 0);
+    const goneBuild = await create({ userId: gone });
+    await second.waitFor('answered 410', goneBuild.buildId, (requests) => requests.length > 0);
 
     const [endpoint] = await eventually(
       'the endpoint turned off',
@@ -338,13 +334,9 @@ describe('outbound webhooks', () => {
       [second.url],
     );
     expect(toSecond.find((row) => row.status === 'pending')).toBeUndefined();
-    const [heldRow] = (await deliveriesAbout(held.buildId as string, 'build.succeeded')).filter(
-      (row) => row.endpoint_url === second.url,
-    );
+    const heldRow = await deliveryTo(second.url, held.buildId);
     expect(heldRow).toMatchObject({ status: 'disabled', last_status_code: 503 });
-    const [goneRow] = (await deliveriesAbout(goneBuild.buildId as string, 'build.succeeded')).filter(
-      (row) => row.endpoint_url === second.url,
-    );
+    const goneRow = await deliveryTo(second.url, goneBuild.buildId);
     expect(goneRow).toMatchObject({ status: 'disabled', last_status_code: 410, attempts: 1 });
 
     const requestsBefore = second.received.length;
