@@ -30,6 +30,7 @@ describe('webhook delivery across worker processes', () => {
       env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET, WEBHOOK_LEASE_MS: '20000' },
     });
   });
+  afterEach(() => services?.killAll());
   afterAll(async () => {
     await services?.close();
     await t?.close();
@@ -46,12 +47,15 @@ describe('webhook delivery across worker processes', () => {
       )
     )[0];
 
+  async function createBuild(): Promise<string> {
+    const { body } = await t.http().post(CREATE_PATH).send(createBody()).expect(201);
+    return body.buildId as string;
+  }
+
   it('a worker killed between the commit and the answer: a worker started later delivers the event', async () => {
     receiver.answer = () => 'never';
     const first = (await services.startWorker('first', {}, BOOT_MS)).process;
-    const body = createBody();
-    const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
-    const buildId = created.buildId as string;
+    const buildId = await createBuild();
     const [sent] = await receiver.waitFor('the first attempt', buildId, (requests) => requests.length > 0, 60_000);
 
     first.signal('SIGKILL');
@@ -87,5 +91,36 @@ describe('webhook delivery across worker processes', () => {
     );
     expect(build).toEqual({ status: 'succeeded', attempts: 1 });
     expect((await billingOfBuild(t.db, buildId)).debits).toHaveLength(1);
+  }, 400_000);
+
+  it('a worker stopped with SIGTERM mid-request exits without waiting for the answer, and the event is due again at once', async () => {
+    const { process: worker } = await services.startWorker('stopped', {}, BOOT_MS);
+    receiver.answer = () => 'never';
+    const buildId = await createBuild();
+    await receiver.waitFor('the attempt', buildId, (requests) => requests.length > 0, 60_000);
+
+    const stopping = Date.now();
+    worker.signal('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+    // Well under WEBHOOK_TIMEOUT_MS (15 s): the open request was aborted, not waited out.
+    expect(Date.now() - stopping).toBeLessThan(12_000);
+
+    const [delivery] = await t.db.query<{ status: string; attempts: number; due_now: boolean; last_error: string }>(
+      `SELECT delivery.status, attempts, next_attempt_at <= now() AS due_now, last_error
+         FROM webhook_deliveries AS delivery JOIN webhook_events USING (event_id)
+        WHERE type = 'build.succeeded' AND body LIKE '%' || $1 || '%'`,
+      [buildId],
+    );
+    expect(delivery).toMatchObject({ status: 'pending', attempts: 1, due_now: true });
+    expect(delivery.last_error).toMatch(/abort/i);
+
+    receiver.answer = () => ({ status: 200 });
+    await services.startWorker('after', {}, BOOT_MS);
+    await eventually(
+      'delivered',
+      async () => ((await deliveryOf(buildId)).status === 'delivered' ? true : undefined),
+      30_000,
+    );
+    expect(receiver.about(buildId).filter(({ event }) => event.type === 'build.succeeded')).toHaveLength(2);
   }, 400_000);
 });
