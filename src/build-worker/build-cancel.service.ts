@@ -18,8 +18,9 @@ import { BuildOutputsService } from '../workspace/build-outputs.service';
  * outcome the worker records takes too: the build `canceled` (fenced to a build still queued or
  * running, so a cancel and the worker's success or failure have exactly one winner), the project
  * `ready` on its current version (`failed` without one), the session closed and the time the attempts ran billed
- * once, and `build.canceled` recorded. No version is recorded and nothing is published: the worker's attempt is no longer
- * current, so it records nothing, and it hears of the cancel (BuildStatusListener) and stops.
+ * once, and `build.canceled` recorded. No version is recorded and nothing is published: the
+ * worker's attempt is no longer current, so it records nothing, and it hears of the cancel
+ * (BuildStatusListener) and stops.
  */
 @Injectable()
 export class BuildCancelService {

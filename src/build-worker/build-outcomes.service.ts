@@ -26,8 +26,8 @@ const STEP_RETRY_DELAY_MS = 250;
 /**
  * Records what happens to a build, each step in a transaction of its own under the user's lock and
  * each fenced to the attempt that reports it: a version row exists only for a build that succeeded,
- * its session is closed and billed once, its webhook event recorded with it, and an attempt that is no longer current (superseded,
- * deleted, already recorded) changes nothing.
+ * its session is closed and billed once and its webhook event recorded with its outcome, and an
+ * attempt that is no longer current (superseded, deleted, already recorded) changes nothing.
  *
  * Billing policy (ADR 008): a build is charged the running time of the attempts that reported it,
  * at least a second; an attempt whose worker died cannot report and is not charged.

@@ -3,6 +3,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { decodeTime } from 'ulid';
 import { counter } from './metrics-registry';
+import { WebhooksConfig } from '../webhooks/webhooks.config';
 import { typeormPool } from './typeorm-pool';
 
 /** What an attempt made of its delivery, as the deliveries counter is labelled. */
@@ -17,7 +18,7 @@ export type WebhookDeliveryOutcome = 'delivered' | 'retried' | 'failed' | 'disab
 export class WebhookMetricsService {
   private readonly deliveries: Counter<'outcome'>;
 
-  constructor(registry: Registry, dataSource: DataSource) {
+  constructor(registry: Registry, dataSource: DataSource, config: WebhooksConfig) {
     this.deliveries = counter(
       registry,
       'sheen_webhook_deliveries_total',
@@ -26,16 +27,18 @@ export class WebhookMetricsService {
     );
     const oldest: Gauge = new Gauge({
       name: 'sheen_webhook_oldest_undelivered_seconds',
-      help: 'Age of the oldest webhook delivery still pending, in seconds; 0 when none is.',
+      help: 'Age of the oldest webhook delivery still pending to a configured endpoint, in seconds; 0 when none is.',
       registers: [registry],
       collect: async () => {
         // A scrape never waits for a connection that requests need, nor fails every metric while the
         // database is away: it keeps the last value.
         const pool = typeormPool(dataSource);
+        if (config.urls.length === 0) return;
         if (!pool || (pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10))) return;
         const rows = await dataSource
           .query<{ delivery_id: string | null }[]>(
-            `SELECT min(delivery_id) AS delivery_id FROM webhook_deliveries WHERE status = 'pending'`,
+            `SELECT min(delivery_id) AS delivery_id FROM webhook_deliveries WHERE status = 'pending' AND endpoint_url = ANY($1)`,
+            [config.urls],
           )
           .catch(() => undefined);
         if (!rows) return;

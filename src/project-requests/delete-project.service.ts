@@ -11,8 +11,9 @@ import { ProjectDirectoriesService } from '../workspace/project-directories.serv
 /**
  * Deletes a project under its owner's lock: bills the builds that already ran but have not finished,
  * deletes the row (its builds, versions and sessions go with it through cascading foreign keys;
- * billing history stays in the ledger) and its queued jobs and records `project.deleted`, then its directory once the delete has
- * committed. A build still running notices its row is gone, stops, and records nothing.
+ * billing history stays in the ledger) and its queued jobs, and records `project.deleted`; then
+ * its directory once the delete has committed. A build still running notices its row is gone,
+ * stops, and records nothing.
  */
 @Injectable()
 export class DeleteProjectService {
