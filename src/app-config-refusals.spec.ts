@@ -55,6 +55,12 @@ describe('loadAppConfig refuses', () => {
     ['DATABASE_URL', 'localhost:5432/sheen'],
     ['DATABASE_URL', 'postgres://'],
     ['DATABASE_URL', 'postgres://host with space/db'],
+    ['AI_TIME_LOW_SECONDS', '0'],
+    ['AI_TIME_LOW_SECONDS', 'ten minutes'],
+    ['WEBHOOK_POLL_INTERVAL_MS', '0'],
+    ['WEBHOOK_TIMEOUT_MS', '100'],
+    ['WEBHOOK_LEASE_MS', '15000'],
+    ['WEBHOOK_EVENTS_KEPT_DAYS', '0'],
   ])('refuses %s=%j with an InvalidConfigError that names it', (variable, value) => {
     const error = configError(loadAppConfig, { [variable]: value });
 
@@ -83,6 +89,32 @@ describe('loadAppConfig refuses', () => {
     expect(error.message).toContain('WORKER_SHARED_SECRET="***"');
     expect(error.message).not.toContain('good-secret');
     expect(error.message).not.toContain('tiny');
+  });
+
+  it.each(['app.example.com/hook', 'ftp://app.example.com/hook', 'https://app.example.com/hook,', '/api/webhooks'])(
+    'refuses WEBHOOK_URL=%j, naming it',
+    (url) => {
+      const error = configError(loadAppConfig, {
+        WEBHOOK_URL: url,
+        WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      });
+      expect(namedVariables(error)).toEqual(['WEBHOOK_URL']);
+    },
+  );
+
+  it('refuses WEBHOOK_URL without WEBHOOK_SECRET, and a secret not in whsec_ form without showing it', () => {
+    const missing = configError(loadAppConfig, { WEBHOOK_URL: 'https://app.example.com/hook' });
+    expect(namedVariables(missing)).toEqual(['WEBHOOK_SECRET']);
+    expect(missing.message).toContain('must be set when WEBHOOK_URL is');
+
+    const malformed = configError(loadAppConfig, {
+      WEBHOOK_URL: 'https://app.example.com/hook',
+      WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw,plain-secret-0123456789',
+    });
+    expect(namedVariables(malformed)).toEqual(['WEBHOOK_SECRET']);
+    expect(malformed.message).toContain('WEBHOOK_SECRET="***"');
+    expect(malformed.message).not.toContain('plain-secret');
+    expect(malformed.message).not.toContain('MfKQ9r8');
   });
 
   it('ignores blanks around a value, as .env files and shells leave them', () => {

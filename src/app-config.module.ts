@@ -10,6 +10,7 @@ import { JanitorConfig } from './integrity/janitor.config';
 import { PreviewFilesConfig } from './preview-files/preview-files.config';
 import { RateLimitsConfig } from './rate-limits/rate-limits.config';
 import { SignatureConfig } from './http/signature.config';
+import { WebhooksConfig } from './webhooks/webhooks.config';
 import { WorkspaceConfig } from './workspace/workspace.config';
 
 /** Makes each module's validated config injectable by its class (HTTP and database are used at boot). */
@@ -29,6 +30,7 @@ export class AppConfigModule {
       { provide: IdempotencyConfig, useValue: config.idempotency },
       { provide: RateLimitsConfig, useValue: config.rateLimits },
       { provide: JanitorConfig, useValue: config.janitor },
+      { provide: WebhooksConfig, useValue: config.webhooks },
     ];
     return { module: AppConfigModule, providers, exports: providers.map((p) => p.provide) };
   }

@@ -37,6 +37,13 @@ const ALL_VARIABLES = [
   'BUILD_MEMORY_MAX_BYTES',
   'AI_TIME_RESERVE_SECONDS',
   'BUILD_LOG_MAX_BYTES',
+  'WEBHOOK_EVENTS_KEPT_DAYS',
+  'WEBHOOK_URL',
+  'WEBHOOK_SECRET',
+  'AI_TIME_LOW_SECONDS',
+  'WEBHOOK_POLL_INTERVAL_MS',
+  'WEBHOOK_TIMEOUT_MS',
+  'WEBHOOK_LEASE_MS',
 ];
 
 /** The plain values of the config, as docs/contract.md documents them. */
@@ -71,7 +78,8 @@ const DEFAULTS = {
   rateLimits: { perMinute: 30 },
   shutdown: { drainMs: 0 },
   logging: { level: 'info' },
-  janitor: { intervalMs: 60_000, versionsKept: 20, failedBuildsKeptDays: 30 },
+  janitor: { intervalMs: 60_000, versionsKept: 20, failedBuildsKeptDays: 30, webhookEventsKeptDays: 30 },
+  webhooks: { urls: [], secrets: [], lowBalanceSeconds: 600, pollIntervalMs: 1000, timeoutMs: 15_000, leaseMs: 60_000 },
 };
 
 describe('loadAppConfig', () => {
@@ -117,6 +125,14 @@ describe('loadAppConfig', () => {
       BUILD_READ_ONLY_PATHS: '/opt/node,/srv/builder',
       AI_TIME_RESERVE_SECONDS: '1800',
       BUILD_LOG_MAX_BYTES: '262144',
+      WEBHOOK_EVENTS_KEPT_DAYS: '3',
+      WEBHOOK_URL:
+        'https://app.example.com/api/webhooks, http://127.0.0.1:4000/hook,https://app.example.com/api/webhooks',
+      WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw,whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD',
+      AI_TIME_LOW_SECONDS: '120',
+      WEBHOOK_POLL_INTERVAL_MS: '250',
+      WEBHOOK_TIMEOUT_MS: '5000',
+      WEBHOOK_LEASE_MS: '20000',
     };
 
     expect(values(env)).toEqual({
@@ -152,7 +168,15 @@ describe('loadAppConfig', () => {
       rateLimits: { perMinute: 5 },
       shutdown: { drainMs: 5000 },
       logging: { level: 'warn' },
-      janitor: { intervalMs: 0, versionsKept: 5, failedBuildsKeptDays: 7 },
+      janitor: { intervalMs: 0, versionsKept: 5, failedBuildsKeptDays: 7, webhookEventsKeptDays: 3 },
+      webhooks: {
+        urls: ['https://app.example.com/api/webhooks', 'http://127.0.0.1:4000/hook'],
+        secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD'],
+        lowBalanceSeconds: 120,
+        pollIntervalMs: 250,
+        timeoutMs: 5000,
+        leaseMs: 20_000,
+      },
     });
   });
 

@@ -9,6 +9,7 @@ import { LoggingConfig } from './logging/logging.config';
 import { PreviewFilesConfig } from './preview-files/preview-files.config';
 import { RateLimitsConfig } from './rate-limits/rate-limits.config';
 import { ShutdownConfig } from './shutdown/shutdown.config';
+import { WebhooksConfig } from './webhooks/webhooks.config';
 import { WorkspaceConfig } from './workspace/workspace.config';
 import { Environment, InvalidConfigError } from './config/config-from-env';
 import { HttpConfig } from './http/http.config';
@@ -30,6 +31,7 @@ export interface AppConfig {
   readonly shutdown: ShutdownConfig;
   readonly logging: LoggingConfig;
   readonly janitor: JanitorConfig;
+  readonly webhooks: WebhooksConfig;
 }
 
 /** Reads and validates the whole environment, reporting every bad variable at once. */
@@ -61,6 +63,7 @@ export function loadAppConfig(env: Environment): AppConfig {
     shutdown: read(() => ShutdownConfig.fromEnv(env)),
     logging: read(() => LoggingConfig.fromEnv(env)),
     janitor: read(() => JanitorConfig.fromEnv(env)),
+    webhooks: read(() => WebhooksConfig.fromEnv(env)),
   };
   if (problems.length > 0) throw new InvalidConfigError(problems);
   return config;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { WebhookOutboxService } from '../webhooks/webhook-outbox.service';
 import { MAX_BALANCE_SECONDS } from './ai-time-policy';
 
 export interface BuildUsage {
@@ -19,6 +20,8 @@ export interface BuildUsage {
  */
 @Injectable()
 export class AiTimeSessionsService {
+  constructor(private readonly webhooks: WebhookOutboxService) {}
+
   /**
    * Bills a build that has ended (succeeded, failed, timed out or canceled), inside the caller's outcome
    * transaction: closes its session (`closed`, `closed_at`, `seconds_used`), which releases its
@@ -39,13 +42,16 @@ export class AiTimeSessionsService {
    * closed, and the session row is always locked before the ledger and the balance, so two calls
    * cannot deadlock each other. A build whose session is gone (its project was deleted) is not billed.
    *
+   * The statement answers the balance after the debit, so a debit that takes it below
+   * AI_TIME_LOW_SECONDS records `ai_time.low` in the same transaction (WebhookOutboxService).
+   *
    * @returns true when this call closed the session and debited the seconds; false when it did nothing.
    */
   async closeAndDebit(manager: EntityManager, { buildId, secondsUsed }: BuildUsage): Promise<boolean> {
     if (!Number.isInteger(secondsUsed) || secondsUsed < 0 || secondsUsed > MAX_BALANCE_SECONDS) {
       throw new RangeError(`secondsUsed must be a whole number of seconds from 0: ${secondsUsed}`);
     }
-    const [{ debited }] = await manager.query<{ debited: number }[]>(
+    const [charged] = await manager.query<{ user_id: string; seconds_remaining: number }[]>(
       `WITH closed AS (
          UPDATE ai_time_sessions
             SET status = 'closed', closed_at = now(), seconds_used = $2::integer
@@ -63,11 +69,17 @@ export class AiTimeSessionsService {
                 updated_at = now()
            FROM debit
           WHERE balance.user_id = debit.user_id
-         RETURNING balance.user_id
+         RETURNING balance.user_id, balance.seconds_remaining
        )
-       SELECT count(*)::int AS debited FROM charged`,
+       SELECT user_id, seconds_remaining FROM charged`,
       [buildId, secondsUsed],
     );
-    return debited === 1;
+    if (!charged) return false;
+    await this.webhooks.recordDebit(manager, {
+      userId: charged.user_id,
+      secondsBefore: charged.seconds_remaining + secondsUsed,
+      secondsAfter: charged.seconds_remaining,
+    });
+    return true;
   }
 }

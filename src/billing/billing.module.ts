@@ -8,9 +8,14 @@ import { AiTimeSessionsService } from './ai-time-sessions.service';
 import { BillingController } from './billing.controller';
 import { BillingService } from './billing.service';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([AiTimeBalance, AiTimeSession, AiTimeLedgerEntry]), IdempotencyModule],
+  imports: [
+    TypeOrmModule.forFeature([AiTimeBalance, AiTimeSession, AiTimeLedgerEntry]),
+    IdempotencyModule,
+    WebhooksModule,
+  ],
   controllers: [BillingController],
   providers: [AiTimeBalancesService, AiTimeSessionsService, BillingService],
   exports: [AiTimeBalancesService, AiTimeSessionsService],

@@ -10,6 +10,7 @@ import { userLock } from '../database/advisory-lock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { BuildWorkerMetricsService } from '../metrics/build-worker-metrics.service';
 import { ProjectsService } from '../projects/projects.service';
+import { WebhookOutboxService } from '../webhooks/webhook-outbox.service';
 import { BuildOutputsService } from '../workspace/build-outputs.service';
 
 /**
@@ -17,8 +18,9 @@ import { BuildOutputsService } from '../workspace/build-outputs.service';
  * outcome the worker records takes too: the build `canceled` (fenced to a build still queued or
  * running, so a cancel and the worker's success or failure have exactly one winner), the project
  * `ready` on its current version (`failed` without one), the session closed and the time the attempts ran billed
- * once. No version is recorded and nothing is published: the worker's attempt is no longer
- * current, so it records nothing, and it hears of the cancel (BuildStatusListener) and stops.
+ * once, and `build.canceled` recorded. No version is recorded and nothing is published: the
+ * worker's attempt is no longer current, so it records nothing, and it hears of the cancel
+ * (BuildStatusListener) and stops.
  */
 @Injectable()
 export class BuildCancelService {
@@ -33,6 +35,7 @@ export class BuildCancelService {
     private readonly queue: BuildQueueService,
     private readonly outputs: BuildOutputsService,
     private readonly metrics: BuildWorkerMetricsService,
+    private readonly webhooks: WebhookOutboxService,
   ) {}
 
   /**
@@ -51,7 +54,10 @@ export class BuildCancelService {
       if (ended) {
         await this.projects.markBuildCanceled(manager, before.projectId, buildId);
         const secondsUsed = canceledBuildSeconds(ended.durationMs, ended.attempts);
-        await this.sessions.closeAndDebit(manager, { buildId, secondsUsed });
+        const secondsBilled = (await this.sessions.closeAndDebit(manager, { buildId, secondsUsed })) ? secondsUsed : 0;
+        const { projectId } = before;
+        const data = { userId, projectId, buildId, status: 'canceled', secondsBilled } as const;
+        await this.webhooks.record(manager, { type: 'build.canceled', data });
       }
       return { build: await this.reads.getOwned(userId, buildId, manager), canceled: ended };
     });

@@ -9,6 +9,7 @@ import { Transaction, TransactionRunner } from '../database/transaction-runner';
 import { BuildWorkerMetricsService } from '../metrics/build-worker-metrics.service';
 import { ProjectsService } from '../projects/projects.service';
 import { VersionsService } from '../versions/versions.service';
+import { WebhookOutboxService } from '../webhooks/webhook-outbox.service';
 import { BuildOutputsService } from '../workspace/build-outputs.service';
 import { BuildJob } from '../build-queue/build-job';
 import { BuildMetrics } from '../builds/build-metrics.entity';
@@ -25,8 +26,8 @@ const STEP_RETRY_DELAY_MS = 250;
 /**
  * Records what happens to a build, each step in a transaction of its own under the user's lock and
  * each fenced to the attempt that reports it: a version row exists only for a build that succeeded,
- * its session is closed and billed once, and an attempt that is no longer current (superseded,
- * deleted, already recorded) changes nothing.
+ * its session is closed and billed once and its webhook event recorded with its outcome, and an
+ * attempt that is no longer current (superseded, deleted, already recorded) changes nothing.
  *
  * Billing policy (ADR 008): a build is charged the running time of the attempts that reported it,
  * at least a second; an attempt whose worker died cannot report and is not charged.
@@ -41,6 +42,7 @@ export class BuildOutcomesService {
     private readonly sessions: AiTimeSessionsService,
     private readonly outputs: BuildOutputsService,
     private readonly metrics: BuildWorkerMetricsService,
+    private readonly webhooks: WebhookOutboxService,
   ) {}
 
   /**
@@ -92,7 +94,10 @@ export class BuildOutcomesService {
         status: 'ready',
         versionId: build.versionId,
       });
-      await this.sessions.closeAndDebit(manager, { buildId, secondsUsed: billableSeconds(finished.durationMs) });
+      const secondsBilled = await this.bill(manager, buildId, finished.durationMs);
+      const { versionId } = build;
+      const data = { userId, projectId, buildId, versionId, status: 'succeeded', secondsBilled } as const;
+      await this.webhooks.record(manager, { type: 'build.succeeded', data });
       return finished;
     });
     if (!recorded) return false;
@@ -106,7 +111,7 @@ export class BuildOutcomesService {
     const recorded = await this.step(build.userId, async ({ manager }) => {
       const outcome = { status: 'failed', error } as const;
       const finished = await this.builds.finishAttempt(manager, build.buildId, build.attempts, outcome);
-      if (finished) await this.closeFailed(manager, build.projectId, build.buildId, finished.durationMs);
+      if (finished) await this.closeFailed(manager, build, error, finished.durationMs);
       return finished;
     });
     if (!recorded) return;
@@ -118,7 +123,7 @@ export class BuildOutcomesService {
   async recordAbandoned(job: BuildJob): Promise<void> {
     const recorded = await this.step(job.userId, async ({ manager }) => {
       const finished = await this.builds.failAbandoned(manager, job.buildId, ABANDONED_BUILD_ERROR);
-      if (finished) await this.closeFailed(manager, job.projectId, job.buildId, finished.durationMs);
+      if (finished) await this.closeFailed(manager, job, ABANDONED_BUILD_ERROR, finished.durationMs);
       return finished;
     });
     if (!recorded) return;
@@ -137,9 +142,22 @@ export class BuildOutcomesService {
     }
   }
 
-  private async closeFailed(manager: EntityManager, projectId: string, buildId: string, durationMs: number) {
+  private async closeFailed(
+    manager: EntityManager,
+    { userId, projectId, buildId }: Pick<BuildJob, 'userId' | 'projectId' | 'buildId'>,
+    error: string,
+    durationMs: number,
+  ) {
     await this.projects.markBuildFinished(manager, projectId, buildId, { status: 'failed' });
-    await this.sessions.closeAndDebit(manager, { buildId, secondsUsed: billableSeconds(durationMs) });
+    const secondsBilled = await this.bill(manager, buildId, durationMs);
+    const data = { userId, projectId, buildId, status: 'failed', error, secondsBilled } as const;
+    await this.webhooks.record(manager, { type: 'build.failed', data });
+  }
+
+  /** Closes the build's session and debits its time; the seconds billed (none when it was already billed). */
+  private async bill(manager: EntityManager, buildId: string, durationMs: number): Promise<number> {
+    const secondsUsed = billableSeconds(durationMs);
+    return (await this.sessions.closeAndDebit(manager, { buildId, secondsUsed })) ? secondsUsed : 0;
   }
 
   /**

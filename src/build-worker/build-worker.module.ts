@@ -5,6 +5,7 @@ import { BuildQueueModule } from '../build-queue/build-queue.module';
 import { BuildsModule } from '../builds/builds.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { VersionsModule } from '../versions/versions.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { AttemptLogsService } from './attempt-logs.service';
 import { BuildCancelController } from './build-cancel.controller';
@@ -29,6 +30,7 @@ import { BuildersModule } from './builders/builders.module';
     VersionsModule,
     BillingModule,
     WorkspaceModule,
+    WebhooksModule,
   ],
   controllers: [BuildCancelController],
   providers: [AttemptLogsService, BuildOutcomesService, BuildRunnerService, BuildWorkerService, BuildCancelService],

@@ -3,6 +3,7 @@ import { BuildLogsModule } from '../build-logs/build-logs.module';
 import { BuildWorkerModule } from '../build-worker/build-worker.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { VersionsModule } from '../versions/versions.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { IntegrityAuditService } from './integrity-audit.service';
 import { JanitorService } from './janitor.service';
@@ -16,7 +17,7 @@ import { RetentionService } from './retention.service';
  * module that owns the table.
  */
 @Module({
-  imports: [BuildWorkerModule, BuildLogsModule, ProjectsModule, VersionsModule, WorkspaceModule],
+  imports: [BuildWorkerModule, BuildLogsModule, ProjectsModule, VersionsModule, WebhooksModule, WorkspaceModule],
   providers: [IntegrityAuditService, JanitorService, RetentionService],
   exports: [IntegrityAuditService],
 })

@@ -13,11 +13,16 @@ export class JanitorConfig {
   @IntegerIn(1, 3650)
   readonly failedBuildsKeptDays: number = 30;
 
+  /** Days an outbound webhook event is kept once all its deliveries are settled (ADR 040). */
+  @IntegerIn(1, 3650)
+  readonly webhookEventsKeptDays: number = 30;
+
   static fromEnv(env: Environment): JanitorConfig {
     return configFromEnv(JanitorConfig, env, {
       intervalMs: 'JANITOR_INTERVAL_MS',
       versionsKept: 'VERSIONS_KEPT',
       failedBuildsKeptDays: 'FAILED_BUILDS_KEPT_DAYS',
+      webhookEventsKeptDays: 'WEBHOOK_EVENTS_KEPT_DAYS',
     });
   }
 }

@@ -66,6 +66,7 @@ export class JanitorService implements OnApplicationBootstrap, OnModuleDestroy {
       await this.removeDirectories(manager);
       await this.retention.expireOldVersions(manager);
       await this.retention.removeOldFailedBuildLogs(manager);
+      await this.retention.removeOldWebhookEvents(manager);
     });
     return round !== undefined;
   }

@@ -5,6 +5,7 @@ import { userLock } from '../database/advisory-lock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ProjectsService } from '../projects/projects.service';
 import { VersionsService } from '../versions/versions.service';
+import { WebhookRetentionService } from '../webhooks/webhook-retention.service';
 import { BuildOutputsService } from '../workspace/build-outputs.service';
 import { IntegrityAuditService } from './integrity-audit.service';
 import { JanitorConfig } from './janitor.config';
@@ -15,6 +16,9 @@ import { tryRepair } from './repair';
  * owner's requests wait for that lock. A project with more left is picked again in the next round.
  */
 const EXPIRED_PER_TRANSACTION = 20;
+
+const WEBHOOK_EVENTS_PER_BATCH = 1000;
+const WEBHOOK_EVENT_BATCHES_PER_ROUND = 10;
 
 /**
  * Retention, run by the janitor (ADR 039): each project keeps the files of its newest VERSIONS_KEPT
@@ -34,6 +38,7 @@ export class RetentionService {
     private readonly versions: VersionsService,
     private readonly outputs: BuildOutputsService,
     private readonly logs: BuildLogsService,
+    private readonly webhookEvents: WebhookRetentionService,
   ) {}
 
   /** One delete of their `build_logs` rows, in the janitor's transaction: nothing else refers to a log. */
@@ -44,6 +49,21 @@ export class RetentionService {
     this.logger.log(
       `removed the logs of ${removed} builds that failed or were canceled over ${this.config.failedBuildsKeptDays} days ago`,
     );
+  }
+
+  /**
+   * Settled webhook events past WEBHOOK_EVENTS_KEPT_DAYS, in batches so no one statement holds many
+   * rows; what one round leaves, the next takes.
+   */
+  async removeOldWebhookEvents(manager: EntityManager): Promise<void> {
+    const days = this.config.webhookEventsKeptDays;
+    let removed = 0;
+    for (let batch = 0; batch < WEBHOOK_EVENT_BATCHES_PER_ROUND; batch++) {
+      const inBatch = await this.webhookEvents.removeSettledEvents(manager, days, WEBHOOK_EVENTS_PER_BATCH);
+      removed += inBatch;
+      if (inBatch < WEBHOOK_EVENTS_PER_BATCH) break;
+    }
+    if (removed > 0) this.logger.log(`removed ${removed} webhook events settled and over ${days} days old`);
   }
 
   async expireOldVersions(manager: EntityManager): Promise<void> {

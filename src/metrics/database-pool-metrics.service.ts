@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { Pool } from 'pg';
 import { Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { typeormPool } from './typeorm-pool';
 
 /**
  * The TypeORM pool's load, read when scraped: every transaction holds one of its connections for
@@ -11,8 +10,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 @Injectable()
 export class DatabasePoolMetricsService {
   constructor(registry: Registry, dataSource: DataSource) {
-    // TypeORM's postgres driver keeps its pg Pool as `master` (unset until connected, and after close).
-    const pool = (): Pool | undefined => (dataSource.driver as PostgresDriver).master as Pool | undefined;
+    const pool = () => typeormPool(dataSource);
     const inUse: Gauge = new Gauge({
       name: 'sheen_db_pool_connections_in_use',
       help: 'Connections of the database pool lent out to a transaction or query.',

@@ -5,6 +5,7 @@ import { DatabasePoolMetricsService } from './database-pool-metrics.service';
 import { createMetricsRegistry } from './metrics-registry';
 import { MetricsController } from './metrics.controller';
 import { ProjectMetricsService } from './project-metrics.service';
+import { WebhookMetricsService } from './webhook-metrics.service';
 
 /**
  * Owns this process's metrics registry and `GET /metrics`. Global, so the modules that record
@@ -18,7 +19,8 @@ import { ProjectMetricsService } from './project-metrics.service';
     ProjectMetricsService,
     BuildWorkerMetricsService,
     DatabasePoolMetricsService,
+    WebhookMetricsService,
   ],
-  exports: [ProjectMetricsService, BuildWorkerMetricsService],
+  exports: [ProjectMetricsService, BuildWorkerMetricsService, WebhookMetricsService],
 })
 export class MetricsModule {}

@@ -5,13 +5,15 @@ import { userLock } from '../database/advisory-lock';
 import { TransactionRunner } from '../database/transaction-runner';
 import { ProjectNotFoundError } from '../projects/projects.errors';
 import { ProjectsService } from '../projects/projects.service';
+import { WebhookOutboxService } from '../webhooks/webhook-outbox.service';
 import { ProjectDirectoriesService } from '../workspace/project-directories.service';
 
 /**
  * Deletes a project under its owner's lock: bills the builds that already ran but have not finished,
  * deletes the row (its builds, versions and sessions go with it through cascading foreign keys;
- * billing history stays in the ledger) and its queued jobs, then its directory once the delete has
- * committed. A build still running notices its row is gone, stops, and records nothing.
+ * billing history stays in the ledger) and its queued jobs, and records `project.deleted`; then
+ * its directory once the delete has committed. A build still running notices its row is gone,
+ * stops, and records nothing.
  */
 @Injectable()
 export class DeleteProjectService {
@@ -21,6 +23,7 @@ export class DeleteProjectService {
     private readonly buildOutcomes: BuildOutcomesService,
     private readonly buildQueue: BuildQueueService,
     private readonly directories: ProjectDirectoriesService,
+    private readonly webhooks: WebhookOutboxService,
   ) {}
 
   async delete(userId: string, projectId: string): Promise<void> {
@@ -29,6 +32,7 @@ export class DeleteProjectService {
       await this.buildOutcomes.billUnfinished(manager, projectId);
       await this.projects.delete(manager, projectId);
       await this.buildQueue.deleteQueuedFor(manager, projectId);
+      await this.webhooks.record(manager, { type: 'project.deleted', data: { userId, projectId } });
     });
     await this.directories.removeProjectDirectory(userId, projectId);
   }

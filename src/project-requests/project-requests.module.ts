@@ -6,6 +6,7 @@ import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { VersionsModule } from '../versions/versions.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { WorkspaceModule } from '../workspace/workspace.module';
 import { CreatePreviewController } from './create-preview.controller';
 import { CreatePreviewService } from './create-preview.service';
@@ -27,6 +28,7 @@ import { UpdateProjectService } from './update-project.service';
     BuildWorkerModule,
     BillingModule,
     WorkspaceModule,
+    WebhooksModule,
   ],
   controllers: [CreatePreviewController, UpdateProjectController, DeleteProjectController, SetCurrentVersionController],
   providers: [CreatePreviewService, UpdateProjectService, DeleteProjectService, SetCurrentVersionService],

@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { newUlid } from '../ids/ids';
+import { WEBHOOK_DELIVERY_CHANNEL, WebhookEventInput } from './webhook-event';
+import { WebhooksConfig } from './webhooks.config';
+
+/** A debit of a user's balance, as the billing reports it. */
+export interface BalanceDebit {
+  userId: string;
+  secondsBefore: number;
+  secondsAfter: number;
+}
+
+/**
+ * Writes the outbox (`webhook_events`, `webhook_deliveries`) in the caller's transaction, so an
+ * event exists exactly when what it tells has committed. Webhooks off (no WEBHOOK_URL): nothing.
+ */
+@Injectable()
+export class WebhookOutboxService {
+  constructor(private readonly config: WebhooksConfig) {}
+
+  /**
+   * One statement: the event, with the exact body every attempt sends (`{type, timestamp, data}`),
+   * one pending delivery per configured endpoint a 410 has not turned off, ordered by the event's
+   * project (or its user), and a NOTIFY that wakes the dispatchers once the caller commits.
+   */
+  async record(manager: EntityManager, event: WebhookEventInput): Promise<void> {
+    if (this.config.urls.length === 0) return;
+    const eventId = newUlid();
+    const { userId } = event.data;
+    const projectId = 'projectId' in event.data ? event.data.projectId : null;
+    const body = JSON.stringify({ type: event.type, timestamp: new Date().toISOString(), data: event.data });
+    const { urls } = this.config;
+    await manager.query(
+      `WITH event AS (
+         INSERT INTO webhook_events (event_id, type, user_id, project_id, body)
+         VALUES ($1, $2, $3, $4, $5)
+         RETURNING event_id
+       ), deliveries AS (
+         INSERT INTO webhook_deliveries (delivery_id, event_id, endpoint_url, ordering_key)
+         SELECT endpoint.delivery_id, event.event_id, endpoint.url, $6
+           FROM event, unnest($7::text[], $8::text[]) AS endpoint (url, delivery_id)
+          WHERE NOT EXISTS (SELECT 1 FROM webhook_endpoints WHERE webhook_endpoints.url = endpoint.url)
+         RETURNING 1
+       )
+       SELECT pg_notify('${WEBHOOK_DELIVERY_CHANNEL}', '') FROM (SELECT 1 FROM deliveries LIMIT 1) AS any_delivery`,
+      [eventId, event.type, userId, projectId, body, projectId ?? userId, urls, urls.map(() => newUlid())],
+    );
+  }
+
+  /** `ai_time.low` when the debit took the balance from at least AI_TIME_LOW_SECONDS to below it. */
+  async recordDebit(manager: EntityManager, { userId, secondsBefore, secondsAfter }: BalanceDebit): Promise<void> {
+    const threshold = this.config.lowBalanceSeconds;
+    if (secondsBefore < threshold || secondsAfter >= threshold) return;
+    await this.record(manager, { type: 'ai_time.low', data: { userId, secondsRemaining: secondsAfter, threshold } });
+  }
+}
