@@ -19,6 +19,7 @@ import { ProjectRequestsModule } from './project-requests/project-requests.modul
 import { ProjectsModule } from './projects/projects.module';
 import { ShutdownModule } from './shutdown/shutdown.module';
 import { VersionsModule } from './versions/versions.module';
+import { WebhookDeliveriesModule } from './webhooks/webhook-deliveries.module';
 import { WorkspaceModule } from './workspace/workspace.module';
 
 @Module({})
@@ -49,6 +50,7 @@ export class AppModule {
         ProjectRequestsModule,
         PreviewFilesModule,
         IntegrityModule,
+        WebhookDeliveriesModule,
       ],
     };
   }
