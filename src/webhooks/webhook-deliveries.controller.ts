@@ -49,7 +49,13 @@ export class WebhookDeliveriesController {
       'project’s in order. No body. A repeat changes nothing more than making it due again.',
   })
   @ApiAcceptedResponse({ description: 'The delivery, pending (as the list reads it).', type: WebhookDeliveryResponse })
-  @ApiProblems('validation_failed', 'delivery_not_found', 'database_unavailable')
+  @ApiProblems(
+    'validation_failed',
+    'delivery_not_found',
+    'payload_too_large',
+    'unsupported_media_type',
+    'database_unavailable',
+  )
   redeliver(@Param() { deliveryId }: WebhookDeliveryParams): Promise<WebhookDeliveryResponse> {
     return this.redeliveries.redeliver(deliveryId);
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createWorkerClient, WorkerApiError } from '../../src/client/worker-client';
 import { newUlid, ULID_PATTERN } from '../../src/ids/ids';
 import { encodeProjectCursor } from '../../src/projects/project-cursor';
 import { noNulls } from '../support/no-nulls';
@@ -286,6 +287,28 @@ describe('webhook deliveries', () => {
       await t.db.query(`UPDATE webhook_deliveries SET status = 'delivered' WHERE delivery_id = $1`, [deliveryId]);
       expectProblem(await t.http({ at }).post(path).expect(401), 'signature_replayed');
       expect(await deliveryRow(t, deliveryId)).toMatchObject({ status: 'delivered' });
+    });
+  });
+
+  describe('through the typed client', () => {
+    it('lists a page and redelivers a delivery, and throws WorkerApiError delivery_not_found for an unknown one', async () => {
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const worker = createWorkerClient({ baseUrl: await t.app.getUrl(), secret: t.secret });
+      const {
+        deliveryIds: [deliveryId],
+      } = await recordEvent(t, [{ url: RECEIVER, status: 'failed', attempts: 8 }]);
+
+      const page = await worker.listWebhookDeliveries({ limit: 1 });
+      expect(page.items.map((item) => item.deliveryId)).toEqual([deliveryId]);
+      expect(page.nextCursor).toEqual(expect.any(String));
+      const next = await worker.listWebhookDeliveries({ limit: 1, cursor: page.nextCursor });
+      expect(next.items[0].deliveryId < deliveryId).toBe(true);
+
+      expect(await worker.redeliverWebhook(deliveryId)).toMatchObject({ deliveryId, status: 'pending', attempts: 8 });
+      expect(await deliveryRow(t, deliveryId)).toMatchObject({ status: 'pending' });
+      const unknown = await worker.redeliverWebhook(newUlid()).catch((error: unknown) => error);
+      expect(unknown).toBeInstanceOf(WorkerApiError);
+      expect(unknown).toMatchObject({ status: 404, code: 'delivery_not_found' });
     });
   });
 
