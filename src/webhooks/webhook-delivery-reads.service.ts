@@ -8,6 +8,7 @@ import { decodeDeliveryCursor, encodeDeliveryCursor } from './delivery-cursor';
 import { WebhookDeliveryAttemptResponse } from './dto/webhook-delivery-attempt.response';
 import { WebhookDeliveryListResponse } from './dto/webhook-delivery-list.response';
 import { WebhookDeliveryResponse } from './dto/webhook-delivery.response';
+import type { WebhookEventBody } from './dto/webhook-event.body';
 import { WebhookDeliveryAttempt } from './webhook-delivery-attempt.entity';
 import { WebhookDeliveryNotFoundError } from './webhook-delivery-not-found.error';
 import { WebhookDelivery } from './webhook-delivery.entity';
@@ -51,7 +52,7 @@ export class WebhookDeliveryReadsService {
   /** The deliveries `where` picks (its parameters from $1), newest first, with their events and attempts. */
   private async select(where: string, values: unknown[], limit: number): Promise<WebhookDeliveryResponse[]> {
     const rows = await this.deliveries.query<Record<string, unknown>[]>(
-      `SELECT delivery.*, event.type, event.user_id, event.project_id, event.created_at
+      `SELECT delivery.*, event.type, event.user_id, event.project_id, event.body, event.created_at
          FROM webhook_deliveries AS delivery JOIN webhook_events AS event USING (event_id)
         WHERE ${where}
         ORDER BY delivery.delivery_id DESC
@@ -96,6 +97,7 @@ function deliveryAnswer(
     ...(delivery.status === 'pending' && { nextAttemptAt: delivery.nextAttemptAt.toISOString() }),
     ...(delivery.status === 'delivered' &&
       delivery.deliveredAt !== null && { deliveredAt: delivery.deliveredAt.toISOString() }),
+    event: JSON.parse(event.body) as WebhookEventBody,
     attemptsMade: attempts.map(attemptAnswer),
   };
 }

@@ -31,7 +31,7 @@ async function recordEvent(
   t: TestApp,
   endpoints: { url: string; status?: string; attempts?: number; deliveredAt?: boolean }[],
   event: { type?: string; userId?: string; projectId?: string | null } = {},
-): Promise<{ eventId: string; deliveryIds: string[] }> {
+): Promise<{ eventId: string; body: string; deliveryIds: string[] }> {
   const eventId = newUlid();
   const { type = 'build.succeeded', userId = randomUUID(), projectId = randomUUID() } = event;
   const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data: { userId, projectId } });
@@ -50,7 +50,7 @@ async function recordEvent(
       [deliveryId, eventId, url, projectId ?? userId, status, attempts, deliveredAt],
     );
   }
-  return { eventId, deliveryIds };
+  return { eventId, body, deliveryIds };
 }
 
 async function deliveryRow(t: TestApp, deliveryId: string): Promise<DeliveryRow> {
@@ -84,7 +84,11 @@ describe('webhook deliveries', () => {
     it('answers a delivery with its event, status, times and every attempt, absent fields rather than null', async () => {
       const userId = randomUUID();
       const projectId = randomUUID();
-      const { eventId, deliveryIds } = await recordEvent(t, [{ url: RECEIVER, status: 'delivered', attempts: 2 }], {
+      const {
+        eventId,
+        body: sent,
+        deliveryIds,
+      } = await recordEvent(t, [{ url: RECEIVER, status: 'delivered', attempts: 2 }], {
         type: 'build.failed',
         userId,
         projectId,
@@ -111,6 +115,7 @@ describe('webhook deliveries', () => {
           attempts: 2,
           createdAt: expect.stringMatching(ISO_DATE),
           deliveredAt: expect.stringMatching(ISO_DATE),
+          event: JSON.parse(sent),
           attemptsMade: [
             {
               attempt: 1,

@@ -1,8 +1,10 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { WEBHOOK_EVENT_TYPES } from '../webhook-event.entity';
 import type { WebhookEventType } from '../webhook-event.entity';
 import type { WebhookDeliveryStatus } from '../webhook-delivery.entity';
 import { WebhookDeliveryAttemptResponse } from './webhook-delivery-attempt.response';
+import { WEBHOOK_EVENT_BODIES } from './webhook-event.body';
+import type { WebhookEventBody } from './webhook-event.body';
 
 /** One event to one endpoint: where it stands, and every attempt so far. */
 export class WebhookDeliveryResponse {
@@ -66,6 +68,16 @@ export class WebhookDeliveryResponse {
     example: '2025-11-25T10:15:47.543Z',
   })
   readonly deliveredAt?: string;
+
+  @ApiProperty({
+    description: 'The event as every attempt sends it (the JSON body), one of five kinds by `type`.',
+    oneOf: WEBHOOK_EVENT_BODIES.map((body) => ({ $ref: getSchemaPath(body) })),
+    discriminator: {
+      propertyName: 'type',
+      mapping: Object.fromEntries(WEBHOOK_EVENT_BODIES.map((body) => [body.eventType, getSchemaPath(body)])),
+    },
+  })
+  readonly event: WebhookEventBody;
 
   @ApiProperty({ description: 'Every attempt made, oldest first.', type: [WebhookDeliveryAttemptResponse] })
   readonly attemptsMade: WebhookDeliveryAttemptResponse[];

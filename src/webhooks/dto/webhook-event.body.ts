@@ -13,6 +13,8 @@ import { ProjectDeletedEventData } from './project-deleted-event.data';
  */
 function webhookEventBody<Type extends WebhookEventType, Data>(type: Type, data: new () => Data, when: string) {
   class WebhookEventBody {
+    static readonly eventType = type;
+
     @ApiProperty({ description: `The event: ${when}.`, enum: [type], example: type })
     readonly type: Type;
 
