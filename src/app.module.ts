@@ -19,8 +19,8 @@ import { ProjectRequestsModule } from './project-requests/project-requests.modul
 import { ProjectsModule } from './projects/projects.module';
 import { ShutdownModule } from './shutdown/shutdown.module';
 import { VersionsModule } from './versions/versions.module';
-import { WebhookDeliveriesModule } from './webhooks/webhook-deliveries.module';
 import { WorkspaceModule } from './workspace/workspace.module';
+import { WebhookDeliveriesModule } from './webhooks/webhook-deliveries.module';
 
 @Module({})
 export class AppModule {
@@ -49,8 +49,8 @@ export class AppModule {
         WorkspaceModule,
         ProjectRequestsModule,
         PreviewFilesModule,
-        IntegrityModule,
         WebhookDeliveriesModule,
+        IntegrityModule,
       ],
     };
   }
