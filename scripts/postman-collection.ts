@@ -11,8 +11,8 @@ import { convertV2 } from 'openapi-to-postmanv2';
  * - the variables `baseUrl`, `secret`, `userId`, and `projectId`, `buildId`, `versionId`, which the
  *   create (and update) requests set from their answers for the requests after them;
  * - the requests in the order of a caller's flow (create → follow → read → set the current version →
- *   update → cancel → delete), so a run of the whole collection succeeds; every operation of the
- *   document must be placed in FLOW;
+ *   update → cancel → balance and grant → webhook deliveries → delete), so a run of the whole
+ *   collection succeeds; every operation of the document must be placed in FLOW;
  * - a fresh `Idempotency-Key` (`{{$guid}}`) on every create and update, as the typed client sends;
  * - a test on every request that fails on 401 and on any 5xx;
  * - no generated ids, so the file changes only when the document does.
@@ -34,6 +34,8 @@ const FLOW = [
   'POST /v1/builds/{buildId}/cancel',
   'GET /v1/billing/{userId}/balance',
   'POST /v1/billing/{userId}/grants',
+  'GET /v1/webhooks/deliveries',
+  'POST /v1/webhooks/deliveries/{deliveryId}/redeliver',
   'DELETE /v1/projects/{projectId}',
   'GET /health/live',
   'GET /health/ready',

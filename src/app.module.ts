@@ -21,6 +21,7 @@ import { ShutdownModule } from './shutdown/shutdown.module';
 import { VersionsModule } from './versions/versions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { WorkspaceModule } from './workspace/workspace.module';
+import { WebhookDeliveriesModule } from './webhooks/webhook-deliveries.module';
 
 @Module({})
 export class AppModule {
@@ -49,6 +50,7 @@ export class AppModule {
         WorkspaceModule,
         ProjectRequestsModule,
         PreviewFilesModule,
+        WebhookDeliveriesModule,
         IntegrityModule,
         WebhooksModule,
       ],

@@ -1,4 +1,4 @@
-import type { CreatePreviewRequest, OwnerQuery } from './contract';
+import type { CreatePreviewRequest, ListWebhookDeliveriesQuery, OwnerQuery } from './contract';
 import type { RetryOptions } from './retry-policy';
 
 // What a caller passes to the typed client (worker-client.ts): its set-up, and each call's options.
@@ -35,3 +35,6 @@ export type CreatePreviewBody = Omit<CreatePreviewRequest, 'projectId'> & {
   /** @deprecated Let the server choose the id; a used one is `409 project_id_conflict`. */
   readonly projectId?: CreatePreviewRequest['projectId'];
 };
+
+/** `?limit=&cursor=` of the deliveries' list: service-wide, so no `userId`. */
+export type ListWebhookDeliveriesOptions = ListWebhookDeliveriesQuery & CallOptions;

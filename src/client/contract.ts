@@ -26,3 +26,17 @@ export type { ProjectListResponse } from '../projects/dto/project-list.response'
 export type { ProjectResponse } from '../projects/dto/project.response';
 export type { Framework } from '../projects/framework';
 export type { VersionListResponse } from '../versions/dto/version-list.response';
+export type {
+  AiTimeLowEvent,
+  BuildCanceledEvent,
+  BuildFailedEvent,
+  BuildSucceededEvent,
+  ProjectDeletedEvent,
+  WebhookEventBody,
+} from '../webhooks/dto/webhook-event.body';
+export type { ListWebhookDeliveriesQuery } from '../webhooks/dto/list-webhook-deliveries.query';
+export type { WebhookDeliveryAttemptResponse } from '../webhooks/dto/webhook-delivery-attempt.response';
+export type { WebhookDeliveryListResponse } from '../webhooks/dto/webhook-delivery-list.response';
+export type { WebhookDeliveryResponse } from '../webhooks/dto/webhook-delivery.response';
+export type { WebhookDeliveryStatus } from '../webhooks/webhook-delivery.entity';
+export type { WebhookEventType } from '../webhooks/webhook-event.entity';

@@ -147,6 +147,33 @@ describe('WorkerClient', () => {
       expect(sent[1].headers['X-Sheen-Signature']).not.toBe(sent[0].headers['X-Sheen-Signature']);
     });
 
+    it('lists webhook deliveries without a userId, and redelivers one with no body, sending a lost try again', async () => {
+      const deliveryId = '01JDRZ9A7C3M5P8R2T4V6X8Z0B';
+      const { fetch, sent } = fakeFetch(
+        json(200, { items: [], nextCursor: 'next' }),
+        new TypeError('fetch failed'),
+        json(202, { deliveryId, status: 'pending' }),
+      );
+      const worker = client(fetch);
+
+      expect(await worker.listWebhookDeliveries({ limit: 2, cursor: 'a b' })).toEqual({
+        items: [],
+        nextCursor: 'next',
+      });
+      expect(await worker.redeliverWebhook(deliveryId)).toEqual({ deliveryId, status: 'pending' });
+
+      expect(sent.map(({ method, url }) => `${method} ${url.pathname}${url.search}`)).toEqual([
+        'GET /v1/webhooks/deliveries?limit=2&cursor=a+b',
+        `POST /v1/webhooks/deliveries/${deliveryId}/redeliver`,
+        `POST /v1/webhooks/deliveries/${deliveryId}/redeliver`,
+      ]);
+      expect(sent.map(({ body, headers }) => [body, headers['Content-Type'], headers['Idempotency-Key']])).toEqual(
+        Array(3).fill(['', undefined, undefined]),
+      );
+      expect(sent.every(verifies)).toBe(true);
+      expect(sent[2].headers['X-Sheen-Signature']).not.toBe(sent[1].headers['X-Sheen-Signature']);
+    });
+
     it('throws 409 build_finished for a build that ended first, without retrying it', async () => {
       const { fetch, sent } = fakeFetch(problem(409, 'build_finished'));
       await expect(client(fetch).cancelBuild(BUILD_ID, { userId: USER_ID })).rejects.toMatchObject({

@@ -13,9 +13,18 @@ import type {
   UpdateProjectRequest,
   UpdateProjectResponse,
   VersionListResponse,
+  WebhookDeliveryListResponse,
+  WebhookDeliveryResponse,
 } from './contract';
 import { BuildFollowEvent, followBuildEvents } from './build-events-follower';
-import type { CallOptions, CreatePreviewBody, OwnerOptions, WorkerClientOptions, WriteOptions } from './client-options';
+import type {
+  CallOptions,
+  CreatePreviewBody,
+  ListWebhookDeliveriesOptions,
+  OwnerOptions,
+  WorkerClientOptions,
+  WriteOptions,
+} from './client-options';
 import { RequestSigner } from './request-signer';
 import { DEFAULT_RETRY, isRetryable, retryDelayMs, RetryOptions, sleep } from './retry-policy';
 import { WorkerApiError } from './worker-api.error';
@@ -36,6 +45,13 @@ export type { ServerSentEvent } from './server-sent-events';
 export { WorkerApiError } from './worker-api.error';
 export type { Problem, WorkerErrorCode } from './worker-api.error';
 export type * from './client-options';
+export { verifyWebhook, WebhookVerificationError } from './webhook-verifier';
+export type {
+  VerifyWebhookOptions,
+  WebhookEvent,
+  WebhookHeaders,
+  WebhookVerificationFailure,
+} from './webhook-verifier';
 
 interface Call extends CallOptions {
   method: 'GET' | 'POST' | 'DELETE';
@@ -206,6 +222,24 @@ export class WorkerClient {
    */
   async grant(userId: string, body: GrantAiTimeRequest, options: WriteOptions = {}): Promise<AiTimeBalanceResponse> {
     return this.keyedWrite<AiTimeBalanceResponse>(['v1', 'billing', userId, 'grants'], body, options);
+  }
+
+  /** `GET /v1/webhooks/deliveries`: every delivery, newest first, with its attempts; pass `nextCursor` as `cursor` for the next page. */
+  async listWebhookDeliveries({
+    signal,
+    ...query
+  }: ListWebhookDeliveriesOptions = {}): Promise<WebhookDeliveryListResponse> {
+    return this.read<WebhookDeliveryListResponse>(['v1', 'webhooks', 'deliveries'], query, signal);
+  }
+
+  /**
+   * `POST /v1/webhooks/deliveries/:deliveryId/redeliver`: the delivery, pending and due now (the same `webhook-id`
+   * and body); its endpoint back on if a 410 had turned it off. A repeat only makes it due again, and a receiver
+   * drops an event it already has, so a try whose answer was lost is sent again.
+   */
+  async redeliverWebhook(deliveryId: string, { signal }: CallOptions = {}): Promise<WebhookDeliveryResponse> {
+    const path = ['v1', 'webhooks', 'deliveries', deliveryId, 'redeliver'];
+    return this.json<WebhookDeliveryResponse>({ method: 'POST', path, retryNetworkFailures: true, signal });
   }
 
   private read<T>(path: string[], query: Call['query'], signal: AbortSignal | undefined): Promise<T> {

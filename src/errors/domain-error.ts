@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'build_not_found'
   | 'version_not_found'
   | 'version_expired'
+  | 'delivery_not_found'
   | 'project_id_conflict'
   | 'build_in_progress'
   | 'build_finished'

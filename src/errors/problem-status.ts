@@ -10,6 +10,7 @@ export const PROBLEM_STATUS: Record<ErrorCode, number> = {
   project_not_found: 404,
   build_not_found: 404,
   version_not_found: 404,
+  delivery_not_found: 404,
   version_expired: 410,
   method_not_allowed: 405,
   request_timeout: 408,

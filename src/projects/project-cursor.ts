@@ -1,3 +1,4 @@
+import { decodeOpaqueCursor, encodeOpaqueCursor } from '../api-fields/opaque-cursor';
 import { LOWER_CASE_UUID_PATTERN } from '../ids/ids';
 
 /**
@@ -12,20 +13,15 @@ export interface ProjectCursor {
 }
 
 const CREATED_AT_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-const SEPARATOR = '|';
 
 export function encodeProjectCursor(cursor: ProjectCursor): string {
-  return Buffer.from(`${cursor.createdAt}${SEPARATOR}${cursor.id}`, 'utf8').toString('base64url');
+  return encodeOpaqueCursor([cursor.createdAt, cursor.id]);
 }
 
 /** The cursor, or undefined when the text is not one this service issued. */
 export function decodeProjectCursor(text: string): ProjectCursor | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
-  const decoded = Buffer.from(text, 'base64url');
-  // Node's decoder skips what it cannot read; only a canonical encoding is accepted.
-  if (decoded.toString('base64url') !== text) return undefined;
-  const [createdAt, id, ...rest] = decoded.toString('utf8').split(SEPARATOR);
-  if (rest.length > 0 || createdAt === undefined || id === undefined) return undefined;
+  const [createdAt, id] = decodeOpaqueCursor(text, 2) ?? [];
+  if (createdAt === undefined || id === undefined) return undefined;
   if (!CREATED_AT_PATTERN.test(createdAt) || !LOWER_CASE_UUID_PATTERN.test(id)) return undefined;
   // A calendar date that exists (no month 13), so PostgreSQL never gets a timestamp it refuses.
   const milliseconds = `${createdAt.slice(0, 23)}Z`;

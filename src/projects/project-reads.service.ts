@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { entityFromRow } from '../database/entity-rows';
-import { RequestValidationError } from '../errors/request-validation.error';
-import { DEFAULT_PAGE_SIZE } from './dto/list-projects.query';
+import { invalidCursorError } from '../api-fields/opaque-cursor';
+import { DEFAULT_PAGE_SIZE } from '../api-fields/page-fields.decorator';
 import { ProjectListResponse } from './dto/project-list.response';
 import { ProjectResponse } from './dto/project.response';
 import { projectAnswer } from './project-answer';
@@ -38,9 +38,7 @@ export class ProjectReadsService {
   async listOwned(userId: string, page: { limit?: number; cursor?: string } = {}): Promise<ProjectListResponse> {
     const limit = page.limit ?? DEFAULT_PAGE_SIZE;
     const after = page.cursor === undefined ? undefined : decodeProjectCursor(page.cursor);
-    if (page.cursor !== undefined && after === undefined) {
-      throw new RequestValidationError([{ field: 'cursor', message: 'cursor must be a nextCursor this API returned' }]);
-    }
+    if (page.cursor !== undefined && after === undefined) throw invalidCursorError();
     const rows = await this.projects.query<(Record<string, unknown> & { cursor_at: string })[]>(
       `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
          FROM projects

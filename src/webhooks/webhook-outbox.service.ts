@@ -52,6 +52,9 @@ export class WebhookOutboxService {
   async recordDebit(manager: EntityManager, { userId, secondsBefore, secondsAfter }: BalanceDebit): Promise<void> {
     const threshold = this.config.lowBalanceSeconds;
     if (secondsBefore < threshold || secondsAfter >= threshold) return;
-    await this.record(manager, { type: 'ai_time.low', data: { userId, secondsRemaining: secondsAfter, threshold } });
+    await this.record(manager, {
+      type: 'ai_time.low',
+      data: { userId, secondsRemaining: secondsAfter, thresholdSeconds: threshold },
+    });
   }
 }

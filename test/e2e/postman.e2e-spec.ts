@@ -108,6 +108,8 @@ describe('docs/postman_collection.json', () => {
         // (the cancel of the update's build)
         200, // balance
         201, // grant
+        200, // the webhook deliveries (none: no WEBHOOK_URL here)
+        404, // redeliver the document's example delivery, which does not exist
         204, // delete
         200, // health/live
         200, // health/ready

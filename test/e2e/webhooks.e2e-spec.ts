@@ -181,7 +181,7 @@ describe('outbound webhooks', () => {
     );
     expect(low.event).toMatchObject({
       type: 'ai_time.low',
-      data: { userId: slow.userId, secondsRemaining: WELCOME + debits[0], threshold: WELCOME },
+      data: { userId: slow.userId, secondsRemaining: WELCOME + debits[0], thresholdSeconds: WELCOME },
     });
 
     await t.http({ at: uniqueSecond() }).delete(`/v1/projects/${slow.projectId}?userId=${slow.userId}`).expect(204);

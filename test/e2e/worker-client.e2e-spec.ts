@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { Webhook } from 'standardwebhooks';
 import {
   BuildFollowEvent,
   BuildResponse,
@@ -338,10 +339,36 @@ describe('the typed client (src/client) against the real app', () => {
         'request-signer.js',
         'retry-policy.js',
         'server-sent-events.js',
+        'webhook-verifier.js',
         'worker-api.error.js',
         'worker-client.js',
       ]);
       expect(await projectsOf(t, userId)).toEqual([created.projectId]);
+    });
+
+    it('verifies a webhook the standardwebhooks package signed, as a NextJS route handler would, from its own files', async () => {
+      const secret = `whsec_${randomBytes(24).toString('base64')}`;
+      const [id, at] = ['01JDRZ9A7B2K4N6Q8S0U2W4Y6A', new Date()];
+      const body = JSON.stringify({
+        type: 'project.deleted',
+        timestamp: at.toISOString(),
+        data: { userId: randomUUID(), projectId: randomUUID() },
+      });
+      const headers = {
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+        'webhook-signature': new Webhook(secret).sign(id, at, body),
+      };
+      const script = `
+        const { verifyWebhook } = require('./worker-client.js');
+        verifyWebhook(new Headers(JSON.parse(process.env.HEADERS)), process.env.BODY, process.env.SECRETS.split(','))
+          .then((event) => process.stdout.write(JSON.stringify(event)));`;
+      const { stdout } = await run(NODE, ['-e', script], {
+        cwd: out,
+        env: { PATH: process.env.PATH, NODE_PATH: '', HEADERS: JSON.stringify(headers), BODY: body, SECRETS: secret },
+      });
+
+      expect(JSON.parse(stdout)).toEqual({ ...(JSON.parse(body) as object), id });
     });
 
     it('comes with declarations that need nothing outside it', async () => {

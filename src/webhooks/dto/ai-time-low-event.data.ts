@@ -13,5 +13,5 @@ export class AiTimeLowEventData {
   readonly secondsRemaining: number;
 
   @ApiProperty({ description: 'AI_TIME_LOW_SECONDS: the balance it fell below.', type: 'integer', example: 600 })
-  readonly threshold: number;
+  readonly thresholdSeconds: number;
 }
