@@ -21,8 +21,9 @@ export class WebhookOutboxService {
 
   /**
    * One statement: the event, with the exact body every attempt sends (`{type, timestamp, data}`),
-   * one pending delivery per configured endpoint a 410 has not turned off, ordered by the event's
-   * project (or its user), and a NOTIFY that wakes the dispatchers once the caller commits.
+   * one delivery per configured endpoint, ordered by the event's project (or its user), and a NOTIFY
+   * that wakes the dispatchers once the caller commits. A delivery to an endpoint a 410 turned off
+   * is written `disabled`, so the redelivery that turns the endpoint back on sends it too, in order.
    */
   async record(manager: EntityManager, event: WebhookEventInput): Promise<void> {
     if (this.config.urls.length === 0) return;
@@ -37,13 +38,15 @@ export class WebhookOutboxService {
          VALUES ($1, $2, $3, $4, $5)
          RETURNING event_id
        ), deliveries AS (
-         INSERT INTO webhook_deliveries (delivery_id, event_id, endpoint_url, ordering_key)
-         SELECT endpoint.delivery_id, event.event_id, endpoint.url, $6
+         INSERT INTO webhook_deliveries (delivery_id, event_id, endpoint_url, ordering_key, status)
+         SELECT endpoint.delivery_id, event.event_id, endpoint.url, $6,
+                CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints WHERE webhook_endpoints.url = endpoint.url)
+                     THEN 'disabled' ELSE 'pending' END
            FROM event, unnest($7::text[], $8::text[]) AS endpoint (url, delivery_id)
-          WHERE NOT EXISTS (SELECT 1 FROM webhook_endpoints WHERE webhook_endpoints.url = endpoint.url)
-         RETURNING 1
+         RETURNING status
        )
-       SELECT pg_notify('${WEBHOOK_DELIVERY_CHANNEL}', '') FROM (SELECT 1 FROM deliveries LIMIT 1) AS any_delivery`,
+       SELECT pg_notify('${WEBHOOK_DELIVERY_CHANNEL}', '')
+         FROM (SELECT 1 FROM deliveries WHERE status = 'pending' LIMIT 1) AS any_pending`,
       [eventId, event.type, userId, projectId, body, projectId ?? userId, urls, urls.map(() => newUlid())],
     );
   }

@@ -3,6 +3,7 @@ import { TransactionRunner } from '../database/transaction-runner';
 import { WebhookDeliveryResponse } from './dto/webhook-delivery.response';
 import { WebhookDeliveryReadsService } from './webhook-delivery-reads.service';
 import { WebhookDeliveryNotFoundError } from './webhook-delivery-not-found.error';
+import { WEBHOOK_DELIVERY_CHANNEL } from './webhook-event';
 
 /**
  * Sends a delivery again (`POST /v1/webhooks/deliveries/:deliveryId/redeliver`): writes
@@ -35,7 +36,8 @@ export class WebhookRedeliveryService {
 }
 
 // One statement: every part sees the same snapshot, so the delivery itself is left out of the
-// disabled ones made pending (a row may be updated once per statement).
+// disabled ones made pending (a row may be updated once per statement). Its NOTIFY wakes the
+// dispatchers once it commits, as a new event's does.
 const REDELIVER = `
   WITH target AS (
     UPDATE webhook_deliveries
@@ -53,4 +55,4 @@ const REDELIVER = `
      WHERE delivery.endpoint_url = turned_on.url AND delivery.status = 'disabled' AND delivery.delivery_id <> $1
     RETURNING delivery.delivery_id
   )
-  SELECT delivery_id FROM target`;
+  SELECT delivery_id, pg_notify('${WEBHOOK_DELIVERY_CHANNEL}', '') FROM target`;

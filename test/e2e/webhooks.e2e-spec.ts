@@ -23,6 +23,7 @@ const WELCOME = 3600;
 const COMMAND = `case "$PROMPT" in *broken*) echo broken >&2; exit 3;; *slow*) sleep 60;; esac; echo ok > "$OUTPUT_DIR/index.html"`;
 
 interface DeliveryRow {
+  delivery_id: string;
   endpoint_url: string;
   status: string;
   attempts: number;
@@ -307,7 +308,7 @@ describe('outbound webhooks', () => {
     }
   }, 90_000);
 
-  it('410 turns the endpoint off: every delivery pending to it is disabled and it is sent nothing more', async () => {
+  it('410 turns the endpoint off: every delivery pending to it is disabled, it is sent nothing more until a redelivery turns it back on, then everything it missed', async () => {
     const waiting = randomUUID();
     const gone = randomUUID();
     second.answer = ({ event }) => {
@@ -345,6 +346,24 @@ describe('outbound webhooks', () => {
     await main.waitFor('the main endpoint still served', later.buildId, (requests) => requests.length > 0);
     await sleep(1500);
     expect(second.received).toHaveLength(requestsBefore);
-    expect((await deliveriesAbout(later.buildId)).map((row) => row.endpoint_url)).not.toContain(second.url);
+    // Written all the same, disabled, so the redelivery that turns the endpoint back on sends it too.
+    expect(await deliveryTo(second.url, later.buildId)).toMatchObject({ status: 'disabled', attempts: 0 });
+
+    second.answer = () => ({ status: 200 });
+    await t.http().post(`/v1/webhooks/deliveries/${goneRow!.delivery_id}/redeliver`).expect(202);
+    for (const build of [held, goneBuild, later]) {
+      await second.waitFor('sent once the endpoint is back on', build.buildId, (requests) =>
+        requests.some(({ event }) => event.type === 'build.succeeded'),
+      );
+      await eventually(
+        'its delivery recorded',
+        async () => {
+          const row = await deliveryTo(second.url, build.buildId);
+          return row?.status === 'delivered' ? row : undefined;
+        },
+        10_000,
+      );
+    }
+    expect(await t.db.query(`SELECT 1 FROM webhook_endpoints WHERE url = $1`, [second.url])).toHaveLength(0);
   }, 90_000);
 });
