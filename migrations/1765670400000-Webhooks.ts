@@ -5,8 +5,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * row per event, written in the transaction that records what it tells, its body fixed then so
  * every attempt sends the same bytes under the same `webhook-id`. `webhook_deliveries` holds one row
  * per event and endpoint, written in that same transaction: its state, when it is next due, and
- * the last answer; deliveries to one endpoint go out in order of `delivery_id` per `ordering_key`
- * (the project, or the user for an event of no project). `webhook_delivery_attempts` keeps every
+ * the last answer; deliveries to one endpoint go out in order of `seq` per `ordering_key` (the
+ * project, or the user for an event of no project). `seq` is the database's own count, taken as
+ * the row is written under the user's lock, so it follows the order the events committed in
+ * whichever process recorded them (a ULID would follow that process's clock). `webhook_delivery_attempts` keeps every
  * attempt and its answer. `webhook_endpoints` remembers the endpoints a 410 turned off.
  */
 export class Webhooks1765670400000 implements MigrationInterface {
@@ -27,6 +29,7 @@ export class Webhooks1765670400000 implements MigrationInterface {
 
       CREATE TABLE webhook_deliveries (
         delivery_id      ulid PRIMARY KEY,
+        seq              bigserial NOT NULL,
         event_id         ulid NOT NULL REFERENCES webhook_events (event_id) ON DELETE CASCADE,
         endpoint_url     text NOT NULL,
         ordering_key     text NOT NULL,
@@ -41,7 +44,7 @@ export class Webhooks1765670400000 implements MigrationInterface {
         CONSTRAINT webhook_deliveries_event_endpoint_key UNIQUE (event_id, endpoint_url)
       );
       -- What is due, and what goes before it: the pending deliveries by endpoint and key, oldest first.
-      CREATE INDEX webhook_deliveries_pending_idx ON webhook_deliveries (endpoint_url, ordering_key, delivery_id)
+      CREATE INDEX webhook_deliveries_pending_idx ON webhook_deliveries (endpoint_url, ordering_key, seq)
         WHERE status = 'pending';
       CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
 

@@ -13,6 +13,7 @@ const NAMESPACE = {
   janitor: 0x5e11_0003,
   queueFunctions: 0x5e11_0004,
   userClaims: 0x5e11_0005,
+  webhookEndpoints: 0x5e11_0006,
 } as const;
 
 export const MIGRATIONS_LOCK: AdvisoryLock = { namespace: NAMESPACE.migrations, key: 0 };
@@ -26,6 +27,9 @@ export const QUEUE_FUNCTIONS_LOCK: AdvisoryLock = { namespace: NAMESPACE.queueFu
  * claim must not wait for.
  */
 export const USER_CLAIMS_LOCK_NAMESPACE = NAMESPACE.userClaims;
+
+/** Serialises the redeliveries that turn webhook endpoints back on (src/webhooks/webhook-redelivery.service.ts). */
+export const WEBHOOK_ENDPOINTS_LOCK: AdvisoryLock = { namespace: NAMESPACE.webhookEndpoints, key: 0 };
 
 /** Held by the one process whose janitor runs a round; the others skip theirs (src/integrity). */
 export const JANITOR_LOCK: AdvisoryLock = { namespace: NAMESPACE.janitor, key: 0 };

@@ -5,6 +5,8 @@ export interface ClaimedDelivery {
   endpointUrl: string;
   attempt: number;
   body: string;
+  /** When the event was recorded: the retry schedule's span counts from it. */
+  recordedAt: Date;
 }
 
 /** What one attempt got: an HTTP status, or an error instead of one. */

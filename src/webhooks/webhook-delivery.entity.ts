@@ -1,4 +1,4 @@
-import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, Generated, Index, PrimaryColumn, Unique } from 'typeorm';
 import { WebhookEvent } from './webhook-event.entity';
 
 /**
@@ -9,14 +9,14 @@ export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'disabl
 
 /**
  * A row of `webhook_deliveries` (owned by the webhooks module): one event to one endpoint, written
- * with its event. Deliveries to one endpoint go out in `deliveryId` order per `orderingKey` (the
- * event's project, or its user when it has none).
+ * with its event. Deliveries to one endpoint go out in `seq` order per `orderingKey` (the event's
+ * project, or its user when it has none). bigint columns arrive as strings.
  */
 @Entity({ name: 'webhook_deliveries' })
 @Check('webhook_deliveries_status_check', `status IN ('pending', 'delivered', 'failed', 'disabled')`)
 @Check('webhook_deliveries_attempts_check', `attempts >= 0`)
 @Unique('webhook_deliveries_event_endpoint_key', ['eventId', 'endpointUrl'])
-@Index('webhook_deliveries_pending_idx', ['endpointUrl', 'orderingKey', 'deliveryId'], {
+@Index('webhook_deliveries_pending_idx', ['endpointUrl', 'orderingKey', 'seq'], {
   where: `status = 'pending'`,
 })
 @Index('webhook_deliveries_due_idx', ['nextAttemptAt'], { where: `status = 'pending'` })
@@ -24,6 +24,11 @@ export class WebhookDelivery {
   /** The `ulid` domain (text, checked). */
   @PrimaryColumn('text', { name: 'delivery_id' })
   deliveryId: string;
+
+  /** The order deliveries were written in, by the database's sequence: it orders each key's deliveries. */
+  @Column('bigint')
+  @Generated('increment')
+  seq: string;
 
   @Column('text', { name: 'event_id' })
   @ForeignKey(() => WebhookEvent, 'eventId', { name: 'webhook_deliveries_event_id_fkey', onDelete: 'CASCADE' })

@@ -3,18 +3,22 @@ import { WorkerConfig } from '../build-worker/worker.config';
 import { DatabaseConnection } from '../database/database-connection';
 import { WebhookMetricsService } from '../metrics/webhook-metrics.service';
 import { ClaimedDelivery } from './claimed-delivery';
-import { WebhookDeliveriesService } from './webhook-deliveries.service';
+import { WebhookDeliveryClaimsService } from './webhook-delivery-claims.service';
 import { verdictOf } from './webhook-retries';
 import { sendWebhook } from './webhook-sender';
 import { WebhookWakeups } from './webhook-wakeups';
 import { WebhooksConfig } from './webhooks.config';
 
-/** Requests one process has open at once; one slow endpoint then holds up only its own share. */
+/**
+ * Requests one process has open at once. The cap is the process's, not an endpoint's: an endpoint
+ * that takes the whole timeout to answer, with the heads of many projects due, can fill every slot
+ * for up to WEBHOOK_TIMEOUT_MS, and the other endpoints' deliveries wait that long (ADR 040).
+ */
 const MAX_IN_FLIGHT = 16;
 
 /**
  * Sends the outbox's deliveries, in processes that play the worker role, at least once (ADR 040):
- * claims the due ones (WebhookDeliveriesService.claim), sends each (sendWebhook) and records its
+ * claims the due ones (WebhookDeliveryClaimsService.claim), sends each (sendWebhook) and records its
  * answer and verdict. A NOTIFY from a recorded event, or a send that ended, wakes it; a poll is
  * the fallback. It only writes the webhook tables: a delivery never touches a build, project or
  * balance. On shutdown the requests still open are aborted and their deliveries retried at once, by
@@ -34,7 +38,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     private readonly config: WebhooksConfig,
     private readonly roles: WorkerConfig,
     private readonly connection: DatabaseConnection,
-    private readonly deliveries: WebhookDeliveriesService,
+    private readonly deliveries: WebhookDeliveryClaimsService,
     private readonly metrics: WebhookMetricsService,
   ) {}
 
@@ -87,7 +91,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     const stopped = this.stopping.signal.aborted && sent.statusCode === null;
     const verdict = stopped
       ? ({ outcome: 'retried', delayMs: 0 } as const)
-      : verdictOf(sent, delivery.attempt, Date.now());
+      : verdictOf(sent, delivery.attempt, delivery.recordedAt.getTime(), Date.now());
     if (verdict.outcome !== 'delivered') {
       const answer = stopped ? 'aborted: this process is shutting down' : (sent.statusCode ?? sent.error);
       this.logger.warn(

@@ -23,7 +23,10 @@ export class WebhookOutboxService {
    * One statement: the event, with the exact body every attempt sends (`{type, timestamp, data}`),
    * one delivery per configured endpoint, ordered by the event's project (or its user), and a NOTIFY
    * that wakes the dispatchers once the caller commits. A delivery to an endpoint a 410 turned off
-   * is written `disabled`, so the redelivery that turns the endpoint back on sends it too, in order.
+   * is written `disabled`, so the redelivery that turns the endpoint back on sends it too, in order:
+   * the endpoint's row is locked FOR SHARE until the caller commits, so that redelivery waits for
+   * this delivery to be visible before it makes the endpoint's disabled deliveries pending, and a
+   * record that waited for the redelivery finds the endpoint on.
    */
   async record(manager: EntityManager, event: WebhookEventInput): Promise<void> {
     if (this.config.urls.length === 0) return;
@@ -37,12 +40,14 @@ export class WebhookOutboxService {
          INSERT INTO webhook_events (event_id, type, user_id, project_id, body)
          VALUES ($1, $2, $3, $4, $5)
          RETURNING event_id
+       ), turned_off AS (
+         SELECT url FROM webhook_endpoints WHERE url = ANY($7::text[]) FOR SHARE
        ), deliveries AS (
          INSERT INTO webhook_deliveries (delivery_id, event_id, endpoint_url, ordering_key, status)
          SELECT endpoint.delivery_id, event.event_id, endpoint.url, $6,
-                CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints WHERE webhook_endpoints.url = endpoint.url)
-                     THEN 'disabled' ELSE 'pending' END
+                CASE WHEN turned_off.url IS NULL THEN 'pending' ELSE 'disabled' END
            FROM event, unnest($7::text[], $8::text[]) AS endpoint (url, delivery_id)
+           LEFT JOIN turned_off ON turned_off.url = endpoint.url
          RETURNING status
        )
        SELECT pg_notify('${WEBHOOK_DELIVERY_CHANNEL}', '')

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { WebhookDeliveriesService } from './webhook-deliveries.service';
+import { WebhookDeliveryClaimsService } from './webhook-delivery-claims.service';
 import { WebhookDeliveryAttempt } from './webhook-delivery-attempt.entity';
 import { WebhookDelivery } from './webhook-delivery.entity';
 import { WebhookDispatcher } from './webhook-dispatcher.service';
@@ -16,7 +16,7 @@ import { WebhookRetentionService } from './webhook-retention.service';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint])],
-  providers: [WebhookOutboxService, WebhookDeliveriesService, WebhookDispatcher, WebhookRetentionService],
+  providers: [WebhookOutboxService, WebhookDeliveryClaimsService, WebhookDispatcher, WebhookRetentionService],
   exports: [WebhookOutboxService, WebhookRetentionService],
 })
 export class WebhooksModule {}

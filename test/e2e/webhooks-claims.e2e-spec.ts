@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { userLock } from '../../src/database/advisory-lock';
 import { TransactionRunner } from '../../src/database/transaction-runner';
 import { ClaimedDelivery } from '../../src/webhooks/claimed-delivery';
-import { WebhookDeliveriesService } from '../../src/webhooks/webhook-deliveries.service';
+import { WebhookDeliveryClaimsService } from '../../src/webhooks/webhook-delivery-claims.service';
 import { WebhookOutboxService } from '../../src/webhooks/webhook-outbox.service';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -18,13 +18,13 @@ const LEASE_MS = 60_000;
 
 describe('claiming webhook deliveries', () => {
   let t: TestApp;
-  let deliveries: WebhookDeliveriesService;
+  let deliveries: WebhookDeliveryClaimsService;
 
   beforeAll(async () => {
     t = await startTestApp({
       env: { WEBHOOK_URL: URLS.join(','), WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
     });
-    deliveries = t.app.get(WebhookDeliveriesService);
+    deliveries = t.app.get(WebhookDeliveryClaimsService);
   });
   afterAll(() => t?.close());
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
 import { BuildRunnerService } from '../../src/build-worker/build-runner.service';
 import { JanitorService } from '../../src/integrity/janitor.service';
 import { freePort } from '../../src/net/free-port';
@@ -30,12 +31,14 @@ class OutboxFailingAfterRecord extends WebhookOutboxService {
 
 describe('webhook events commit and roll back with their outcome', () => {
   let t: TestApp;
+  let endpointUrl: string;
 
   beforeAll(async () => {
+    endpointUrl = `http://127.0.0.1:${await freePort()}/hooks`;
     t = await startTestApp({
       env: {
         RATE_LIMIT_PER_MINUTE: '0',
-        WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/hooks`,
+        WEBHOOK_URL: endpointUrl,
         WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
       },
       override: (builder) => builder.overrideProvider(WebhookOutboxService).useClass(OutboxFailingAfterRecord),
@@ -100,6 +103,51 @@ describe('webhook events commit and roll back with their outcome', () => {
 
     expect(await persistedState(t.db, t.projectsRoot)).toEqual(before);
     expect(await eventsAbout(project.projectId)).toEqual([]);
+  }, 60_000);
+
+  it('an event recorded while a redelivery turns its endpoint back on is sent too: the redelivery waits for it to commit', async () => {
+    const outbox = t.app.get(WebhookOutboxService);
+    const deleted = (): WebhookEventInput => ({
+      type: 'project.deleted',
+      data: { projectId: randomUUID(), userId: randomUUID() },
+    });
+    const deliveryOf = async ({ data }: WebhookEventInput) =>
+      (
+        await t.db.query<{ delivery_id: string; status: string }>(
+          `SELECT delivery_id, status FROM webhook_deliveries JOIN webhook_events USING (event_id)
+            WHERE body LIKE '%' || $1 || '%'`,
+          ['projectId' in data ? data.projectId : data.userId],
+        )
+      )[0];
+    await t.db.query(`INSERT INTO webhook_endpoints (url, disabled_reason) VALUES ($1, 'answered 410 Gone')`, [
+      endpointUrl,
+    ]);
+    const before = deleted();
+    await t.app.get(DataSource).transaction((manager) => outbox.record(manager, before));
+    expect(await deliveryOf(before)).toMatchObject({ status: 'disabled' });
+
+    const recording = t.app.get(DataSource).createQueryRunner();
+    await recording.connect();
+    try {
+      await recording.startTransaction();
+      const during = deleted();
+      await outbox.record(recording.manager, during);
+      let answered = false;
+      const redelivery = t
+        .http()
+        .post(`/v1/webhooks/deliveries/${(await deliveryOf(before)).delivery_id}/redeliver`)
+        .then((response) => ((answered = true), response));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(answered).toBe(false);
+
+      await recording.commitTransaction();
+      expect((await redelivery).status).toBe(202);
+      expect(await deliveryOf(before)).toMatchObject({ status: 'pending' });
+      expect(await deliveryOf(during)).toMatchObject({ status: 'pending' });
+      expect(await t.db.query(`SELECT 1 FROM webhook_endpoints WHERE url = $1`, [endpointUrl])).toEqual([]);
+    } finally {
+      await recording.release();
+    }
   }, 60_000);
 
   it('retention: the janitor removes settled events older than WEBHOOK_EVENTS_KEPT_DAYS with their deliveries and attempts', async () => {

@@ -8,7 +8,7 @@ import { AttemptAnswer, AttemptVerdict, ClaimedDelivery } from './claimed-delive
  * `webhook_endpoints`. Each is one statement, so a transaction of its own; none touches any other table.
  */
 @Injectable()
-export class WebhookDeliveriesService {
+export class WebhookDeliveryClaimsService {
   constructor(private readonly transactions: TransactionRunner) {}
 
   /**
@@ -26,6 +26,7 @@ export class WebhookDeliveriesService {
       endpointUrl: row.endpoint_url,
       attempt: row.attempts,
       body: row.body,
+      recordedAt: row.created_at,
     }));
   }
 
@@ -63,6 +64,7 @@ interface ClaimedRow {
   endpoint_url: string;
   attempts: number;
   body: string;
+  created_at: Date;
 }
 
 const CLAIM = `
@@ -70,7 +72,7 @@ const CLAIM = `
     SELECT DISTINCT ON (endpoint_url, ordering_key) delivery_id, next_attempt_at
       FROM webhook_deliveries
      WHERE status = 'pending' AND endpoint_url = ANY($1::text[])
-     ORDER BY endpoint_url, ordering_key, delivery_id
+     ORDER BY endpoint_url, ordering_key, seq
   ), due AS (
     SELECT delivery.delivery_id
       FROM webhook_deliveries AS delivery JOIN heads USING (delivery_id)
@@ -83,7 +85,8 @@ const CLAIM = `
      SET attempts = delivery.attempts + 1, next_attempt_at = now() + $3::integer * interval '1 millisecond'
     FROM due, webhook_events AS event
    WHERE delivery.delivery_id = due.delivery_id AND event.event_id = delivery.event_id
-  RETURNING delivery.delivery_id, delivery.event_id, delivery.endpoint_url, delivery.attempts, event.body`;
+  RETURNING delivery.delivery_id, delivery.event_id, delivery.endpoint_url, delivery.attempts, event.body,
+            event.created_at`;
 
 /** $1 delivery, $2 attempt, $3 attempted at, $4 duration, $5 status code, $6 error. */
 const ATTEMPT = `attempt AS (
