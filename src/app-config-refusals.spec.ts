@@ -102,6 +102,38 @@ describe('loadAppConfig refuses', () => {
     },
   );
 
+  it.each(['http://user:hunter2@app.example.com/hook', 'https://hunter2@app.example.com/hook'])(
+    'refuses WEBHOOK_URL=%j with credentials, which fetch refuses and would log, without showing them',
+    (url) => {
+      const error = configError(loadAppConfig, {
+        WEBHOOK_URL: `https://app.example.com/hook,${url}`,
+        WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      });
+      expect(namedVariables(error)).toEqual(['WEBHOOK_URL']);
+      expect(error.message).toContain('without credentials');
+      expect(error.message).not.toContain('hunter2');
+    },
+  );
+
+  it.each([
+    ["unpadded (Node decodes it, a receiver's atob may not)", 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS'],
+    ['one character past a multiple of 4', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwx'],
+    ['padded where no padding belongs', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw=='],
+    ['padding in the middle', 'whsec_MfKQ9r8G=YqrTwjUPD8ILPZIo2LaLaSw'],
+    ['shorter than 16 characters', 'whsec_MfKQ9r8GKYqrTw=='],
+    ['not base64', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2La-_Sw'],
+  ])('refuses a WEBHOOK_SECRET %s, without showing it', (_, secret) => {
+    const error = configError(loadAppConfig, {
+      WEBHOOK_URL: 'https://app.example.com/hook',
+      WEBHOOK_SECRET: `whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD,${secret}`,
+    });
+    expect(namedVariables(error)).toEqual(['WEBHOOK_SECRET']);
+    expect(error.message).toContain(
+      'WEBHOOK_SECRET="***": each comma-separated secret must be whsec_ followed by padded',
+    );
+    expect(error.message).not.toContain(secret.slice('whsec_'.length, 'whsec_'.length + 8));
+  });
+
   it('refuses WEBHOOK_URL without WEBHOOK_SECRET, and a secret not in whsec_ form without showing it', () => {
     const missing = configError(loadAppConfig, { WEBHOOK_URL: 'https://app.example.com/hook' });
     expect(namedVariables(missing)).toEqual(['WEBHOOK_SECRET']);

@@ -194,4 +194,13 @@ describe('loadAppConfig', () => {
   it.each(['0.0.0.0', '::1', 'localhost', 'api.internal.example'])('accepts HOST=%s', (host) => {
     expect(loadAppConfig({ HOST: host }).http.host).toBe(host);
   });
+
+  it.each(['whsec_MfKQ9r8GKYqrTwjUPD8I', 'whsec_MfKQ9r8GKYqrTwjUPD8ILQ==', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZ='])(
+    'accepts the canonical base64 WEBHOOK_SECRET %j',
+    (secret) => {
+      expect(
+        loadAppConfig({ WEBHOOK_URL: 'https://app.example.com/hook', WEBHOOK_SECRET: secret }).webhooks.secrets,
+      ).toEqual([secret]);
+    },
+  );
 });

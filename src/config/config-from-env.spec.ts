@@ -1,8 +1,8 @@
 // configFromEnv reads design-time types through reflect-metadata, which main.ts loads first.
 import 'reflect-metadata';
-import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { configError } from '../../test/support/config-errors';
-import { configFromEnv, Environment, InvalidConfigError } from './config-from-env';
+import { CommaSeparated, configFromEnv, Environment, InvalidConfigError } from './config-from-env';
 
 /** A config class of the shape every concern declares: defaults, numbers, an optional URL. */
 class SampleConfig {
@@ -111,6 +111,42 @@ describe('configFromEnv', () => {
     expect(configError(hidden, { SAMPLE_COUNT: 'x', SAMPLE_URL: ' ' }).problems).toEqual([
       'SAMPLE_COUNT="x": must be a decimal integer',
     ]);
+  });
+
+  it('shows a URL without its password, or its user name when it has no password (often a token)', () => {
+    expect(configError(load, { SAMPLE_URL: 'https://user:hunter2@db/x' }).problems).toEqual([
+      'SAMPLE_URL="https://user:***@db/x": must be a postgres:// URL',
+    ]);
+    expect(configError(load, { SAMPLE_URL: 'https://hunter2@db/a@b' }).problems).toEqual([
+      'SAMPLE_URL="https://***@db/a@b": must be a postgres:// URL',
+    ]);
+  });
+
+  describe('CommaSeparated', () => {
+    class ListConfig {
+      @MinLength(1, { each: true, message: 'no item may be empty' })
+      @CommaSeparated()
+      readonly items: string[] = [];
+
+      @CommaSeparated({ unique: true })
+      readonly unique: string[] = [];
+    }
+    const loadList = (env: Environment): ListConfig =>
+      configFromEnv(ListConfig, env, { items: 'SAMPLE_ITEMS', unique: 'SAMPLE_UNIQUE' });
+
+    it('reads a list, each item trimmed, in order, repeats kept unless unique', () => {
+      expect({ ...loadList({ SAMPLE_ITEMS: ' b , a,b', SAMPLE_UNIQUE: 'b, a ,b' }) }).toEqual({
+        items: ['b', 'a', 'b'],
+        unique: ['b', 'a'],
+      });
+      expect({ ...loadList({}) }).toEqual({ items: [], unique: [] });
+    });
+
+    it('keeps an empty item, so its validator refuses it', () => {
+      expect(configError(loadList, { SAMPLE_ITEMS: 'a,,b' }).problems).toEqual([
+        'SAMPLE_ITEMS="a,,b": no item may be empty',
+      ]);
+    });
   });
 
   it('does not report the good variables next to the bad ones', () => {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ClassConstructor, plainToInstance } from 'class-transformer';
+import { ClassConstructor, plainToInstance, Transform } from 'class-transformer';
 import { IsInt, Max, Min, validateSync, ValidationError } from 'class-validator';
 
 export type Environment = Record<string, string | undefined>;
@@ -22,6 +22,18 @@ export function IntegerIn(min: number, max?: number): PropertyDecorator {
     Min(min)(target, property);
     IsInt()(target, property);
   };
+}
+
+/**
+ * A list field of a config class, read from one variable as comma-separated items with the blanks
+ * around each trimmed; an empty item stays, so its validator can refuse it. `unique` drops repeats.
+ */
+export function CommaSeparated({ unique = false }: { unique?: boolean } = {}): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) => {
+    if (typeof value !== 'string') return value;
+    const items = value.split(',').map((item) => item.trim());
+    return unique ? [...new Set(items)] : items;
+  });
 }
 
 export class InvalidConfigError extends Error {
@@ -79,8 +91,11 @@ function reasons(error: ValidationError): string {
   return Object.values(error.constraints ?? {}).join('; ');
 }
 
-/** The value as the message shows it, with a hidden one or any password in a URL masked: messages reach logs. */
+/**
+ * The value as the message shows it, with a hidden one masked, and in a URL the password, or a user
+ * name without one (often a token), since messages reach logs.
+ */
 function shown(value: string | undefined, hidden: boolean): string {
   if (hidden) return value?.trim() ? '"***"' : '""';
-  return JSON.stringify((value ?? '').replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/, '$1***@'));
+  return JSON.stringify((value ?? '').replace(/(\/\/(?:[^/:@\s]*:)?)[^@/\s]*@/, '$1***@'));
 }

@@ -1,6 +1,5 @@
-import { Transform } from 'class-transformer';
 import { ArrayNotEmpty, IsOptional, IsString, MinLength, ValidateIf } from 'class-validator';
-import { configFromEnv, Environment } from '../config/config-from-env';
+import { CommaSeparated, configFromEnv, Environment } from '../config/config-from-env';
 
 /**
  * Below this a secret can be guessed offline from one signed request, so a warning is logged; it is
@@ -16,9 +15,7 @@ export class SignatureConfig {
   @ValidateIf((config: SignatureConfig) => config.secrets.length > 0 || config.nodeEnv === 'production')
   @ArrayNotEmpty({ message: 'must be set when NODE_ENV=production' })
   @MinLength(1, { each: true, message: 'no comma-separated secret may be empty' })
-  @Transform(({ value }: { value: unknown }) =>
-    typeof value === 'string' ? value.split(',').map((secret) => secret.trim()) : value,
-  )
+  @CommaSeparated()
   readonly secrets: string[] = [];
 
   @IsOptional()

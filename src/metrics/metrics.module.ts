@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { Registry } from 'prom-client';
+import { WebhookBacklogModule } from '../webhooks/webhook-backlog.module';
 import { BuildWorkerMetricsService } from './build-worker-metrics.service';
 import { DatabasePoolMetricsService } from './database-pool-metrics.service';
 import { createMetricsRegistry } from './metrics-registry';
@@ -13,6 +14,7 @@ import { WebhookMetricsService } from './webhook-metrics.service';
  */
 @Global()
 @Module({
+  imports: [WebhookBacklogModule],
   controllers: [MetricsController],
   providers: [
     { provide: Registry, useFactory: createMetricsRegistry },

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { decodeTime } from 'ulid';
+import { WebhookBacklogService } from '../webhooks/webhook-backlog.service';
 import { counter } from './metrics-registry';
-import { WebhooksConfig } from '../webhooks/webhooks.config';
 import { typeormPool } from './typeorm-pool';
 
 /** What an attempt made of its delivery, as the deliveries counter is labelled. */
@@ -11,14 +10,14 @@ export type WebhookDeliveryOutcome = 'delivered' | 'retried' | 'failed' | 'disab
 
 /**
  * Outbound webhooks (ADR 040): deliveries by outcome, counted by the process that made the attempt,
- * and the age of the oldest delivery still pending, read from the database when scraped (its id is a
- * ULID, so its age is in its id), the same in every process.
+ * and the age of the oldest delivery still pending, read from the webhooks' backlog when scraped, the
+ * same in every process.
  */
 @Injectable()
 export class WebhookMetricsService {
   private readonly deliveries: Counter<'outcome'>;
 
-  constructor(registry: Registry, dataSource: DataSource, config: WebhooksConfig) {
+  constructor(registry: Registry, dataSource: DataSource, backlog: WebhookBacklogService) {
     this.deliveries = counter(
       registry,
       'sheen_webhook_deliveries_total',
@@ -33,17 +32,10 @@ export class WebhookMetricsService {
         // A scrape never waits for a connection that requests need, nor fails every metric while the
         // database is away: it keeps the last value.
         const pool = typeormPool(dataSource);
-        if (config.urls.length === 0) return;
         if (!pool || (pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10))) return;
-        const rows = await dataSource
-          .query<{ delivery_id: string | null }[]>(
-            `SELECT min(delivery_id) AS delivery_id FROM webhook_deliveries WHERE status = 'pending' AND endpoint_url = ANY($1)`,
-            [config.urls],
-          )
-          .catch(() => undefined);
-        if (!rows) return;
-        const deliveryId = rows[0].delivery_id;
-        oldest.set(deliveryId ? Math.max(0, (Date.now() - decodeTime(deliveryId)) / 1000) : 0);
+        const since = await backlog.oldestPendingSince().catch(() => undefined);
+        if (since === undefined) return;
+        oldest.set(since ? Math.max(0, (Date.now() - since.getTime()) / 1000) : 0);
       },
     });
   }

@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { webhookSignature } from './webhook-signature';
 import { AttemptAnswer, ClaimedDelivery } from './claimed-delivery';
 
@@ -51,9 +52,10 @@ export async function sendWebhook(
   }
 }
 
+/** Checks errors with isNativeError, not instanceof: fetch's come from another realm under Jest's vm. */
 function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+  if (!types.isNativeError(error)) return String(error);
   if (error.name === 'TimeoutError') return 'timeout: no answer in time';
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  const cause = types.isNativeError(error.cause) ? `: ${error.cause.message}` : '';
   return `${error.message}${cause}`.slice(0, 500);
 }

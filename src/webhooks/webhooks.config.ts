@@ -1,32 +1,35 @@
-import { Transform } from 'class-transformer';
 import { ArrayNotEmpty, IsUrl, Matches, ValidateIf } from 'class-validator';
 import { MAX_BALANCE_SECONDS } from '../billing/ai-time-policy';
-import { configFromEnv, Environment, IntegerIn, InvalidConfigError } from '../config/config-from-env';
+import { CommaSeparated, configFromEnv, Environment, IntegerIn, InvalidConfigError } from '../config/config-from-env';
 
-const commaSeparated = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.split(',').map((item) => item.trim()) : value;
+/**
+ * Standard Webhooks' `whsec_` and canonical base64 of at least 12 bytes: padded to a multiple of 4,
+ * since Node decodes base64 without its padding but a receiver's `atob` may throw on it.
+ */
+const WEBHOOK_SECRET_FORM =
+  /^whsec_(?=[A-Za-z0-9+/]{16})(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /** Outbound webhooks (ADR 040): where events go, how they are signed, and how the dispatcher paces itself. */
 export class WebhooksConfig {
-  /** Every endpoint that receives each event; none turns webhooks off (no event is recorded). */
+  /**
+   * Every endpoint that receives each event; none turns webhooks off (no event is recorded). No
+   * `user:password@`: fetch refuses such a URL, and its error, kept in every attempt, would carry them.
+   */
   @IsUrl(
-    { require_protocol: true, require_tld: false, protocols: ['http', 'https'] },
-    { each: true, message: 'each comma-separated value must be an absolute http(s) URL' },
+    { require_protocol: true, require_tld: false, protocols: ['http', 'https'], disallow_auth: true },
+    { each: true, message: 'each comma-separated value must be an absolute http(s) URL without credentials' },
   )
-  @Transform(({ value }: { value: unknown }) => {
-    const urls = commaSeparated({ value });
-    return Array.isArray(urls) ? [...new Set(urls)] : urls;
-  })
+  @CommaSeparated({ unique: true })
   readonly urls: string[] = [];
 
   /** Standard Webhooks secrets; every request is signed with each, so a rotation verifies with old and new. */
   @ValidateIf((config: WebhooksConfig) => config.urls.length > 0 || config.secrets.length > 0)
   @ArrayNotEmpty({ message: 'must be set when WEBHOOK_URL is' })
-  @Matches(/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/, {
+  @Matches(WEBHOOK_SECRET_FORM, {
     each: true,
-    message: 'each comma-separated secret must be whsec_ followed by base64 (at least 12 bytes)',
+    message: 'each comma-separated secret must be whsec_ followed by padded base64 (at least 12 bytes)',
   })
-  @Transform(commaSeparated)
+  @CommaSeparated()
   readonly secrets: string[] = [];
 
   /**

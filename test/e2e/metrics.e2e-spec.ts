@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, QueryRunner } from 'typeorm';
+import { decodeTime } from 'ulid';
 import { POOL } from '../../src/database/data-source-options';
+import { freePort } from '../../src/net/free-port';
 import { eventually } from '../support/processes';
 import { CREATE_PATH, createBody } from '../support/requests';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -55,6 +57,7 @@ const BUILD_KEYS = [
 ];
 const IN_USE = 'sheen_db_pool_connections_in_use';
 const WAITING = 'sheen_db_pool_waiting_requests';
+const WEBHOOK_OLDEST = 'sheen_webhook_oldest_undelivered_seconds';
 
 describe('GET /metrics', () => {
   let t: TestApp;
@@ -279,5 +282,58 @@ describe('GET /metrics with the build worker in the process', () => {
       [UPDATES_REPLAYED]: 1,
       [finished('succeeded')]: 1,
     });
+  });
+});
+
+describe('GET /metrics with webhook endpoints configured', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // API only: no dispatcher runs, so a delivery stays pending as recorded.
+    t = await startTestApp({
+      env: {
+        WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/hooks`,
+        WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      },
+    });
+  });
+  afterAll(() => t?.close());
+
+  it('reports the age of the oldest pending delivery, keeps the last value while the pool has no idle connection, and 0 once none is pending', async () => {
+    expect((await scrape(t)).get(WEBHOOK_OLDEST)).toBe(0);
+    const body = createBody();
+    const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
+    await t.http().delete(`/v1/projects/${created.projectId}`).query({ userId: body.userId }).expect(204);
+    const [{ delivery_id: deliveryId }] = await t.db.query<{ delivery_id: string }>(
+      `SELECT delivery_id FROM webhook_deliveries WHERE status = 'pending'`,
+    );
+
+    const scrapedFrom = Date.now();
+    const age = (await scrape(t)).get(WEBHOOK_OLDEST)!;
+    expect(age * 1000).toBeGreaterThanOrEqual(scrapedFrom - decodeTime(deliveryId) - 1);
+    expect(age * 1000).toBeLessThanOrEqual(Date.now() - decodeTime(deliveryId) + 1);
+
+    const dataSource = t.app.get(DataSource);
+    const held: QueryRunner[] = [];
+    try {
+      for (let i = 0; i < POOL.max; i++) {
+        const runner = dataSource.createQueryRunner();
+        held.push(runner);
+        await runner.connect();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = Date.now();
+      const full = await scrape(t);
+      // Waiting for a connection would take up to its timeout, and then read an age grown since.
+      expect(Date.now() - started).toBeLessThan(POOL.connectionTimeoutMillis / 2);
+      expect(full.get(WEBHOOK_OLDEST)).toBe(age);
+      expect(full.get(IN_USE)).toBe(POOL.max);
+    } finally {
+      await Promise.all(held.map((runner) => runner.release()));
+    }
+    expect((await scrape(t)).get(WEBHOOK_OLDEST)).toBeGreaterThan(age);
+
+    await t.db.query(`UPDATE webhook_deliveries SET status = 'delivered' WHERE delivery_id = $1`, [deliveryId]);
+    expect((await scrape(t)).get(WEBHOOK_OLDEST)).toBe(0);
   });
 });
