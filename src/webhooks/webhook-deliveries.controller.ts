@@ -45,8 +45,9 @@ export class WebhookDeliveriesController {
     description:
       'Makes the delivery `pending` and due now, whatever its status: the same event, so the same `webhook-id` and ' +
       'body (a receiver that already has it drops it), and its attempts count on. When its endpoint was turned off ' +
-      'by a 410, turns the endpoint back on and makes every delivery the 410 `disabled` pending again, each ' +
-      'project’s in order. No body. A repeat changes nothing more than making it due again.',
+      'by a 410, turns the endpoint back on and makes every `disabled` delivery to it pending again (what the 410 ' +
+      'disabled and what was recorded while it was off), each project’s in order. No body. A repeat changes ' +
+      'nothing more than making it due again. An endpoint no longer in WEBHOOK_URL is sent nothing until it is again.',
   })
   @ApiAcceptedResponse({ description: 'The delivery, pending (as the list reads it).', type: WebhookDeliveryResponse })
   @ApiProblems(
