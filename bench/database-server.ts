@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { parentPid, processTreeCpuSeconds } from './process-cpu';
 
 /** The PostgreSQL server the benchmark runs on, and the databases it made there. */
 export interface DatabaseServer {
@@ -10,6 +11,11 @@ export interface DatabaseServer {
   readonly description: string;
   /** Creates a new, empty database and returns its URL. */
   createDatabase(name: string): Promise<string>;
+  /**
+   * CPU seconds the whole server (every backend and background process) has used so far; undefined
+   * when it does not run on this machine.
+   */
+  cpuSeconds(): number | undefined;
   /** Drops the databases it created and stops the server it started. */
   close(): Promise<void>;
 }
@@ -21,10 +27,10 @@ export interface DatabaseServer {
  */
 export async function openDatabaseServer(): Promise<DatabaseServer> {
   const given = process.env.DATABASE_URL;
-  if (given) return new Databases(given, 'DATABASE_URL', () => Promise.resolve());
+  if (given) return Databases.open(given, 'DATABASE_URL', () => Promise.resolve());
   const dataDir = await mkdtemp(join(tmpdir(), 'sheen-bench-postgres-'));
   const embedded = await startEmbeddedPostgres(dataDir, (line) => process.stderr.write(`${line}\n`));
-  return new Databases(embedded.url, 'embedded PostgreSQL (embedded-postgres 17)', async () => {
+  return Databases.open(embedded.url, 'embedded PostgreSQL (embedded-postgres 17)', async () => {
     await embedded.stop();
     await rm(dataDir, { recursive: true, force: true });
     await rm(`${dataDir}.password`, { force: true });
@@ -34,11 +40,20 @@ export async function openDatabaseServer(): Promise<DatabaseServer> {
 class Databases implements DatabaseServer {
   private readonly created: string[] = [];
 
-  constructor(
+  private constructor(
     private readonly serverUrl: string,
     readonly description: string,
     private readonly stopServer: () => Promise<void>,
+    private readonly postmasterPid: number | undefined,
   ) {}
+
+  static async open(serverUrl: string, description: string, stopServer: () => Promise<void>): Promise<Databases> {
+    return new Databases(serverUrl, description, stopServer, await localPostmasterPid(serverUrl));
+  }
+
+  cpuSeconds(): number | undefined {
+    return this.postmasterPid === undefined ? undefined : processTreeCpuSeconds(this.postmasterPid);
+  }
 
   async createDatabase(name: string): Promise<string> {
     const database = `sheen_bench_${process.pid}_${name}`;
@@ -66,5 +81,19 @@ class Databases implements DatabaseServer {
     } finally {
       await client.end();
     }
+  }
+}
+
+/** The server's postmaster, the parent of a backend, when the server runs on this machine. */
+async function localPostmasterPid(serverUrl: string): Promise<number | undefined> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
+    // The pid is the server's: on another machine it may name some process of this one.
+    const title = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    return title.startsWith('postgres') ? parentPid(pid) : undefined;
+  } finally {
+    await client.end();
   }
 }

@@ -9,6 +9,7 @@ import { SERVICE_POOL_NAME } from '../src/database/data-source-options';
 import { PostgresWireCounter } from '../test/support/postgres-wire-counter';
 import { BaselineCreates } from './baseline';
 import type { ChildServer } from './child-server';
+import { CpuMeter } from './cpu-meter';
 import { DatabaseServer, openDatabaseServer } from './database-server';
 import { createProject } from './http-client';
 import { loadCreates, paceCreates } from './http-load';
@@ -99,7 +100,7 @@ async function benchCreates(server: DatabaseServer, workDir: string, results: Re
     await baseline.load(STEADY_CONNECTIONS, WARM_UP_SECONDS);
     for (const connections of LEVELS) {
       progress(`${connections} connections`);
-      const level = await measureLevel(paths, connections);
+      const level = await measureLevel(server, paths, connections);
       results.levels.push(level);
       progress(JSON.stringify(level));
     }
@@ -131,24 +132,28 @@ async function startAbService(server: DatabaseServer, workDir: string, checkout:
  * are summed over its slices.
  */
 async function measureLevel(
+  server: DatabaseServer,
   { service, baseline, planDesign, abService }: CreatePaths,
   connections: number,
 ): Promise<LevelResult> {
-  const served = new ServedCreates(service);
+  const databaseCpu = () => server.cpuSeconds();
+  const served = new ServedCreates(service, databaseCpu);
   const baselineRecorder = new LatencyRecorder();
-  const plan = new ServedCreates(planDesign);
-  const ab = abService && new ServedCreates(abService);
+  const baselineDatabaseCpu = new CpuMeter(databaseCpu);
+  const plan = new ServedCreates(planDesign, databaseCpu);
+  const ab = abService && new ServedCreates(abService, databaseCpu);
   const seconds = SECONDS / SLICES;
   for (let slice = 0; slice < SLICES; slice++) {
     await served.slice(connections, seconds);
-    await baseline.load(connections, seconds, baselineRecorder);
+    await baselineDatabaseCpu.during(() => baseline.load(connections, seconds, baselineRecorder));
     await plan.slice(connections, seconds);
     await ab?.slice(connections, seconds);
   }
+  const baselineMeasured = baselineRecorder.summary();
   return {
     connections,
     service: served.summary(),
-    baseline: baselineRecorder.summary(),
+    baseline: { ...baselineMeasured, databaseCpuMsPerCreate: baselineDatabaseCpu.msPer(baselineMeasured.succeeded) },
     planDesign: plan.summary(),
     abService: ab?.summary(),
   };

@@ -11,8 +11,17 @@ export interface Measured {
   succeeded: number;
 }
 
+/**
+ * Creates with the CPU time (user + system) the database server used per create while they ran:
+ * every backend and background process, as only one path is loaded at a time (NaN when the server
+ * is on another machine).
+ */
+export interface DatabaseMeasured extends Measured {
+  databaseCpuMsPerCreate: number;
+}
+
 /** An HTTP server's creates, with the CPU time (user + system) its process used per create, whatever else the machine ran. */
-export interface ServerMeasured extends Measured {
+export interface ServerMeasured extends DatabaseMeasured {
   cpuMsPerCreate: number;
 }
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 
 /**
  * Reads `perf script` output on stdin and charges each sample to the nearest JavaScript frame of a
- * package or of the service's own `src/` (Node's own frames are walked through to their caller);
+ * package or of the service's own `src/` (Node's own frames are walked through to their caller; an
+ * ES module's frames, NestJS 12's among them, are named by `file://` URL);
  * samples with no such frame are Node's own JavaScript, native code (V8, libuv, Node's C++) or the
  * kernel. Prints the shares by group and by function (bench/profile-service.sh).
  */
@@ -11,7 +12,7 @@ let samples = 0;
 
 function charge(frames: string[]): [group: string, where: string] {
   for (const frame of frames) {
-    const js = /JS:\S*?'?(\S+) (\/\S+|node:\S+)/.exec(frame);
+    const js = /JS:\S*?'?(\S+) ((?:file:\/\/)?\/\S+|node:\S+)/.exec(frame);
     if (!js) continue;
     const [, name, url] = js;
     const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url);

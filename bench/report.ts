@@ -1,14 +1,14 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import type { WireCounts } from '../test/support/postgres-wire-counter';
 import type { PerCreate } from './wire-counts';
-import type { Measured, ServerMeasured } from './measurements';
+import type { DatabaseMeasured, Measured, ServerMeasured } from './measurements';
 import type { StormResult } from './storm';
 import type { BuildThroughput, Pickup } from './worker-throughput';
 
 export interface LevelResult {
   connections: number;
   service: ServerMeasured;
-  baseline: Measured;
+  baseline: DatabaseMeasured;
   /** The product plan's design of a create (plan-design-server.ts). */
   planDesign: ServerMeasured;
   /** BENCH_AB_CHECKOUT's service, when it is set. */
@@ -75,6 +75,7 @@ export function formatResults({ levels, abCheckout, wire, paced, storm, pickup, 
     { header: 'connections', cell: (level) => level.connections },
     ...servedColumns('service', (level) => level.service),
     ...measuredColumns('baseline', (level) => level.baseline),
+    databaseCpuColumn((level) => level.baseline),
     { header: 'service/baseline', cell: (level) => ratio(level.service, level.baseline) },
     ...servedColumns('plan design', (level) => level.planDesign),
     { header: 'service/plan design', cell: (level) => ratio(level.service, level.planDesign) },
@@ -116,6 +117,18 @@ export function formatResults({ levels, abCheckout, wire, paced, storm, pickup, 
         'service p99 / plan design p99 at 16 connections',
         `${ms(service.p99)} / ${ms(planDesign.p99)} ms (× ${p99OfPlan.toFixed(2)})`,
         mark(p99OfPlan <= 2, '≤ 2×'),
+      ]),
+      row([
+        'service process CPU per create at 16 connections',
+        `${cpuMs(service.cpuMsPerCreate)} ms (plan design: ${cpuMs(planDesign.cpuMsPerCreate)} ms)`,
+        mark(service.cpuMsPerCreate <= 0.5, '≤ 0.5 ms'),
+      ]),
+      row([
+        'process + database server CPU per create at 16 connections',
+        `service ${machineCpu(service)}, plan design ${machineCpu(planDesign)} ` +
+          `(× ${(machineCpuMs(service) / machineCpuMs(planDesign)).toFixed(2)}); ` +
+          `the baseline's database ${cpuMs(baseline.databaseCpuMsPerCreate)} ms`,
+        '',
       ]),
     );
   }
@@ -181,8 +194,13 @@ export function formatResults({ levels, abCheckout, wire, paced, storm, pickup, 
 function servedColumns(who: string, measured: (level: LevelResult) => ServerMeasured): Column[] {
   return [
     ...measuredColumns(who, measured),
-    { header: 'CPU ms/create', cell: (level) => measured(level).cpuMsPerCreate.toFixed(2) },
+    { header: 'CPU ms/create', cell: (level) => cpuMs(measured(level).cpuMsPerCreate) },
+    databaseCpuColumn(measured),
   ];
+}
+
+function databaseCpuColumn(measured: (level: LevelResult) => DatabaseMeasured): Column {
+  return { header: 'database CPU ms/create', cell: (level) => cpuMs(measured(level).databaseCpuMsPerCreate) };
 }
 
 function measuredColumns(who: string, measured: (level: LevelResult) => Measured): Column[] {
@@ -205,6 +223,8 @@ function legend(abCheckout: string | undefined): string[] {
       'transaction), and has no signature check, no validation beyond JSON.parse, no lock, no dedupe and no welcome ' +
       'ledger row.',
     "- **CPU ms/create**: CPU time (user + system) of that server's process per create.",
+    '- **database CPU ms/create**: CPU time of the whole PostgreSQL server (every backend and background process) ' +
+      "per create during that path's slices, when the server runs on this machine (— otherwise).",
   ];
   if (abCheckout) {
     lines.push(
@@ -267,6 +287,20 @@ function ratio(a: Measured, b: Measured): string {
 
 function rate(perSecond: number): string {
   return perSecond.toFixed(1);
+}
+
+/** What a create costs the machine: its server's CPU and its database's. */
+function machineCpuMs({ cpuMsPerCreate, databaseCpuMsPerCreate }: ServerMeasured): number {
+  return cpuMsPerCreate + databaseCpuMsPerCreate;
+}
+
+function machineCpu(measured: ServerMeasured): string {
+  return `${cpuMs(measured.cpuMsPerCreate)} + ${cpuMs(measured.databaseCpuMsPerCreate)} = ${cpuMs(machineCpuMs(measured))} ms`;
+}
+
+/** CPU milliseconds, or a dash where they could not be read. */
+function cpuMs(milliseconds: number): string {
+  return Number.isFinite(milliseconds) ? milliseconds.toFixed(2) : '—';
 }
 
 function ms(milliseconds: number): string {
