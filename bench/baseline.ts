@@ -35,8 +35,7 @@ export class BaselineCreates {
   static open(url: string, welcomeSeconds: number): Promise<BaselineCreates> {
     const pool = new Pool({
       connectionString: url,
-      max: POOL.max,
-      connectionTimeoutMillis: POOL.connectionTimeoutMillis,
+      ...POOL,
       ...BOUNDED_WAITS,
     });
     return Promise.resolve(new BaselineCreates(pool, welcomeSeconds));

@@ -13,7 +13,12 @@ import { CREATE_PATH } from './signed-create';
  * no signature check, no validation, no job. Run by the benchmark as a process of its own
  * (plan-design-process.ts), with DATABASE_URL, PORT and PROJECTS_ROOT.
  */
-const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: POOL.max });
+// Connections kept as long as the service keeps its own, so neither pays a reconnect per slice of a level.
+const pool = new Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: POOL.max,
+  idleTimeoutMillis: POOL.idleTimeoutMillis,
+});
 // An idle connection's error would otherwise end the process.
 pool.on('error', () => undefined);
 const projectsRoot = process.env.PROJECTS_ROOT!;

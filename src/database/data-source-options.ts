@@ -46,9 +46,12 @@ export const MIGRATIONS = [
  * The pool holds one connection per in-flight transaction (the create path takes one for its whole
  * duration), so its size bounds concurrent creates per process; a wait for a connection is bounded.
  * 10 is measured (docs/benchmarks.md): on two cores, 4 lost a quarter of the creates/s and 16 gained
- * nothing over 10.
+ * nothing over 10. An idle connection is kept five minutes, not pg's ten seconds: a new connection's
+ * first create costs the database about 30 ms of CPU (it compiles create_project and the functions it
+ * calls and plans their statements), twenty to thirty warm creates' worth, so a pool that empties
+ * whenever traffic pauses for ten seconds makes the next burst pay that on every connection (ADR 043).
  */
-export const POOL = { max: 10, connectionTimeoutMillis: 5000 } as const;
+export const POOL = { max: 10, connectionTimeoutMillis: 5000, idleTimeoutMillis: 300_000 } as const;
 
 /**
  * Gives every pooled connection an 'error' listener for its whole life. pg-pool takes its own off a

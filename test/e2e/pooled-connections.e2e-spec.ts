@@ -1,9 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { Pool } from 'pg';
 import type { PoolClient } from 'pg';
+import { SERVICE_POOL_NAME } from '../../src/database/data-source-options';
 import { CREATE_PATH, createBody } from '../support/requests';
 import { eventually } from '../support/processes';
 import { startTestApp } from '../support/test-app';
+
+/** How long pg's pool keeps an idle connection unless told otherwise. */
+const PG_DEFAULT_IDLE_TIMEOUT_MS = 10_000;
 
 /**
  * A connection a pool hands out loses the pool's own 'error' listener (pg-pool's `idleListener`)
@@ -51,6 +55,35 @@ describe('connections handed out by every pool of the service', () => {
       expect(guarded.get('the test’s own')).toContain(false);
     } finally {
       emit.mockRestore();
+      await t.close();
+    }
+  }, 30_000);
+});
+
+/**
+ * A new connection's first create costs the database twenty to thirty warm creates (ADR 043), so
+ * the service keeps idle connections through a pause in traffic that pg's default (10 s) would end.
+ */
+describe('the service’s pooled connections', () => {
+  it('stay open through a pause in traffic longer than pg’s default idle timeout', async () => {
+    const t = await startTestApp();
+    const servicePids = async () =>
+      (
+        await t.db.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()`,
+          [SERVICE_POOL_NAME],
+        )
+      ).map(({ pid }) => pid);
+    try {
+      await t.http().post(CREATE_PATH).send(createBody()).expect(201);
+      const before = await servicePids();
+      expect(before.length).toBeGreaterThan(0);
+
+      await new Promise((resolve) => setTimeout(resolve, PG_DEFAULT_IDLE_TIMEOUT_MS + 1500));
+
+      expect(await servicePids()).toEqual(expect.arrayContaining(before));
+      await t.http().post(CREATE_PATH).send(createBody()).expect(201);
+    } finally {
       await t.close();
     }
   }, 30_000);
