@@ -4,6 +4,10 @@
 # threads: libuv's file system work counts too) for a few seconds of its slice, and prints the
 # samples by package (bench/profile-groups.ts). perf counts CPU time only; V8's --cpu-prof samples
 # on wall-clock ticks, which on two busy cores charges waits to whatever frame was on the stack.
+# No --interpreted-frames-native-stack: its per-function copies of the interpreter's entry are freed
+# and their addresses reused, and perf's map (never pruned) then named samples after functions
+# that never ran (pg-boss's shutdown code, 10 % of one profile: the kernel's loopback TCP under pg's
+# socket writes). Without it an interpreted frame is charged to its caller; hot code is compiled.
 # Usage: bash bench/profile-service.sh [OUTDIR]   (needs perf: apt-get install linux-perf)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +16,7 @@ mkdir -p "$out"
 node=node_modules/.bin/node
 npm run build >/dev/null
 BENCH_SKIP=storm,worker BENCH_CONNECTIONS=16 BENCH_SECONDS=16 \
-  BENCH_SERVICE_NODE_OPTIONS="--perf-basic-prof --interpreted-frames-native-stack" \
+  BENCH_SERVICE_NODE_OPTIONS="--perf-basic-prof" \
   "$node" -r ts-node/register/transpile-only bench/main.ts >"$out/bench.out" 2>"$out/bench.err" &
 bench=$!
 until grep -q '\] 16 connections' "$out/bench.err" 2>/dev/null; do
