@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { locateScript } from './code-location';
 
 /**
  * Reads `perf script` output on stdin and charges each sample to the nearest JavaScript frame of a
@@ -15,12 +16,8 @@ function charge(frames: string[]): [group: string, where: string] {
     const js = /JS:\S*?'?(\S+) ((?:file:\/\/)?\/\S+|node:\S+)/.exec(frame);
     if (!js) continue;
     const [, name, url] = js;
-    const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url);
-    if (pkg) return [pkg[1], `${name} ${pkg[1]}/${url.split('/').pop()}`];
-    if (url.includes('/dist/src/')) {
-      const path = url.split('/dist/src/')[1];
-      return [`src/${path.split('/')[0]}`, `${name} src/${path}`];
-    }
+    const script = locateScript(url);
+    if (script) return [script.group, `${name} ${script.file}`];
   }
   const leaf = frames[0] ?? '';
   if (frames.some((frame) => frame.includes('JS:'))) return ['node (its own JavaScript)', leaf];

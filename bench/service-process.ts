@@ -11,6 +11,8 @@ export interface ServiceOptions {
   env?: Record<string, string>;
   /** The checkout whose build (`dist/`) runs, this one unless given (BENCH_AB_CHECKOUT). */
   checkout?: string;
+  /** Node flags after the environment's (`--inspect=…` for bench/allocation-profile.ts). */
+  nodeFlags?: string[];
 }
 
 /** AI time enough that no benchmark user ever runs out (402 is not what is measured). */
@@ -34,7 +36,7 @@ export async function startService(options: ServiceOptions): Promise<ChildServer
     delete inherited[variable];
   }
   const flags = options.checkout ? process.env.BENCH_AB_NODE_OPTIONS : process.env.BENCH_SERVICE_NODE_OPTIONS;
-  const nodeFlags = (flags ?? '').split(' ').filter(Boolean);
+  const nodeFlags = [...(flags ?? '').split(' ').filter(Boolean), ...(options.nodeFlags ?? [])];
   const entry = ['--import', './dist/src/telemetry.js', 'dist/src/main.js', ...(options.role ? [options.role] : [])];
   return ChildServer.start({
     name: options.checkout ? `the service of ${options.checkout}` : 'the service',
