@@ -70,7 +70,10 @@ async function main(): Promise<void> {
   }
 }
 
-/** Bytes by group and by function, per create; Node's own and native frames are charged to their nearest caller of ours or a package's. */
+/**
+ * Bytes by group and by function, per create; Node's own and native frames go to the group of their
+ * nearest caller of ours or a package's, marked `(through Node)`.
+ */
 function report(title: string, head: ProfileNode, creates: number): string {
   const groups = new Map<string, number>();
   const functions = new Map<string, number>();
@@ -115,6 +118,11 @@ class Inspector {
       this.pending.delete(message.id!);
       if (message.error) waiting.reject(new Error(message.error.message));
       else waiting.resolve(message.result);
+    });
+    // A service that exits mid-call would otherwise leave the script waiting for ever.
+    socket.addEventListener('close', () => {
+      for (const waiting of this.pending.values()) waiting.reject(new Error('the inspector closed'));
+      this.pending.clear();
     });
   }
 
