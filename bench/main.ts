@@ -11,6 +11,7 @@ import { BaselineCreates } from './baseline';
 import type { ChildServer } from './child-server';
 import { CpuMeter } from './cpu-meter';
 import { DatabaseServer, openDatabaseServer } from './database-server';
+import { describeFolderCost } from './folder-probe';
 import { createProject } from './http-client';
 import { loadCreates, paceCreates } from './http-load';
 import { LatencyRecorder } from './measurements';
@@ -59,13 +60,17 @@ interface CreatePaths {
 async function main(): Promise<void> {
   const server = await openDatabaseServer();
   const workDir = await mkdtemp(join(tmpdir(), 'sheen-bench-'));
-  const machine = describeMachine(server.description);
+  const machine = `${describeMachine(server.description)}\n${describeFolderCost(join(workDir, 'folders-at-start'))}`;
   process.stderr.write(`${machine}\n`);
   try {
     const results: Results = { levels: [], abCheckout: AB_CHECKOUT };
     if (!SKIP.has('creates')) await benchCreates(server, workDir, results);
     if (!SKIP.has('worker')) await benchWorker(server, workDir, results);
-    process.stdout.write(`\n${machine}\n${describeMachine(server.description).split('\n').at(-1)} (at the end)\n\n`);
+    const atTheEnd = [
+      describeMachine(server.description).split('\n').at(-1),
+      describeFolderCost(join(workDir, 'folders-at-end')),
+    ];
+    process.stdout.write(`\n${machine}\n${atTheEnd.map((line) => `${line} (at the end)`).join('\n')}\n\n`);
     process.stdout.write(`${formatResults(results)}\n`);
   } finally {
     await server.close();
