@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Folder pairs made per reading: enough to average over, too few to change what later ones cost. */
+/** Folder pairs made per reading: enough to average over, and a few tens of milliseconds' work. */
 const PAIRS = 300;
 
 /**
