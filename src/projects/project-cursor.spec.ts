@@ -20,6 +20,7 @@ describe('project cursors', () => {
     ['milliseconds only', encodeProjectCursor({ ...cursor, createdAt: '2025-11-25T10:15:30.123Z' })],
     ['month 13', encodeProjectCursor({ ...cursor, createdAt: '2025-13-25T10:15:30.123456Z' })],
     ['February 30', encodeProjectCursor({ ...cursor, createdAt: '2025-02-30T10:15:30.123456Z' })],
+    ['year 0000', encodeProjectCursor({ ...cursor, createdAt: '0000-01-01T00:00:00.000000Z' })],
     ['an extra part', Buffer.from(`${cursor.createdAt}|${cursor.id}|x`).toString('base64url')],
   ])('refuse %s', (_case, text) => {
     expect(decodeProjectCursor(text)).toBeUndefined();

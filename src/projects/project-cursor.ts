@@ -23,9 +23,11 @@ export function decodeProjectCursor(text: string): ProjectCursor | undefined {
   const [createdAt, id] = decodeOpaqueCursor(text, 2) ?? [];
   if (createdAt === undefined || id === undefined) return undefined;
   if (!CREATED_AT_PATTERN.test(createdAt) || !LOWER_CASE_UUID_PATTERN.test(id)) return undefined;
-  // A calendar date that exists (no month 13), so PostgreSQL never gets a timestamp it refuses.
+  // A calendar date that exists (no month 13), so PostgreSQL never gets a timestamp it refuses; nor
+  // year 0000, which JavaScript's calendar has and PostgreSQL's does not.
   const milliseconds = `${createdAt.slice(0, 23)}Z`;
   const parsed = new Date(milliseconds);
   if (Number.isNaN(parsed.getTime()) || parsed.toISOString() !== milliseconds) return undefined;
+  if (createdAt.startsWith('0000')) return undefined;
   return { createdAt, id };
 }

@@ -350,6 +350,14 @@ describe('reads', () => {
         { userId: randomUUID(), cursor: Buffer.from('2025-13-01|x').toString('base64url') },
       ],
       ['an empty cursor', '/v1/projects', { userId: randomUUID(), cursor: '' }],
+      [
+        'a cursor in year 0000, which PostgreSQL has no timestamp for',
+        '/v1/projects',
+        {
+          userId: randomUUID(),
+          cursor: Buffer.from(`0000-01-01T00:00:00.000000Z|${randomUUID()}`).toString('base64url'),
+        },
+      ],
       ['an unknown parameter', '/v1/projects', { userId: randomUUID(), page: 2 }],
       ['a project id that is not a UUID', '/v1/projects/not-a-uuid', { userId: randomUUID() }],
       ['no userId on a project', `/v1/projects/${randomUUID()}`, {}],
