@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { context, propagation, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import type { Span } from '@opentelemetry/api';
-import { rm } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
 import { BuildStatusListener } from '../builds/build-status-events.listener';
 import type { BuildStatusSubscription } from '../builds/build-status-events.listener';
@@ -17,6 +16,7 @@ import { checkPublishableOutput } from './build-output-check';
 import { BUILDER, BuildFailedError } from './builders/builder';
 import type { Builder } from './builders/builder';
 import { BuildersConfig } from './builders/builders.config';
+import { removeTree } from '../workspace/remove-tree';
 
 /** One run of a build job, as the queue hands it over. */
 export interface BuildAttempt {
@@ -114,7 +114,7 @@ export class BuildRunnerService {
       this.logger.log(`build succeeded on attempt ${build.attempts}`);
       return;
     }
-    await rm(outputDir, { recursive: true, force: true });
+    await removeTree(outputDir);
     if (!failure) return;
     if (lease.lost) {
       // The queue took the job back (and retries it), or the build was deleted or taken over: the

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ULID_PATTERN } from '../ids/ids';
 import { ProjectDirectoriesService } from './project-directories.service';
 import { attemptPrefix } from './workspace-layout';
+import { removeTree } from './remove-tree';
 
 /**
  * Owns the builds' outputs in a project's `builds/` folder: one hidden folder per attempt, and the
@@ -46,7 +47,7 @@ export class BuildOutputsService {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-      await rm(published, { recursive: true, force: true });
+      await removeTree(published);
       await rename(attemptOutput, published);
     }
     return () => rename(published, attemptOutput);
@@ -58,7 +59,7 @@ export class BuildOutputsService {
    */
   async removePublishedOutput(userId: string, projectId: string, buildId: string): Promise<void> {
     const published = join(this.directories.projectDirectory(userId, projectId), this.buildOutputPath(buildId));
-    await rm(published, { recursive: true, force: true });
+    await removeTree(published);
   }
 
   /** Removes what the build's attempts left unpublished (failed, stopped, or their worker died). */
@@ -70,9 +71,7 @@ export class BuildOutputsService {
     });
     const prefix = attemptPrefix(buildId);
     await Promise.all(
-      entries
-        .filter((entry) => entry.startsWith(prefix))
-        .map((entry) => rm(join(builds, entry), { recursive: true, force: true })),
+      entries.filter((entry) => entry.startsWith(prefix)).map((entry) => removeTree(join(builds, entry))),
     );
   }
 }

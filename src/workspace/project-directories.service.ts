@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { lstat, mkdir, rm, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, rmdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { LOWER_CASE_UUID_PATTERN } from '../ids/ids';
 import { Traced } from '../telemetry/traced.decorator';
 import { PROJECT_LAYOUT } from './workspace-layout';
 import { WorkspaceConfig } from './workspace.config';
+import { removeTree } from './remove-tree';
 
 /**
  * Owns the directories under PROJECTS_ROOT: `<root>/<userId>/<projectId>`, made, laid out and
@@ -55,7 +56,7 @@ export class ProjectDirectoriesService {
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
         if (mkdirSync(target, { recursive: true }) !== undefined) return target;
-        await rm(target, { recursive: true, force: true });
+        await removeTree(target);
       } catch (error) {
         if (attempt === 3 || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
@@ -84,7 +85,7 @@ export class ProjectDirectoriesService {
     const target = this.projectDirectory(userId, projectId);
     // A build of the project may still write into it until it sees the project gone (within a
     // second, ADR 016): a folder refilled while it is removed fails with ENOTEMPTY, so retry.
-    await rm(target, { recursive: true, force: true, maxRetries: 6, retryDelay: 100 });
+    await removeTree(target, { maxRetries: 6, retryDelay: 100 });
     await rmdir(this.userDirectory(userId)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOTEMPTY' && error.code !== 'ENOENT') throw error;
     });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeFolderChainBeyondPathMax } from '../support/deep-folders';
 import { persistedState } from '../support/persisted-state';
 import { exited, pidWrittenTo } from '../support/processes';
 import { CREATE_PATH, createBody } from '../support/requests';
@@ -40,6 +41,23 @@ describe('DELETE /v1/projects/:projectId', () => {
     expect(paths.some((path) => path.includes(created.projectId))).toBe(false);
     expect(paths).toContain(`${body.userId as string}/${keep.body.projectId as string}`);
     expect(await t.db.query(`SELECT 1 FROM projects WHERE id = $1`, [keep.body.projectId])).toHaveLength(1);
+  });
+
+  it('removes a directory in which a build left folders deeper than PATH_MAX, and answers 204', async () => {
+    const body = createBody();
+    const { body: created } = await t.http().post(CREATE_PATH).send(body).expect(201);
+    const directory = join(t.projectsRoot, body.userId as string, created.projectId as string);
+    await mkdir(join(directory, 'source'));
+    await makeFolderChainBeyondPathMax(join(directory, 'source', 'deep'));
+
+    await t
+      .http()
+      .delete(`/v1/projects/${created.projectId}?userId=${body.userId as string}`)
+      .expect(204);
+
+    expect(await t.db.query(`SELECT 1 FROM projects WHERE id = $1`, [created.projectId])).toEqual([]);
+    const { paths } = await persistedState(t.db, t.projectsRoot);
+    expect(paths.some((path) => path.includes(created.projectId))).toBe(false);
   });
 
   it.each([

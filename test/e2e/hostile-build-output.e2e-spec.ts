@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { createAndFinishBuild } from '../support/build-results';
+import { FOLDER_CHAIN_BEYOND_PATH_MAX } from '../support/deep-folders';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const IS_ROOT = process.getuid?.() === 0;
@@ -10,6 +11,9 @@ const IS_ROOT = process.getuid?.() === 0;
  * can be why it fails.
  */
 const BUILD_COMMAND = [
+  'chain() {',
+  FOLDER_CHAIN_BEYOND_PATH_MAX,
+  '}',
   'printf "<!doctype html>" > "$OUTPUT_DIR/index.html"',
   'echo "root:x:0:0" > secret.txt',
   'case "$PROMPT" in',
@@ -21,6 +25,7 @@ const BUILD_COMMAND = [
   '  *OUTPUTLINK*) rm -r "$OUTPUT_DIR" && ln -s /etc "$OUTPUT_DIR";;',
   '  *BIG*) head -c 200000 /dev/zero > "$OUTPUT_DIR/big.bin";;',
   '  *MANY*) for i in $(seq 1 30); do : > "$OUTPUT_DIR/f$i.txt"; done;;',
+  '  *DEEP*) chain "$OUTPUT_DIR/deep";;',
   'esac',
 ].join('\n');
 
@@ -74,6 +79,8 @@ describe.each([
       ['its output folder replaced by a symlink to /etc', 'OUTPUTLINK', replacedReason],
       ['more bytes than BUILD_OUTPUT_MAX_BYTES', 'BIG', /larger than 100000 bytes/],
       ['more files than BUILD_OUTPUT_MAX_FILES', 'MANY', /more than 20 files and folders/],
+      // Removing what such a build left must not fail too, or the build's reason is lost.
+      ['a chain of folders deeper than PATH_MAX', 'DEEP', /more than 20 files and folders/],
     ])('fails the build with a clear reason for %s, and publishes nothing', async (_what, trick, reason) => {
       const built = await build(`A site with a ${trick} trick`);
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { removeTree } from '../../workspace/remove-tree';
 
 /**
  * Writes the file under a temporary name beside it, flushes it and renames it into place, so a
@@ -30,7 +31,7 @@ export async function writeFileAtomically(path: string, content: string): Promis
  * fails instead of bringing the project's directory back as an orphan.
  */
 export async function prepareOutputDirectory(outputDir: string): Promise<void> {
-  await rm(outputDir, { recursive: true, force: true });
+  await removeTree(outputDir);
   await mkdir(outputDir);
 }
 

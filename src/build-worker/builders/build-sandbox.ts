@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { execFile } from 'node:child_process';
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
-import { lchown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { lchown, mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { BuildCgroup, MemoryCgroups } from './build-memory-cgroup';
 import { handTreeTo } from './source-tree-owner';
+import { removeTree } from '../../workspace/remove-tree';
 
 /** Where the build's own folders appear inside the sandbox: it never sees the server's layout. */
 export const SANDBOX_SOURCE_DIR = '/build/source';
@@ -206,7 +207,7 @@ export class BubblewrapSandbox {
         { cause: error },
       );
     } finally {
-      await rm(scratch, { recursive: true, force: true });
+      await removeTree(scratch);
     }
     const cgroup = this.memoryCgroup();
     if (cgroup) cgroup.remove();
