@@ -22,6 +22,7 @@ import { ServedCreates } from './served-creates';
 import { startService, WELCOME_SECONDS } from './service-process';
 import { newUserCreate } from './signed-create';
 import { DoubleClickStorm } from './storm';
+import { WalMeter } from './wal-meter';
 import { countPerCreate, PerCreate } from './wire-counts';
 import { measureBuildThroughput, measurePickup } from './worker-throughput';
 
@@ -166,11 +167,11 @@ async function measureLevel(
 
 /**
  * Round trips and statements per create, each path counted on the wire on connections of its own
- * (PostgresWireCounter): a second service (API role), the baseline and a second plan design, each
- * sent COUNTED_CREATES creates one after another.
+ * (PostgresWireCounter), and the WAL the server wrote for it: a second service (API role), the
+ * baseline and a second plan design, each sent COUNTED_CREATES creates one after another.
  */
 async function countWire(databaseUrl: string, workDir: string): Promise<WirePerCreate> {
-  progress('round trips and statements per create');
+  progress('round trips, statements and WAL per create');
   const service = await throughCounter(
     databaseUrl,
     async (url) =>
@@ -198,16 +199,18 @@ async function throughCounter(
   open: (url: string) => Promise<CountedPath>,
   transactionPool?: string,
 ): Promise<PerCreate> {
+  const wal = await WalMeter.open(databaseUrl);
   const counter = await PostgresWireCounter.to(databaseUrl);
   try {
     const path = await open(counter.url);
     try {
-      return await countPerCreate(counter, COUNTED_CREATES, path.create, transactionPool);
+      return await countPerCreate(counter, wal, COUNTED_CREATES, path.create, transactionPool);
     } finally {
       await path.close();
     }
   } finally {
     await counter.close();
+    await wal.close();
   }
 }
 

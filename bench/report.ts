@@ -15,7 +15,7 @@ export interface LevelResult {
   abService?: ServerMeasured;
 }
 
-/** Round trips and statements per create, counted on the wire, each path one create at a time. */
+/** Round trips and statements per create, counted on the wire, and WAL, each path one create at a time. */
 export interface WirePerCreate {
   creates: number;
   service: PerCreate;
@@ -250,7 +250,22 @@ function wireRows({ creates, service, baseline, planDesign }: WirePerCreate): st
     counted('service, all its connections (the workers’ wake-up after COMMIT too)', service.all, ''),
     counted('baseline', baseline.all, ''),
     counted('plan design', planDesign.all, ''),
+    ...walRows(creates, { service, baseline, 'plan design': planDesign }),
   ];
+}
+
+/** The WAL each path's creates made the server write, and the service's bytes against the plan design's. */
+function walRows(creates: number, paths: Record<string, PerCreate>): string[] {
+  const rows = Object.entries(paths).map(([who, { wal }]) =>
+    row([
+      `WAL per create, ${who} (${creates} creates one at a time): records, bytes (+ full-page images)`,
+      `${wal.records.toFixed(1)}, ${wal.recordBytes} B (+ ${wal.fullPageBytes} B)`,
+      '',
+    ]),
+  );
+  const service = paths.service.wal.recordBytes;
+  const planDesign = paths['plan design'].wal.recordBytes;
+  return [...rows, row(['WAL bytes per create, service / plan design', (service / planDesign).toFixed(2), ''])];
 }
 
 /** Clicks answered with anything but the first project (201) or its dedupe (200). */
