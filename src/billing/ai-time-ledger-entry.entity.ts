@@ -12,6 +12,8 @@ export type AiTimeLedgerKind = 'welcome' | 'grant' | 'debit';
   `CASE kind WHEN 'debit' THEN seconds <= 0 WHEN 'grant' THEN seconds > 0 ELSE seconds >= 0 END`,
 )
 @Index('ai_time_ledger_user_idx', ['userId', 'id'])
+// Unique among debits: a build is debited once, whoever retries; rows without a build are left out.
+@Index('ai_time_ledger_build_id_key', ['buildId'], { unique: true, where: 'build_id IS NOT NULL' })
 export class AiTimeLedgerEntry {
   /** bigint arrives as a string. */
   @PrimaryGeneratedColumn({ type: 'bigint' })
@@ -27,8 +29,8 @@ export class AiTimeLedgerEntry {
   @Column('integer')
   seconds: number;
 
-  /** Unique: the debit of a build is written once, whoever retries. Not a foreign key: it outlives the build. */
-  @Column('text', { name: 'build_id', nullable: true, unique: true })
+  /** Not a foreign key: it outlives the build. */
+  @Column('text', { name: 'build_id', nullable: true })
   buildId: string | null;
 
   @Column('text')

@@ -60,7 +60,7 @@ export class AiTimeSessionsService {
        ), debit AS (
          INSERT INTO ai_time_ledger (user_id, kind, seconds, build_id, reason)
          SELECT user_id, 'debit', -$2::integer, $1, 'build' FROM closed
-         ON CONFLICT (build_id) DO NOTHING
+         ON CONFLICT (build_id) WHERE build_id IS NOT NULL DO NOTHING
          RETURNING user_id
        ), charged AS (
          UPDATE ai_time_balances AS balance

@@ -18,6 +18,7 @@ import { BuildLogs1765411200000 } from '../../migrations/1765411200000-BuildLogs
 import { BuildsPerUser1765497600000 } from '../../migrations/1765497600000-BuildsPerUser';
 import { VersionRetention1765584000000 } from '../../migrations/1765584000000-VersionRetention';
 import { Webhooks1765670400000 } from '../../migrations/1765670400000-Webhooks';
+import { LeanerCreateWrites1765756800000 } from '../../migrations/1765756800000-LeanerCreateWrites';
 import { ENTITIES } from './entities';
 
 /** Every migration, in order; listed rather than globbed so source and build load the same set. */
@@ -40,6 +41,7 @@ export const MIGRATIONS = [
   BuildsPerUser1765497600000,
   VersionRetention1765584000000,
   Webhooks1765670400000,
+  LeanerCreateWrites1765756800000,
 ];
 
 /**
