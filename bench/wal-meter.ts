@@ -39,13 +39,19 @@ export class WalMeter {
     return rows[0].lsn;
   }
 
+  /**
+   * What transactions logged between two positions. Records of no transaction are left out: the
+   * server's own upkeep (autovacuum, pruning, checkpoints) comes when it comes, and after a load it
+   * would be charged to whatever is measured next.
+   */
   async between(start: string, end: string): Promise<WalWritten> {
-    // pg_get_wal_stats fails when it finds no record in the range.
+    // pg_get_wal_records_info fails when it finds no record in the range.
     if (lsnValue(end) <= lsnValue(start)) return { records: 0, recordBytes: 0, fullPageBytes: 0 };
     const { rows } = await this.client.query<{ records: string; record_bytes: string; full_page_bytes: string }>(
-      `SELECT coalesce(sum(count), 0) AS records, coalesce(sum(record_size), 0) AS record_bytes,
-              coalesce(sum(fpi_size), 0) AS full_page_bytes
-         FROM pg_get_wal_stats($1, $2)`,
+      `SELECT count(*) AS records, coalesce(sum(record_length - fpi_length), 0) AS record_bytes,
+              coalesce(sum(fpi_length), 0) AS full_page_bytes
+         FROM pg_get_wal_records_info($1, $2)
+        WHERE xid <> '0'`,
       [start, end],
     );
     const [written] = rows;
