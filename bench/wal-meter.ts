@@ -1,13 +1,13 @@
 import { Client } from 'pg';
 
-/** Write-ahead log between two positions: what the server had to write, and flush at each commit. */
-export interface WalWritten {
+/** Write-ahead log one create's transaction wrote: what the server had to flush before answering. */
+export interface WalPerCreate {
   records: number;
   /** The records' own bytes. */
   recordBytes: number;
   /**
    * Bytes of full-page images: a page's first change after a checkpoint logs the whole page, so
-   * these depend on when the last checkpoint was, not only on the work.
+   * these depend on when the last checkpoint was, not only on the create.
    */
   fullPageBytes: number;
 }
@@ -15,7 +15,7 @@ export interface WalWritten {
 /**
  * Reads the WAL a database server wrote, with PostgreSQL's own pg_walinspect (contrib, in the
  * embedded build and in Debian's): on a server whose disk is the bottleneck, the bytes a create
- * logs decide how many creates a second it commits (docs/benchmarks.md, "The database writes").
+ * logs decide how many creates a second it commits (docs/benchmarks.md, "The database's disk").
  * Needs a superuser (or pg_read_server_files) to read the log.
  */
 export class WalMeter {
@@ -40,35 +40,37 @@ export class WalMeter {
   }
 
   /**
-   * What transactions logged between two positions. Records of no transaction are left out: the
-   * server's own upkeep (autovacuum, pruning, checkpoints) comes when it comes, and after a load it
-   * would be charged to whatever is measured next.
+   * The mean over the transactions between two positions that inserted a row into `projects` (every
+   * create's does, and nothing else's): pg-boss's upkeep, autovacuum after a load and checkpoints
+   * write when they write, and are left out whatever they wrote.
    */
-  async between(start: string, end: string): Promise<WalWritten> {
-    // pg_get_wal_records_info fails when it finds no record in the range.
-    if (lsnValue(end) <= lsnValue(start)) return { records: 0, recordBytes: 0, fullPageBytes: 0 };
-    const { rows } = await this.client.query<{ records: string; record_bytes: string; full_page_bytes: string }>(
-      `SELECT count(*) AS records, coalesce(sum(record_length - fpi_length), 0) AS record_bytes,
-              coalesce(sum(fpi_length), 0) AS full_page_bytes
-         FROM pg_get_wal_records_info($1, $2)
-        WHERE xid <> '0'`,
+  async perCreate(start: string, end: string): Promise<WalPerCreate> {
+    const { rows } = await this.client.query<{ creates: string; records: string; record_bytes: string; fpi: string }>(
+      `WITH records AS (
+         SELECT * FROM pg_get_wal_records_info($1, $2) WHERE xid <> '0'
+       ), projects AS (
+         SELECT format('rel %s/%s/%s ', d.dattablespace, d.oid, pg_relation_filenode('projects')) AS block
+           FROM pg_database d WHERE d.datname = current_database()
+       ), creates AS (
+         SELECT DISTINCT r.xid FROM records r, projects p
+          WHERE r.resource_manager = 'Heap' AND r.record_type LIKE 'INSERT%' AND r.block_ref LIKE '%' || p.block || '%'
+       )
+       SELECT (SELECT count(*) FROM creates) AS creates, count(*) AS records,
+              coalesce(sum(record_length - fpi_length), 0) AS record_bytes, coalesce(sum(fpi_length), 0) AS fpi
+         FROM records WHERE xid IN (SELECT xid FROM creates)`,
       [start, end],
     );
     const [written] = rows;
+    const creates = Number(written.creates);
+    if (creates === 0) throw new Error(`no create's transaction between ${start} and ${end}`);
     return {
-      records: Number(written.records),
-      recordBytes: Number(written.record_bytes),
-      fullPageBytes: Number(written.full_page_bytes),
+      records: Number(written.records) / creates,
+      recordBytes: Math.round(Number(written.record_bytes) / creates),
+      fullPageBytes: Math.round(Number(written.fpi) / creates),
     };
   }
 
   async close(): Promise<void> {
     await this.client.end();
   }
-}
-
-/** A log position (`X/Y`, two hexadecimal halves) as a number that orders like it. */
-function lsnValue(lsn: string): bigint {
-  const [high, low] = lsn.split('/');
-  return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
 }

@@ -1,5 +1,5 @@
 import type { PostgresWireCounter, WireCounts } from '../test/support/postgres-wire-counter';
-import type { WalMeter, WalWritten } from './wal-meter';
+import type { WalMeter, WalPerCreate } from './wal-meter';
 
 /** Creates before counting starts: new pool connections and first-use queries are not the create's. */
 const WARM_UP_CREATES = 20;
@@ -9,16 +9,16 @@ export interface PerCreate {
   all: WireCounts;
   /** The connections of `transactionPool` (the service's: its request waits for these); else all. */
   transactions: WireCounts;
-  /** The write-ahead log the server wrote, whoever's connection it came from. */
-  wal: WalWritten;
+  /** The write-ahead log a create's transaction wrote. */
+  wal: WalPerCreate;
 }
 
 /**
- * Round trips and statements per create on `counter`'s connections, and the WAL the server wrote
- * meanwhile: `creates` creates one after another, then an idle period as long, whose counts
- * (pg-boss's and the pools' own traffic, the server's background writes) are taken off before
- * dividing. That background comes every second or two, so what is left of it moves the wire counts
- * by about a hundredth: they are rounded to a tenth.
+ * Round trips and statements per create on `counter`'s connections, and the WAL of a create's
+ * transaction: `creates` creates one after another, then an idle period as long, whose counts
+ * (pg-boss's and the pools' own traffic) are taken off before dividing. That background comes
+ * every second or two, so what is left of it moves the result by about a hundredth: it is rounded
+ * to a tenth.
  */
 export async function countPerCreate(
   counter: PostgresWireCounter,
@@ -37,21 +37,16 @@ export async function countPerCreate(
   const busyMs = performance.now() - startedAt;
   counter.reset();
   await new Promise((wait) => setTimeout(wait, busyMs));
-  const idleTo = await wal.position();
   const idle = { all: counter.counts(), transactions: counter.counts(transactionPool) };
   const perCreate = (during: WireCounts, idleToo: WireCounts): WireCounts => ({
     roundTrips: toTenth((during.roundTrips - idleToo.roundTrips) / creates),
     statements: toTenth((during.statements - idleToo.statements) / creates),
   });
-  const [walBusy, walIdle] = [await wal.between(busyFrom, busyTo), await wal.between(busyTo, idleTo)];
+  const { records, ...bytes } = await wal.perCreate(busyFrom, busyTo);
   return {
     all: perCreate(busy.all, idle.all),
     transactions: perCreate(busy.transactions, idle.transactions),
-    wal: {
-      records: toTenth((walBusy.records - walIdle.records) / creates),
-      recordBytes: Math.round((walBusy.recordBytes - walIdle.recordBytes) / creates),
-      fullPageBytes: Math.round((walBusy.fullPageBytes - walIdle.fullPageBytes) / creates),
-    },
+    wal: { records: toTenth(records), ...bytes },
   };
 }
 
