@@ -21,16 +21,17 @@ const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
  * are left as they are (their owner grants nothing to the build), and a file with a second link
  * is refused rather than changed: its other name may be a host file.
  */
-export async function handTreeTo(directory: string, uid: number, shown = '.', depth = 0): Promise<void> {
+export async function handTreeTo(directory: string | Buffer, uid: number, shown = '.', depth = 0): Promise<void> {
   if (depth >= SOURCE_TREE_MAX_DEPTH)
     throw new Error(`the source tree is deeper than ${SOURCE_TREE_MAX_DEPTH} folders`);
   const handle = await open(directory, DIRECTORY_FLAGS);
   try {
     await handOver(handle, await handle.stat(), uid);
-    const here = `/proc/self/fd/${handle.fd}`;
-    for (const entry of await readdir(here, { withFileTypes: true })) {
-      const path = `${here}/${entry.name}`;
-      const inTree = `${shown}/${entry.name}`;
+    const here = `/proc/self/fd/${handle.fd}/`;
+    // Names as the bytes they are: a name that is not UTF-8 would not survive a string's round trip.
+    for (const entry of await readdir(here, { withFileTypes: true, encoding: 'buffer' })) {
+      const path = Buffer.concat([Buffer.from(here), entry.name]);
+      const inTree = `${shown}/${entry.name.toString()}`;
       if (entry.isDirectory()) await handTreeTo(path, uid, inTree, depth + 1);
       else if (entry.isFile()) await chownFile(path, uid, inTree);
     }
@@ -39,7 +40,7 @@ export async function handTreeTo(directory: string, uid: number, shown = '.', de
   }
 }
 
-async function chownFile(path: string, uid: number, shown: string): Promise<void> {
+async function chownFile(path: Buffer, uid: number, shown: string): Promise<void> {
   // Most files are the build's already: those are not opened. A swap after this look only leaves a file unchanged.
   if (owned(await lstat(path), uid)) return;
   const handle = await open(path, FILE_FLAGS);

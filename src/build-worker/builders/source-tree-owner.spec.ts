@@ -1,0 +1,29 @@
+import { lstat, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { removeTree } from '../../workspace/remove-tree';
+import { handTreeTo } from './source-tree-owner';
+
+/** The sandbox's user as root; as anyone else, only oneself can be handed a file. */
+const UID = process.getuid?.() === 0 ? 65534 : process.getuid!();
+
+describe('handTreeTo', () => {
+  let tree: string;
+
+  beforeEach(async () => {
+    tree = await mkdtemp(join(tmpdir(), 'sheen-source-tree-'));
+  });
+  afterEach(() => removeTree(tree));
+
+  it('hands over files whose names are not UTF-8, by their bytes', async () => {
+    await mkdir(join(tree, 'src'));
+    // 0xff is never UTF-8: as a string the name would read back as U+FFFD, a file that is not there.
+    const oddName = Buffer.concat([Buffer.from(join(tree, 'src', 'bad')), Buffer.from([0xff])]);
+    await writeFile(oddName, 'x');
+
+    await handTreeTo(tree, UID);
+
+    expect((await lstat(oddName)).uid).toBe(UID);
+    expect((await lstat(join(tree, 'src'))).uid).toBe(UID);
+  });
+});
