@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PROBLEM_STATUS } from '../errors/problem-status';
+import { LISTED_FIELD_ERRORS } from '../errors/request-validation.error';
 
 class FieldErrorDto {
   @ApiProperty({ example: 'prompt' })
@@ -30,7 +31,11 @@ export class ProblemDetailsDto {
   })
   readonly code: string;
 
-  @ApiPropertyOptional({ description: 'Field errors, on 400 only.', type: [FieldErrorDto] })
+  @ApiPropertyOptional({
+    description: `Field errors, on 400 only: the first ${LISTED_FIELD_ERRORS}; \`detail\` counts any more.`,
+    type: [FieldErrorDto],
+    maxItems: LISTED_FIELD_ERRORS,
+  })
   readonly errors?: FieldErrorDto[];
 
   @ApiPropertyOptional({

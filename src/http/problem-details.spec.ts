@@ -13,7 +13,7 @@ import { DatabaseUnavailableError, RequestInProgressError } from '../database/da
 import { DomainError } from '../errors/domain-error';
 import { ProjectIdConflictError } from '../projects/projects.errors';
 import { toProblemResponse } from './problem-details';
-import { RequestValidationError } from '../errors/request-validation.error';
+import { LISTED_FIELD_ERRORS, RequestValidationError } from '../errors/request-validation.error';
 
 class BuildInProgressTestError extends DomainError {
   readonly code = 'build_in_progress';
@@ -110,6 +110,19 @@ describe('toProblemResponse', () => {
       expect(problem).toMatchObject({ status: 400, code: 'validation_failed', errors });
       expect(problem.detail).toContain('prompt: prompt must be 1 to 20000 characters long');
       expect(problem.detail).toContain('userId: userId must be a UUID');
+    });
+
+    it('list the first field errors of a validation failure and count the rest', () => {
+      const errors = Array.from({ length: LISTED_FIELD_ERRORS + 5 }, (_, index) => ({
+        field: `k${index}`,
+        message: `property k${index} should not exist`,
+      }));
+      const { problem } = toProblemResponse(new RequestValidationError(errors));
+
+      expect(problem.errors).toEqual(errors.slice(0, LISTED_FIELD_ERRORS));
+      expect(problem.detail).toContain(`k${LISTED_FIELD_ERRORS - 1}: property`);
+      expect(problem.detail).not.toContain(`k${LISTED_FIELD_ERRORS}:`);
+      expect(problem.detail).toMatch(/; and 5 more$/);
     });
 
     it('are not logged as failures', () => {

@@ -210,6 +210,20 @@ describe('POST /v1/create-preview-for-new-project refuses bad input', () => {
     expect(await persistedState(t.db, t.projectsRoot)).toEqual(NOTHING);
   });
 
+  it('lists the first 20 of ten thousand unknown fields and counts the rest, so the answer stays small', async () => {
+    const unknown = Object.fromEntries(Array.from({ length: 10_000 }, (_, index) => [`k${index}`, 0]));
+    const response = await t
+      .http()
+      .post(CREATE_PATH)
+      .send({ ...createBody(), ...unknown });
+
+    expectProblem(response, 400, 'validation_failed');
+    expect(response.body.errors).toHaveLength(20);
+    expect(response.body.detail).toMatch(/; and 9980 more$/);
+    expect(response.text.length).toBeLessThan(4096);
+    expect(await persistedState(t.db, t.projectsRoot)).toEqual(NOTHING);
+  });
+
   it('does not let a __proto__ key pollute Object.prototype', async () => {
     await postRaw(`{"userId":"${randomUUID()}","prompt":"x","__proto__":{"polluted":true}}`)(t);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
