@@ -23,7 +23,8 @@ export class LeanerCreateWrites1765756800000 implements MigrationInterface {
       CREATE UNIQUE INDEX ai_time_ledger_build_id_key ON ai_time_ledger (build_id) WHERE build_id IS NOT NULL;
 
       -- src/projects: a new project; false when the (legacy, caller-chosen) id is taken. ON CONFLICT
-      -- also waits out a concurrent insert of the same id and then reports the conflict.
+      -- also waits out a concurrent insert of the same id and then reports the conflict. A
+      -- server-chosen id is a fresh random UUID: nothing can hold it, so it is inserted without.
       CREATE OR REPLACE FUNCTION projects_insert(p_project uuid, p_owner uuid, p_name text, p_framework text, p_id_source text)
       RETURNS boolean LANGUAGE plpgsql AS $$
       BEGIN
