@@ -35,6 +35,15 @@ export const REQUEST_TIMEOUT_MS = 10_000;
 /** Headers must arrive within this; Node enforces neither timeout unless this is below REQUEST_TIMEOUT_MS. */
 export const HEADERS_TIMEOUT_MS = 5000;
 
+/**
+ * A connection on which no byte moves either way for this long is closed (Node looks once more if
+ * its last write was still moving, so within twice this). Without it a client that stops reading
+ * an answer (a large preview file) held the connection and the open file for as long as it liked,
+ * and enough such clients used up the process's file descriptors. An event stream sends a comment
+ * every 15 s, so a live one never idles this long.
+ */
+export const SOCKET_IDLE_TIMEOUT_MS = 20_000;
+
 /** Deeper JSON is refused (400) before it is parsed: no request body of ours nests more than 3 levels. */
 export const MAX_JSON_DEPTH = 32;
 
@@ -51,6 +60,7 @@ export function createFastifyAdapter(signature: SignatureConfig): FastifyAdapter
     bodyLimit: BODY_LIMIT_BYTES,
     forceCloseConnections: 'idle',
     requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionTimeout: SOCKET_IDLE_TIMEOUT_MS,
     http: { connectionsCheckingInterval: 1000, headersTimeout: HEADERS_TIMEOUT_MS },
     frameworkErrors: answerFrameworkError(signature),
     clientErrorHandler: answerClientError,

@@ -1,7 +1,10 @@
 import type { Server } from 'node:http';
 import { execFileSync } from 'node:child_process';
-import { link, mkdir, rename, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readlink, rename, symlink, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { SOCKET_IDLE_TIMEOUT_MS } from '../../src/http/configure-app';
 import { newUlid } from '../../src/ids/ids';
 import { rawGet as rawGetFrom, RawResponse } from '../support/raw-get';
 import { CREATE_PATH, createBody } from '../support/requests';
@@ -284,4 +287,43 @@ describe('GET /preview/:projectId/:versionId/*', () => {
     expect(response.headers['content-range']).toBe('bytes */15');
     expect(response.body).toMatchObject({ status: 416, code: 'range_not_satisfiable' });
   });
+
+  it(
+    'closes the connection of a client that stops reading a large file, and closes the file',
+    async () => {
+      // Far more than the socket buffers of both ends hold, so the server's writes stall.
+      const big = join(outputOf(ok), 'big.bin');
+      await writeFile(big, Buffer.alloc(256 * 1024 * 1024));
+      const openFiles = async () => {
+        const links = await Promise.all(
+          (await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')),
+        );
+        return links.filter((target) => target === big).length;
+      };
+      const { port } = server.address() as AddressInfo;
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.on('data', () => undefined);
+      const startedAt = Date.now();
+      socket.write(`GET ${previewOf(ok, 'big.bin')} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      // A paused socket reads nothing more, the server's close included: the server is watched instead.
+      socket.once('data', () => socket.pause());
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(await openFiles()).toBe(1);
+
+      while ((await openFiles()) > 0 && Date.now() - startedAt < 2 * SOCKET_IDLE_TIMEOUT_MS + 5000) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      const closedAfterMs = Date.now() - startedAt;
+      // Read again, the socket gets what was still on its way, then the server's close.
+      const closed = new Promise((resolve) => socket.on('close', resolve));
+      socket.resume();
+      await closed;
+
+      expect(await openFiles()).toBe(0);
+      expect(closedAfterMs).toBeGreaterThanOrEqual(SOCKET_IDLE_TIMEOUT_MS);
+      expect(closedAfterMs).toBeLessThan(2 * SOCKET_IDLE_TIMEOUT_MS + 5000);
+    },
+    2 * SOCKET_IDLE_TIMEOUT_MS + 30_000,
+  );
 });
