@@ -211,6 +211,18 @@ describe('a command build in the bubblewrap sandbox', () => {
       expect(existsSync(join(context.outputDir, 'leak.txt'))).toBe(false);
     });
 
+    it('counts handing over a source tree an earlier build filled against BUILD_TIMEOUT_MS', async () => {
+      await mkdir(join(context.sourceDir, 'many'));
+      for (let file = 0; file < 5000; file++) await writeFile(join(context.sourceDir, 'many', `f${file}`), '');
+
+      const failure = await buildFailure(sandboxed('touch "$OUTPUT_DIR/ran"', { timeoutMs: 1 }), context);
+
+      expect(failure.detail).toBe('the build took longer than 1 ms and was stopped');
+      expect(existsSync(join(context.outputDir, 'ran'))).toBe(false);
+      // The walk stopped when the time was up, not after the last file.
+      expect(await ownerOf(join(context.sourceDir, 'many', 'f4999'))).toBe(0);
+    });
+
     it('changes files and folders of the tree, never what a symlink in it points at', async () => {
       const hostFolder = join(scratch, 'host-folder');
       await mkdir(hostFolder);

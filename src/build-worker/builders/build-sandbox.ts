@@ -149,11 +149,11 @@ export class BubblewrapSandbox {
   /**
    * Lets the command write its own folders: as root the command runs as SANDBOX_UID, so the
    * source tree (by descriptor, see handTreeTo) and the (new, empty) output folder become that
-   * user's. As another user there is nothing to do.
+   * user's. As another user there is nothing to do. `limit` ends the walk of the source tree.
    */
-  async grantWriteAccess(sourceDir: string, outputDir: string): Promise<void> {
+  async grantWriteAccess(sourceDir: string, outputDir: string, limit?: AbortSignal): Promise<void> {
     if (!this.runsAsRoot) return;
-    await handTreeTo(sourceDir, SANDBOX_UID);
+    await handTreeTo(sourceDir, SANDBOX_UID, limit);
     await lchown(outputDir, SANDBOX_UID, SANDBOX_UID);
   }
 

@@ -51,6 +51,8 @@ export class CommandBuilder implements Builder {
   }
 
   async build(context: BuildContext, signal?: AbortSignal): Promise<void> {
+    // BUILD_TIMEOUT_MS covers the whole build: handing over a source tree an earlier build filled is part of it.
+    const deadline = Date.now() + this.options.timeoutMs;
     const paths = serverPaths(dirname(context.sourceDir), this.options.projectsRoot);
     if (signal?.aborted) throw BuildFailedError.stopped();
     if (!(await projectDirectoryExists(context.sourceDir, context.outputDir))) {
@@ -63,8 +65,15 @@ export class CommandBuilder implements Builder {
       throw new BuildFailedError('failed', detail);
     }
     try {
-      await this.options.sandbox?.grantWriteAccess(context.sourceDir, context.outputDir);
+      await this.options.sandbox?.grantWriteAccess(
+        context.sourceDir,
+        context.outputDir,
+        AbortSignal.timeout(msUntil(deadline)),
+      );
     } catch (error) {
+      if (error instanceof DOMException && error.name === 'TimeoutError') {
+        throw BuildFailedError.timedOut(this.options.timeoutMs);
+      }
       const detail = safeDetail(`the build folders could not be handed to the sandbox: ${errorMessage(error)}`, paths);
       throw new BuildFailedError('failed', detail);
     }
@@ -79,7 +88,7 @@ export class CommandBuilder implements Builder {
       );
     }
     try {
-      await this.run(context, paths, signal, cgroup);
+      await this.run(context, paths, signal, cgroup, deadline);
     } finally {
       if (cgroup) await removeWhenEmpty(cgroup);
     }
@@ -90,6 +99,7 @@ export class CommandBuilder implements Builder {
     paths: Redaction[],
     signal: AbortSignal | undefined,
     cgroup: BuildCgroup | undefined,
+    deadline: number,
   ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let child: ChildProcess;
@@ -124,7 +134,7 @@ export class CommandBuilder implements Builder {
         stopped ??= reason;
         killGroup();
       };
-      const timer = setTimeout(() => stop(BuildFailedError.timedOut(this.options.timeoutMs)), this.options.timeoutMs);
+      const timer = setTimeout(() => stop(BuildFailedError.timedOut(this.options.timeoutMs)), msUntil(deadline));
       const onAbort = (): void => stop(BuildFailedError.stopped());
       signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -292,4 +302,9 @@ class TailBuffer {
     const all = Buffer.concat(this.chunks);
     return all.subarray(Math.max(0, all.length - this.max)).toString('utf8');
   }
+}
+
+/** Whole milliseconds from now until `deadline` (a Date.now() value), 0 once it has passed. */
+function msUntil(deadline: number): number {
+  return Math.max(0, deadline - Date.now());
 }

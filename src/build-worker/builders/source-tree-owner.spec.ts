@@ -26,4 +26,11 @@ describe('handTreeTo', () => {
     expect((await lstat(oddName)).uid).toBe(UID);
     expect((await lstat(join(tree, 'src'))).uid).toBe(UID);
   });
+
+  it('stops when its limit has passed, with the limit as the reason', async () => {
+    await writeFile(join(tree, 'index.html'), 'x');
+    const limit = AbortSignal.abort(new DOMException('the build ran out of time', 'TimeoutError'));
+
+    await expect(handTreeTo(tree, UID, limit)).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
 });

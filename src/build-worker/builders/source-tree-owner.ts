@@ -20,8 +20,21 @@ const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
  * symlink then fails to open instead of leading root out of the tree. Symlinks and special files
  * are left as they are (their owner grants nothing to the build), and a file with a second link
  * is refused rather than changed: its other name may be a host file.
+ *
+ * An earlier build may have left any number of entries: `limit` (what is left of the build's time)
+ * ends the walk, checked at every entry.
  */
-export async function handTreeTo(directory: string | Buffer, uid: number, shown = '.', depth = 0): Promise<void> {
+export async function handTreeTo(directory: string, uid: number, limit?: AbortSignal): Promise<void> {
+  await handOverTree(directory, uid, '.', 0, limit);
+}
+
+async function handOverTree(
+  directory: string | Buffer,
+  uid: number,
+  shown: string,
+  depth: number,
+  limit: AbortSignal | undefined,
+): Promise<void> {
   if (depth >= SOURCE_TREE_MAX_DEPTH)
     throw new Error(`the source tree is deeper than ${SOURCE_TREE_MAX_DEPTH} folders`);
   const handle = await open(directory, DIRECTORY_FLAGS);
@@ -30,9 +43,10 @@ export async function handTreeTo(directory: string | Buffer, uid: number, shown 
     const here = `/proc/self/fd/${handle.fd}/`;
     // Names as the bytes they are: a name that is not UTF-8 would not survive a string's round trip.
     for (const entry of await readdir(here, { withFileTypes: true, encoding: 'buffer' })) {
+      limit?.throwIfAborted();
       const path = Buffer.concat([Buffer.from(here), entry.name]);
       const inTree = `${shown}/${entry.name.toString()}`;
-      if (entry.isDirectory()) await handTreeTo(path, uid, inTree, depth + 1);
+      if (entry.isDirectory()) await handOverTree(path, uid, inTree, depth + 1, limit);
       else if (entry.isFile()) await chownFile(path, uid, inTree);
     }
   } finally {
