@@ -52,7 +52,7 @@ export class CommandBuilder implements Builder {
 
   async build(context: BuildContext, signal?: AbortSignal): Promise<void> {
     // BUILD_TIMEOUT_MS covers the whole build: handing over a source tree an earlier build filled is part of it.
-    const deadline = Date.now() + this.options.timeoutMs;
+    const deadline = performance.now() + this.options.timeoutMs;
     const paths = serverPaths(dirname(context.sourceDir), this.options.projectsRoot);
     if (signal?.aborted) throw BuildFailedError.stopped();
     if (!(await projectDirectoryExists(context.sourceDir, context.outputDir))) {
@@ -304,7 +304,7 @@ class TailBuffer {
   }
 }
 
-/** Whole milliseconds from now until `deadline` (a Date.now() value), 0 once it has passed. */
+/** Whole milliseconds until `deadline` (a performance.now() value: no clock change moves it); 0 once passed. */
 function msUntil(deadline: number): number {
-  return Math.max(0, deadline - Date.now());
+  return Math.max(0, Math.ceil(deadline - performance.now()));
 }
