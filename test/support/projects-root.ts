@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProjectDirectoriesService } from '../../src/workspace/project-directories.service';
+import { removeTree } from '../../src/workspace/remove-tree';
 
 /** A test's PROJECTS_ROOT: `projects` (not made yet) in a temporary `sandbox` folder, and its directories. */
 export interface ProjectsRoot {
@@ -10,7 +11,7 @@ export interface ProjectsRoot {
   directories: ProjectDirectoriesService;
 }
 
-/** A fresh ProjectsRoot for each test of the suite, removed after it; read its fields inside the tests. */
+/** A fresh ProjectsRoot for each test of the suite, removed after it whatever it holds; read its fields inside the tests. */
 export function useProjectsRoot(): ProjectsRoot {
   const current = {} as ProjectsRoot;
   beforeEach(async () => {
@@ -18,6 +19,6 @@ export function useProjectsRoot(): ProjectsRoot {
     current.root = join(current.sandbox, 'projects');
     current.directories = new ProjectDirectoriesService({ projectsRoot: current.root });
   });
-  afterEach(() => rm(current.sandbox, { recursive: true, force: true }));
+  afterEach(() => removeTree(current.sandbox));
   return current;
 }
