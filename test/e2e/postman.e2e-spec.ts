@@ -1,43 +1,74 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { run as runNewman } from 'newman';
-import type { NewmanRunSummary } from 'newman';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { postmanCollection } from '../../scripts/postman-collection';
 import { jsonDifferences, OPENAPI_FILE, POSTMAN_FILE, REGENERATE_COMMAND } from '../support/openapi-document';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const CREATE_REQUEST = 'Create a project and queue its first build';
+const NEWMAN = require.resolve('newman/bin/newman.js');
 
 interface Collection {
   item: { name: string }[];
 }
 
+/** What newman's JSON reporter writes of a run: the parts these tests read. */
+interface NewmanReport {
+  run: {
+    executions: {
+      item: { name: string };
+      request: { method: string };
+      response?: { code: number; stream: { data: number[] } };
+      requestError?: { message: string };
+      assertions?: object[];
+    }[];
+    failures: { error: { test: string } }[];
+  };
+}
+type Execution = NewmanReport['run']['executions'][number];
+
 async function readJson<T>(path: string): Promise<T> {
   return JSON.parse(await readFile(path, 'utf8')) as T;
 }
 
-/** `newman run docs/postman_collection.json --env-var baseUrl=… --env-var secret=… --env-var userId=…`, in process. */
-function newman(collection: object, variables: Record<string, string>, folder?: string): Promise<NewmanRunSummary> {
-  return new Promise((resolve, reject) => {
-    runNewman(
-      {
-        collection,
-        envVar: Object.entries(variables).map(([key, value]) => ({ key, value })),
-        ...(folder !== undefined && { folder }),
-        reporters: [],
-        timeoutRequest: 30_000,
-      },
-      (error, summary) => (error ? reject(error) : resolve(summary)),
-    );
-  });
+/**
+ * `newman run docs/postman_collection.json --env-var baseUrl=… --env-var secret=… --env-var userId=…`
+ * in a process of its own, so its work does not hold the service's event loop (which readiness reports).
+ */
+async function newman(variables: Record<string, string>, folder?: string): Promise<NewmanReport> {
+  const folderForReport = await mkdtemp(join(tmpdir(), 'newman-'));
+  const report = join(folderForReport, 'report.json');
+  try {
+    const args = [NEWMAN, 'run', POSTMAN_FILE, '--reporters', 'json', '--reporter-json-export', report];
+    args.push('--timeout-request', '30000', ...(folder === undefined ? [] : ['--folder', folder]));
+    args.push(...Object.entries(variables).flatMap(([key, value]) => ['--env-var', `${key}=${value}`]));
+    // newman exits 1 when a request's tests fail, which some of these runs expect; the report says which.
+    await promisify(execFile)(process.execPath, args).catch(() => undefined);
+    return await readJson<NewmanReport>(report);
+  } finally {
+    await rm(folderForReport, { recursive: true, force: true });
+  }
 }
 
-/** Each request of the run with the status it got (or its transport error). */
-function answers(summary: NewmanRunSummary): { request: string; status: number | string }[] {
-  return summary.run.executions.map((execution) => ({
+function responseText(execution: Execution): string {
+  return Buffer.from(execution.response!.stream.data).toString('utf8');
+}
+
+/** Each request of the run with the status it got (a 5xx with its body, to say what failed; or its transport error). */
+function answers(report: NewmanReport): { request: string; status: number | string }[] {
+  return report.run.executions.map((execution) => ({
     request: `${execution.request.method} ${execution.item.name}`,
-    status: execution.response?.code ?? `no answer: ${execution.requestError?.message}`,
+    status: statusOf(execution),
   }));
+}
+
+function statusOf(execution: Execution): number | string {
+  if (execution.response === undefined) return `no answer: ${execution.requestError?.message}`;
+  const { code } = execution.response;
+  return code >= 500 ? `${code} ${responseText(execution)}` : code;
 }
 
 describe('docs/postman_collection.json', () => {
@@ -72,26 +103,26 @@ describe('docs/postman_collection.json', () => {
 
     it('creates a project with the create request alone, signed by the collection (201, not 401)', async () => {
       const userId = randomUUID();
-      const summary = await newman(collection, { baseUrl, secret: t.secret, userId }, CREATE_REQUEST);
+      const report = await newman({ baseUrl, secret: t.secret, userId }, CREATE_REQUEST);
 
-      expect(answers(summary)).toEqual([{ request: `POST ${CREATE_REQUEST}`, status: 201 }]);
-      expect(summary.run.failures).toEqual([]);
+      expect(answers(report)).toEqual([{ request: `POST ${CREATE_REQUEST}`, status: 201 }]);
+      expect(report.run.failures).toEqual([]);
       const projects = await t.db.query<{ id: string; build_status: string }>(
         `SELECT id, build_status FROM projects WHERE owner_id = $1`,
         [userId],
       );
       expect(projects).toHaveLength(1);
-      const created = JSON.parse(summary.run.executions[0].response!.text()) as { projectId: string };
+      const created = JSON.parse(responseText(report.run.executions[0])) as { projectId: string };
       expect(projects[0].id).toBe(created.projectId);
     });
 
     it('runs the whole collection in order with every request answered as it should be', async () => {
       const userId = randomUUID();
-      const summary = await newman(collection, { baseUrl, secret: t.secret, userId });
+      const report = await newman({ baseUrl, secret: t.secret, userId });
 
-      const statuses = answers(summary).map(({ status }) => status);
+      const statuses = answers(report).map(({ status }) => status);
       // The cancel races the update's build, which the worker may finish first (409 build_finished).
-      const cancelAt = summary.run.executions.findIndex(({ item }) => item.name === 'Cancel a build');
+      const cancelAt = report.run.executions.findIndex(({ item }) => item.name === 'Cancel a build');
       expect([200, 409]).toContain(statuses[cancelAt]);
       expect(statuses.filter((_status, index) => index !== cancelAt)).toEqual([
         201, // create
@@ -115,18 +146,18 @@ describe('docs/postman_collection.json', () => {
         200, // health/ready
         200, // metrics
       ]);
-      expect(summary.run.executions.map((execution) => execution.item.name)).toEqual(
+      expect(report.run.executions.map((execution) => execution.item.name)).toEqual(
         collection.item.map((item) => item.name),
       );
       // The collection's own tests (not 401, not 5xx) ran on every request and passed.
-      expect(summary.run.failures).toEqual([]);
-      const assertions = summary.run.executions.flatMap((execution) => execution.assertions ?? []);
+      expect(report.run.failures).toEqual([]);
+      const assertions = report.run.executions.flatMap((execution) => execution.assertions ?? []);
       expect(assertions).toHaveLength(2 * collection.item.length);
 
-      const events = summary.run.executions[1].response!.text();
+      const events = responseText(report.run.executions[1]);
       expect(events).toMatch(/"status":"succeeded"/);
       expect(events).toMatch(/^event: log$/m);
-      const log = JSON.parse(summary.run.executions[3].response!.text()) as { items: { line: string }[] };
+      const log = JSON.parse(responseText(report.run.executions[3])) as { items: { line: string }[] };
       expect(log.items.map((item) => item.line)).toContain('attempt 1 started');
       // The create's ids reached the requests after it: the project existed, then the delete removed it.
       expect(await t.db.query(`SELECT id FROM projects WHERE owner_id = $1`, [userId])).toEqual([]);
@@ -135,13 +166,12 @@ describe('docs/postman_collection.json', () => {
     }, 60_000);
 
     it('is refused (401) when the secret is wrong, which its tests report', async () => {
-      const summary = await newman(
-        collection,
+      const report = await newman(
         { baseUrl, secret: 'not-the-secret-of-this-service', userId: randomUUID() },
         CREATE_REQUEST,
       );
-      expect(answers(summary)).toEqual([{ request: `POST ${CREATE_REQUEST}`, status: 401 }]);
-      expect(summary.run.failures.map((failure) => failure.error.test)).toEqual(['signature accepted (not 401)']);
+      expect(answers(report)).toEqual([{ request: `POST ${CREATE_REQUEST}`, status: 401 }]);
+      expect(report.run.failures.map((failure) => failure.error.test)).toEqual(['signature accepted (not 401)']);
     });
   });
 });
