@@ -17,6 +17,7 @@ import { loadCreates, paceCreates } from './http-load';
 import { LatencyRecorder } from './measurements';
 import { installCreateCompleteProject } from './plan-design-function';
 import { startPlanDesign } from './plan-design-process';
+import { cpuSeconds } from './process-cpu';
 import { describeMachine, formatResults, LevelResult, Results, StormComparison, WirePerCreate } from './report';
 import { ServedCreates } from './served-creates';
 import { startService, WELCOME_SECONDS } from './service-process';
@@ -28,14 +29,22 @@ import { measureBuildThroughput, measurePickup } from './worker-throughput';
 
 /**
  * `npm run bench` (ADR 020; results in docs/benchmarks.md). Settings, all optional: BENCH_SECONDS per
- * level (10), BENCH_CONNECTIONS (1,16,64), BENCH_SKIP (any of creates, storm, worker),
- * BENCH_SERVICE_NODE_OPTIONS (see service-process.ts) and BENCH_AB_CHECKOUT: the path of another
- * checkout of the service, built already (its `dist/`; its `bench/` is not used), whose service then
- * runs beside this one, on a database of its own, in the same alternating slices, for an A/B
- * comparison of two builds in one run.
+ * level (10), BENCH_WARM_UP_SECONDS per server (60), BENCH_CONNECTIONS (1,16,64), BENCH_SKIP (any
+ * of creates, storm, worker), BENCH_SERVICE_NODE_OPTIONS (see service-process.ts) and
+ * BENCH_AB_CHECKOUT: the path of another checkout of the service, built already (its `dist/`; its
+ * `bench/` is not used), whose service then runs beside this one, on a database of its own, in the
+ * same alternating slices, for an A/B comparison of two builds in one run.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const WARM_UP_SECONDS = 3;
+/**
+ * Load each path takes before anything is measured. A fresh service process spends about twice the
+ * CPU per create in its first seconds of load as once V8 has optimised its code, and settles only
+ * after some tens of seconds (the plan design's few functions within fifteen): measured after three
+ * seconds, a service that runs for days looked twice as costly (docs/benchmarks.md, "Warm-up").
+ */
+const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 60);
+/** The warm-up's CPU per create is read in rounds of this many seconds, for the report. */
+const WARM_UP_ROUND_SECONDS = 5;
 /** Each path's measuring time at a level is cut into this many slices, the paths' slices taken in turn. */
 const SLICES = 2;
 const LEVELS = (process.env.BENCH_CONNECTIONS ?? '1,16,64').split(',').map(Number);
@@ -99,11 +108,17 @@ async function benchCreates(server: DatabaseServer, workDir: string, results: Re
     const abService = AB_CHECKOUT ? await startAbService(server, workDir, AB_CHECKOUT) : undefined;
     if (abService) stops.push(() => abService.stop());
     const paths = { service, baseline, planDesign, abService };
-    progress('warming up');
-    for (const http of [service, planDesign, abService]) {
-      if (http) await loadCreates({ baseUrl: http.baseUrl, connections: STEADY_CONNECTIONS, seconds: WARM_UP_SECONDS });
-    }
-    await baseline.load(STEADY_CONNECTIONS, WARM_UP_SECONDS);
+    progress(`warming up, ${WARM_UP_SECONDS} s each`);
+    results.warmUp = {
+      seconds: WARM_UP_SECONDS,
+      roundSeconds: Math.min(WARM_UP_ROUND_SECONDS, WARM_UP_SECONDS),
+      connections: STEADY_CONNECTIONS,
+      service: await warmUp(service),
+      planDesign: await warmUp(planDesign),
+      abService: abService && (await warmUp(abService)),
+    };
+    progress(JSON.stringify(results.warmUp));
+    await baseline.load(STEADY_CONNECTIONS, WARM_UP_ROUND_SECONDS);
     for (const connections of LEVELS) {
       progress(`${connections} connections`);
       const level = await measureLevel(server, paths, connections);
@@ -121,6 +136,20 @@ async function benchCreates(server: DatabaseServer, workDir: string, results: Re
   } finally {
     for (const stop of stops.reverse()) await stop();
   }
+}
+
+/** Loads a server for WARM_UP_SECONDS at the steady level; its CPU ms per create, round by round. */
+async function warmUp(http: ChildServer): Promise<number[]> {
+  const rounds: number[] = [];
+  for (let elapsed = 0; elapsed < WARM_UP_SECONDS; elapsed += WARM_UP_ROUND_SECONDS) {
+    const cpu = new CpuMeter(() => cpuSeconds(http.pid));
+    const seconds = Math.min(WARM_UP_ROUND_SECONDS, WARM_UP_SECONDS - elapsed);
+    const { succeeded } = await cpu.during(() =>
+      loadCreates({ baseUrl: http.baseUrl, connections: STEADY_CONNECTIONS, seconds }),
+    );
+    rounds.push(cpu.msPer(succeeded));
+  }
+  return rounds;
 }
 
 /** BENCH_AB_CHECKOUT's service, on a database of its own: each build runs its own version's migrations at start. */

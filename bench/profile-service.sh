@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Where the service's CPU goes (docs/benchmarks.md, "Where the time goes"): runs the 16-connection level
-# of `npm run bench` with the service under perf's JIT map, records the service process (all its
-# threads: libuv's file system work counts too) for a few seconds of its slice, and prints the
-# samples by package (bench/profile-groups.ts). perf counts CPU time only; V8's --cpu-prof samples
-# on wall-clock ticks, which on two busy cores charges waits to whatever frame was on the stack.
+# of `npm run bench` (after its warm-up, ADR 048) with the service under perf's JIT map, records the
+# service process (all its threads: libuv's file system work counts too) for a few seconds of its
+# slice, and prints the samples by package (bench/profile-groups.ts). perf counts CPU time only;
+# V8's --cpu-prof samples on wall-clock ticks, which on two busy cores charges waits to whatever
+# frame was on the stack.
 # No --interpreted-frames-native-stack: its per-function copies of the interpreter's entry are freed
 # and their addresses reused, and perf's map (never pruned) then named samples after functions
 # that never ran (pg-boss's shutdown code, 10 % of one profile: the kernel's loopback TCP under pg's
@@ -27,5 +28,7 @@ sleep 1
 service=$(pgrep -f 'dist/src/main.js api' | head -1)
 perf record -F 499 -g -p "$service" -o "$out/perf.data" -- sleep 4 2>"$out/perf.err"
 wait "$bench"
-perf script -i "$out/perf.data" 2>/dev/null | "$node" -r ts-node/register/transpile-only bench/profile-groups.ts
+# Through a file: reading perf's output from a pipe, Node aborted twice (malloc: invalid size).
+perf script -i "$out/perf.data" 2>/dev/null >"$out/perf.script"
+"$node" -r ts-node/register/transpile-only bench/profile-groups.ts <"$out/perf.script"
 echo "bench output and perf data in $out"

@@ -48,6 +48,17 @@ export interface Results {
   storm?: StormComparison;
   pickup?: Pickup;
   builds?: BuildThroughput;
+  warmUp?: WarmUp;
+}
+
+/** What each HTTP server's warm-up cost it: CPU ms per create in each of its rounds, first to last. */
+export interface WarmUp {
+  seconds: number;
+  roundSeconds: number;
+  connections: number;
+  service: number[];
+  planDesign: number[];
+  abService?: number[];
 }
 
 /** The machine and the moment, for docs/benchmarks.md. */
@@ -70,7 +81,7 @@ interface Column {
 }
 
 /** One markdown table of the creates and what its columns are, then one of the rest, each line with its target. */
-export function formatResults({ levels, abCheckout, wire, paced, storm, pickup, builds }: Results): string {
+export function formatResults({ levels, abCheckout, wire, paced, storm, pickup, builds, warmUp }: Results): string {
   const columns: Column[] = [
     { header: 'connections', cell: (level) => level.connections },
     ...servedColumns('service', (level) => level.service),
@@ -132,6 +143,7 @@ export function formatResults({ levels, abCheckout, wire, paced, storm, pickup, 
       ]),
     );
   }
+  if (warmUp) lines.push(...warmUpRows(warmUp));
   if (wire) lines.push(...wireRows(wire));
   if (paced) {
     const { connections, rate: perSecond, service } = paced;
@@ -232,6 +244,19 @@ function legend(abCheckout: string | undefined): string[] {
     );
   }
   return lines;
+}
+
+function warmUpRows({ seconds, roundSeconds, connections, ...servers }: WarmUp): string[] {
+  const names = { service: 'service', planDesign: 'plan design', abService: 'A/B service' } as const;
+  return Object.entries(servers)
+    .filter((entry): entry is [keyof typeof names, number[]] => entry[1] !== undefined)
+    .map(([server, rounds]) =>
+      row([
+        `${names[server]} process CPU per create while it warmed up (${seconds} s at ${connections} connections before the levels, by ${roundSeconds} s round)`,
+        `${rounds.map(cpuMs).join(', ')} ms`,
+        '',
+      ]),
+    );
 }
 
 function wireRows({ creates, service, baseline, planDesign }: WirePerCreate): string[] {
