@@ -1,9 +1,9 @@
-import { constants, Stats } from 'node:fs';
-import { FileHandle, lstat, open, readdir } from 'node:fs/promises';
+import { constants, Dirent, Stats } from 'node:fs';
+import { FileHandle, lstat, open, opendir } from 'node:fs/promises';
 
 // Hands a build's source tree to the sandbox's user, by descriptor, so a build running in it meanwhile cannot steer root.
 
-/** Deeper than this, a source tree is refused: each level holds a descriptor while it is walked. */
+/** Deeper than this, a source tree is refused: each level holds two descriptors (the folder, its listing) while it is walked. */
 const SOURCE_TREE_MAX_DEPTH = 256;
 
 const DIRECTORY_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
@@ -41,8 +41,7 @@ async function handOverTree(
   try {
     await handOver(handle, await handle.stat(), uid);
     const here = `/proc/self/fd/${handle.fd}/`;
-    // Names as the bytes they are: a name that is not UTF-8 would not survive a string's round trip.
-    for (const entry of await readdir(here, { withFileTypes: true, encoding: 'buffer' })) {
+    for await (const entry of entriesOf(here)) {
       limit?.throwIfAborted();
       const path = Buffer.concat([Buffer.from(here), entry.name]);
       const inTree = `${shown}/${entry.name.toString()}`;
@@ -52,6 +51,16 @@ async function handOverTree(
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * A folder's entries a few at a time, not all at once (an earlier build may have left millions),
+ * with their names as the bytes they are: a name that is not UTF-8 would not survive a string's
+ * round trip. Node's opendir takes `encoding: 'buffer'`, which its typings leave out.
+ */
+async function* entriesOf(path: string): AsyncIterable<Dirent<Buffer>> {
+  const directory = await opendir(path, { encoding: 'buffer' as BufferEncoding });
+  yield* directory as AsyncIterable<Dirent> as unknown as AsyncIterable<Dirent<Buffer>>;
 }
 
 async function chownFile(path: Buffer, uid: number, shown: string): Promise<void> {
