@@ -17,7 +17,6 @@ import { loadCreates, paceCreates } from './http-load';
 import { LatencyRecorder } from './measurements';
 import { installCreateCompleteProject } from './plan-design-function';
 import { startPlanDesign } from './plan-design-process';
-import { cpuSeconds } from './process-cpu';
 import { describeMachine, formatResults, LevelResult, Results, StormComparison, WirePerCreate } from './report';
 import { ServedCreates } from './served-creates';
 import { startService, WELCOME_SECONDS } from './service-process';
@@ -109,13 +108,14 @@ async function benchCreates(server: DatabaseServer, workDir: string, results: Re
     if (abService) stops.push(() => abService.stop());
     const paths = { service, baseline, planDesign, abService };
     progress(`warming up, ${WARM_UP_SECONDS} s each`);
+    const databaseCpu = () => server.cpuSeconds();
     results.warmUp = {
       seconds: WARM_UP_SECONDS,
       roundSeconds: Math.min(WARM_UP_ROUND_SECONDS, WARM_UP_SECONDS),
       connections: STEADY_CONNECTIONS,
-      service: await warmUp(service),
-      planDesign: await warmUp(planDesign),
-      abService: abService && (await warmUp(abService)),
+      service: await warmUp(service, databaseCpu),
+      planDesign: await warmUp(planDesign, databaseCpu),
+      abService: abService && (await warmUp(abService, databaseCpu)),
     };
     progress(JSON.stringify(results.warmUp));
     await baseline.load(STEADY_CONNECTIONS, WARM_UP_ROUND_SECONDS);
@@ -139,15 +139,12 @@ async function benchCreates(server: DatabaseServer, workDir: string, results: Re
 }
 
 /** Loads a server for WARM_UP_SECONDS at the steady level; its CPU ms per create, round by round. */
-async function warmUp(http: ChildServer): Promise<number[]> {
+async function warmUp(http: ChildServer, databaseCpu: () => number | undefined): Promise<number[]> {
   const rounds: number[] = [];
   for (let elapsed = 0; elapsed < WARM_UP_SECONDS; elapsed += WARM_UP_ROUND_SECONDS) {
-    const cpu = new CpuMeter(() => cpuSeconds(http.pid));
-    const seconds = Math.min(WARM_UP_ROUND_SECONDS, WARM_UP_SECONDS - elapsed);
-    const { succeeded } = await cpu.during(() =>
-      loadCreates({ baseUrl: http.baseUrl, connections: STEADY_CONNECTIONS, seconds }),
-    );
-    rounds.push(cpu.msPer(succeeded));
+    const round = new ServedCreates(http, databaseCpu);
+    await round.slice(STEADY_CONNECTIONS, Math.min(WARM_UP_ROUND_SECONDS, WARM_UP_SECONDS - elapsed));
+    rounds.push(round.summary().cpuMsPerCreate);
   }
   return rounds;
 }
