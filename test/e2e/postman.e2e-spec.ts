@@ -46,7 +46,9 @@ async function newman(variables: Record<string, string>, folder?: string): Promi
     args.push('--timeout-request', '30000', ...(folder === undefined ? [] : ['--folder', folder]));
     args.push(...Object.entries(variables).flatMap(([key, value]) => ['--env-var', `${key}=${value}`]));
     // newman exits 1 when a request's tests fail, which some of these runs expect; the report says which.
-    await promisify(execFile)(process.execPath, args).catch(() => undefined);
+    await promisify(execFile)(process.execPath, args).catch((error: { code?: unknown }) => {
+      if (error.code !== 1) throw error;
+    });
     return await readJson<NewmanReport>(report);
   } finally {
     await rm(folderForReport, { recursive: true, force: true });
